@@ -1,0 +1,27 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { Logger } from '../logging/logger.js';
+import type { FullSessionSources } from './fullsession-sources.js';
+import { createRunActivities } from './run-activities.js';
+import { createSyncPageActivity } from './sync-page-activity.js';
+
+export interface ActivityDeps {
+  db: Kysely<Database>;
+  sources: FullSessionSources;
+  log: Logger;
+}
+
+/**
+ * Builds every activity from its dependencies; the worker is the one place
+ * that creates those. Workflows import only the type.
+ *
+ * @example Worker.create({ activities: createActivities({ db, sources, log }), ... })
+ */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    syncPage: createSyncPageActivity(deps),
+    ...createRunActivities(deps.db),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

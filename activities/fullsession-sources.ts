@@ -1,0 +1,68 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Secret } from '../config/secret.js';
+import { FullSessionClient } from '../sources/fullsession/fullsession-client.js';
+import type { SiteRef } from '../workflows/sync-contract.js';
+import { FailureType } from './failures.js';
+import { RateBudget } from './rate-budget.js';
+
+export interface FullSessionSourceSettings {
+  apiUrl: string;
+  ratePerMinute: number;
+  requestTimeoutMs: number;
+}
+
+export interface FullSessionSource {
+  client: FullSessionClient;
+  budget: RateBudget;
+}
+
+/**
+ * Resolves a site's credential name to a ready client, inside the worker:
+ * secrets come from the worker's configuration, never from workflow input.
+ * Clients of one customer account share one rate budget, because
+ * FullSession's limit is per account, not per token.
+ */
+export class FullSessionSources {
+  private readonly budgets = new Map<string, RateBudget>();
+  private readonly clients = new Map<string, FullSessionClient>();
+
+  constructor(
+    private readonly settings: FullSessionSourceSettings,
+    private readonly credentials: ReadonlyMap<string, Secret>,
+  ) {}
+
+  forSite(site: SiteRef): FullSessionSource {
+    const budget = this.budgetFor(site.customerId);
+    const key = `${site.credentialName}\u0000${site.customerId}`;
+    let client = this.clients.get(key);
+    if (!client) {
+      client = new FullSessionClient({
+        baseUrl: this.settings.apiUrl,
+        credentialName: site.credentialName,
+        token: this.secret(site.credentialName),
+        requestTimeoutMs: this.settings.requestTimeoutMs,
+        rateGate: budget.gate,
+      });
+      this.clients.set(key, client);
+    }
+    return { client, budget };
+  }
+
+  private budgetFor(customerId: string): RateBudget {
+    let budget = this.budgets.get(customerId);
+    if (!budget) {
+      budget = new RateBudget(this.settings.ratePerMinute);
+      this.budgets.set(customerId, budget);
+    }
+    return budget;
+  }
+
+  private secret(credentialName: string): Secret {
+    const secret = this.credentials.get(credentialName);
+    if (secret) return secret;
+    throw ApplicationFailure.nonRetryable(
+      `credential ${credentialName} is not configured on this worker; set its secret (FULLSESSION_API_TOKEN or FULLSESSION_API_TOKEN_FILE) and restart the worker`,
+      FailureType.credentialMissing,
+    );
+  }
+}

@@ -1,0 +1,37 @@
+import type { Kysely } from 'kysely';
+import { resetCheckpoint } from '../db/checkpoints-repository.js';
+import type { Database } from '../db/database.js';
+import { finishRun, startRun } from '../db/runs-repository.js';
+import type { FinishRunInput, ResetWindowInput, StartRunInput } from '../workflows/sync-contract.js';
+
+/** Activities that record a run's lifecycle and reset windows on `--force`. */
+export function createRunActivities(db: Kysely<Database>) {
+  return {
+    async startRun(input: StartRunInput): Promise<string> {
+      return startRun(db, {
+        workflowId: input.workflowId,
+        firstRunId: input.firstRunId,
+        kind: input.kind,
+        customerId: input.site.customerId,
+        siteId: input.site.siteId,
+        rangeStart: input.window.start,
+        rangeEnd: input.window.end,
+        windowsTotal: input.windowsTotal,
+      });
+    },
+
+    async finishRun(input: FinishRunInput): Promise<void> {
+      await finishRun(db, input.runId, input.status, input.error);
+    },
+
+    async resetWindow(input: ResetWindowInput): Promise<void> {
+      await resetCheckpoint(db, {
+        customerId: input.site.customerId,
+        siteId: input.site.siteId,
+        windowStart: input.window.start,
+        windowEnd: input.window.end,
+        lookbackMs: input.lookbackMs,
+      });
+    },
+  };
+}

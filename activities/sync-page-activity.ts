@@ -1,0 +1,94 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Kysely } from 'kysely';
+import { advanceCheckpoint, loadCheckpoint, type CheckpointKey } from '../db/checkpoints-repository.js';
+import type { Database } from '../db/database.js';
+import { insertRejects } from '../db/rejects-repository.js';
+import { addToRun } from '../db/runs-repository.js';
+import { upsertSessions } from '../db/sessions-repository.js';
+import type { Logger } from '../logging/logger.js';
+import { parseSessionRecord, type FullSessionRecord, type RejectedRecord } from '../sources/fullsession/session-record.js';
+import type { SyncPageInput, SyncPageResult } from '../workflows/sync-contract.js';
+import { ownsSession, windowQuery } from '../workflows/windows.js';
+import { FailureType, toActivityFailure } from './failures.js';
+import { fetchPageWithinBudget } from './fetch-page-within-budget.js';
+import type { FullSessionSources } from './fullsession-sources.js';
+import { keepHeartbeating } from './heartbeat.js';
+
+export interface SyncPageDeps {
+  db: Kysely<Database>;
+  sources: FullSessionSources;
+  log: Logger;
+}
+
+const WINDOW_ALREADY_DONE: SyncPageResult = { windowDone: true, requests: 0, pages: 0, sessionsSynced: 0, sessionsWritten: 0, sessionsReceived: 0, rejects: 0 };
+
+/**
+ * Syncs the next page of one window: reads the window's cursor from Postgres,
+ * fetches the page, and commits the page's sessions, its rejects and the
+ * cursor after it in ONE transaction. The cursor lives only in Postgres, so a
+ * crash at any instant costs at most a re-fetch of the page in flight.
+ */
+export function createSyncPageActivity(deps: SyncPageDeps) {
+  return async function syncPage(input: SyncPageInput): Promise<SyncPageResult> {
+    const stopHeartbeat = keepHeartbeating();
+    try {
+      return await syncNextPage(deps, input);
+    } catch (error) {
+      throw toActivityFailure(error);
+    } finally {
+      stopHeartbeat();
+    }
+  };
+}
+
+async function syncNextPage(deps: SyncPageDeps, input: SyncPageInput): Promise<SyncPageResult> {
+  const { site, window, lookbackMs } = input;
+  const key: CheckpointKey = { customerId: site.customerId, siteId: site.siteId, windowStart: window.start, windowEnd: window.end, lookbackMs };
+  const checkpoint = await loadCheckpoint(deps.db, key);
+  if (checkpoint.status === 'done') return WINDOW_ALREADY_DONE;
+
+  const cursor = checkpoint.cursor ?? undefined;
+  const { page, requests } = await fetchPageWithinBudget(deps.sources.forSite(site), {
+    customerId: site.customerId,
+    siteId: site.siteId,
+    ...windowQuery(window, lookbackMs),
+    cursor,
+  });
+  if (page.nextCursor !== undefined && JSON.stringify(page.nextCursor) === JSON.stringify(cursor)) {
+    throw ApplicationFailure.retryable(`FullSession returned the cursor it was given (${String(cursor)}) for site ${site.siteId}; paging would loop`, FailureType.repeatedCursor);
+  }
+  const { owned, rejects } = splitPage(page.sessions, (record) => ownsSession(window, record.endTime));
+  const done = page.nextCursor === undefined;
+
+  const written = await deps.db.transaction().execute(async (trx) => {
+    const count = await upsertSessions(trx, site.customerId, site.siteId, owned);
+    await insertRejects(trx, site.customerId, site.siteId, rejects);
+    const advanced = await advanceCheckpoint(trx, key, { expectedCursor: cursor, nextCursor: page.nextCursor, done, sessions: owned.length });
+    if (!advanced) {
+      // Another attempt of this activity committed this page first; ours rolls back.
+      throw ApplicationFailure.retryable(`checkpoint of window ${new Date(window.start).toISOString()} moved during the page`, FailureType.checkpointMoved);
+    }
+    await addToRun(trx, input.runId, { pages: 1, sessions: owned.length, requests, windowsDone: done ? 1 : 0 });
+    return count;
+  });
+
+  const result = { windowDone: done, requests, pages: 1, sessionsSynced: owned.length, sessionsWritten: written, sessionsReceived: page.sessions.length, rejects: rejects.length };
+  deps.log.debug({ ...result, siteId: site.siteId, windowStart: new Date(window.start).toISOString(), workflowId: Context.current().info.workflowExecution?.workflowId }, 'page synced');
+  if (rejects.length > 0) deps.log.warn({ siteId: site.siteId, rejects: rejects.map((r) => r.reason) }, 'sessions rejected');
+  return result;
+}
+
+/**
+ * Parses a page's raw sessions: valid ones this window owns (deduplicated by
+ * id, last wins, since the API's order is undocumented) and rejects.
+ */
+function splitPage(raw: unknown[], owns: (record: FullSessionRecord) => boolean): { owned: FullSessionRecord[]; rejects: RejectedRecord[] } {
+  const byId = new Map<string, FullSessionRecord>();
+  const rejects: RejectedRecord[] = [];
+  for (const item of raw) {
+    const parsed = parseSessionRecord(item);
+    if (!parsed.ok) rejects.push(parsed.reject);
+    else if (owns(parsed.record)) byId.set(parsed.record.sessionId, parsed.record);
+  }
+  return { owned: [...byId.values()], rejects };
+}

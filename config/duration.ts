@@ -1,0 +1,26 @@
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const DURATION_PATTERN = /^(\d+)(ms|s|m|h|d)$/;
+
+/**
+ * Parses a human duration such as `90s`, `15m`, `4h` or `1d` into milliseconds.
+ * Returns undefined for anything else so callers can report it with context.
+ *
+ * @example parseDuration('4h') // 14_400_000
+ */
+export function parseDuration(text: string): number | undefined {
+  const match = DURATION_PATTERN.exec(text.trim());
+  if (!match) return undefined;
+  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+}
+
+/**
+ * Formats milliseconds as the largest whole unit, for logs and summaries.
+ *
+ * @example formatDuration(5_400_000) // '90m'
+ */
+export function formatDuration(ms: number): string {
+  for (const unit of ['d', 'h', 'm', 's'] as const) {
+    if (ms >= UNIT_MS[unit] && ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
+  }
+  return `${ms}ms`;
+}

@@ -1,0 +1,94 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/** Postgres returns bigint as a string; we write numbers. */
+type BigIntColumn = ColumnType<string, number, number>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export interface FullSessionSessionsTable {
+  customer_id: string;
+  site_id: string;
+  session_id: string;
+  user_id: string | null;
+  start_time: Timestamp;
+  end_time: Timestamp;
+  duration_ms: BigIntColumn | null;
+  active_time_ms: BigIntColumn | null;
+  country: string | null;
+  country_code: string | null;
+  city: string | null;
+  os: string | null;
+  browser: string | null;
+  browser_full_version: string | null;
+  device: string | null;
+  referrer: string | null;
+  landing_page: string | null;
+  exit_page: string | null;
+  page_count: number | null;
+  payload: ColumnType<Record<string, unknown>, string, string>;
+  first_synced_at: DefaultedTimestamp;
+  last_synced_at: DefaultedTimestamp;
+}
+
+export type CheckpointStatus = 'pending' | 'done';
+
+export interface SyncCheckpointsTable {
+  customer_id: string;
+  site_id: string;
+  window_start: Timestamp;
+  window_end: Timestamp;
+  lookback_ms: BigIntColumn;
+  /** The API's `startAfter` exactly as received (JSON), null before the first page. */
+  cursor: ColumnType<unknown, string | null, string | null>;
+  status: CheckpointStatus;
+  pages: Generated<number>;
+  sessions: Generated<number>;
+  updated_at: DefaultedTimestamp;
+  completed_at: Timestamp | null;
+}
+
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface SyncRunsTable {
+  id: Generated<string>;
+  workflow_id: string;
+  /** Temporal's first run id of the workflow chain: one row per run, however often it continues-as-new. */
+  first_run_id: string;
+  kind: string;
+  customer_id: string;
+  site_id: string;
+  range_start: Timestamp;
+  range_end: Timestamp;
+  status: RunStatus;
+  windows_total: number;
+  windows_done: Generated<number>;
+  pages: Generated<number>;
+  sessions: Generated<number>;
+  requests: Generated<number>;
+  error: string | null;
+  started_at: DefaultedTimestamp;
+  finished_at: Timestamp | null;
+}
+
+export interface FullSessionRejectsTable {
+  id: Generated<string>;
+  customer_id: string;
+  site_id: string;
+  session_id: string | null;
+  reason: string;
+  raw: ColumnType<unknown, string, string>;
+  raw_sha256: string;
+  rejected_at: DefaultedTimestamp;
+}
+
+export interface Database {
+  fullsession_sessions: FullSessionSessionsTable;
+  sync_checkpoints: SyncCheckpointsTable;
+  sync_runs: SyncRunsTable;
+  fullsession_rejects: FullSessionRejectsTable;
+}
+
+export type SessionRow = Selectable<FullSessionSessionsTable>;
+export type NewSessionRow = Insertable<FullSessionSessionsTable>;
+export type CheckpointRow = Selectable<SyncCheckpointsTable>;
+export type RunRow = Selectable<SyncRunsTable>;

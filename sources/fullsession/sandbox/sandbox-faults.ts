@@ -1,0 +1,53 @@
+import { seededRandom } from './random.js';
+
+/** Ways the sandbox can misbehave, one per failure the sync must survive. */
+export type FaultKind =
+  | 'server_error' // 503 with an HTML body
+  | 'latency' // answers correctly after `latencyMs`
+  | 'drop' // closes the connection without answering
+  | 'truncate' // 201 with the JSON cut in half
+  | 'non_json' // 201 with an HTML body
+  | 'short_page' // a correct page with fewer sessions than it could hold
+  | 'bad_record'; // a correct page plus two invalid sessions
+
+export interface RandomFaults {
+  /** Share of API requests that fail, 0 to 1. */
+  rate: number;
+  kinds: FaultKind[];
+  latencyMs?: number;
+  seed?: number;
+}
+
+/**
+ * Decides which fault, if any, the next API request gets: first from a queue
+ * of scheduled faults (deterministic tests), then by chance (fault suites).
+ */
+export class FaultSwitch {
+  private queue: FaultKind[] = [];
+  private random: RandomFaults | undefined;
+  private roll: () => number = Math.random;
+  latencyMs = 2_000;
+
+  /** The next `count` API requests fail with `kind`. */
+  failNext(kind: FaultKind, count = 1): void {
+    for (let i = 0; i < count; i++) this.queue.push(kind);
+  }
+
+  setRandom(faults: RandomFaults | undefined): void {
+    this.random = faults;
+    this.roll = seededRandom(faults?.seed ?? 1);
+    if (faults?.latencyMs !== undefined) this.latencyMs = faults.latencyMs;
+  }
+
+  clear(): void {
+    this.queue = [];
+    this.random = undefined;
+  }
+
+  next(): FaultKind | undefined {
+    const queued = this.queue.shift();
+    if (queued) return queued;
+    if (!this.random || this.random.kinds.length === 0 || this.roll() >= this.random.rate) return undefined;
+    return this.random.kinds[Math.floor(this.roll() * this.random.kinds.length)];
+  }
+}

@@ -1,0 +1,28 @@
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import type { Logger } from '../logging/logger.js';
+
+const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
+
+let installed = false;
+
+/**
+ * Sends the Temporal SDK's and core's logs through our pino logger, so one
+ * stream of JSON carries everything. Runtime.install may run once per
+ * process, before any worker or connection; later calls are no-ops.
+ */
+export function installTemporalRuntime(log: Logger): void {
+  if (installed) return;
+  installed = true;
+  const temporalLog = log.child({ module: 'temporal' });
+  Runtime.install({
+    logger: new DefaultLogger('INFO', (entry) => {
+      temporalLog[PINO_LEVEL[entry.level]]({ ...entry.meta }, entry.message);
+    }),
+  });
+}

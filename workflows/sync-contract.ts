@@ -1,0 +1,69 @@
+/**
+ * The types workflows and activities exchange. Everything here ends up in
+ * Temporal's history, so it holds names and numbers, never a secret.
+ */
+
+/** A site and the name of the credential that reads it (resolved inside activities). */
+export interface SiteRef {
+  customerId: string;
+  siteId: string;
+  credentialName: string;
+}
+
+/** Sessions whose END time is in [start, end), Unix ms. */
+export interface SyncWindow {
+  start: number;
+  end: number;
+}
+
+export type RunKind = 'backfill' | 'scheduled';
+
+export interface RunTotals {
+  windowsDone: number;
+  pages: number;
+  sessions: number;
+  requests: number;
+  rejects: number;
+}
+
+export interface SyncPageInput {
+  runId: string;
+  site: SiteRef;
+  window: SyncWindow;
+  lookbackMs: number;
+}
+
+export interface SyncPageResult {
+  windowDone: boolean;
+  /** HTTP requests made, 429s and retries within the activity included. */
+  requests: number;
+  /** Pages committed (0 when the window was already complete). */
+  pages: number;
+  /** Sessions of this window in the page (after de-duplication). */
+  sessionsSynced: number;
+  /** Of those, rows inserted or changed; 0 when re-syncing unchanged data. */
+  sessionsWritten: number;
+  sessionsReceived: number;
+  rejects: number;
+}
+
+export interface StartRunInput {
+  workflowId: string;
+  firstRunId: string;
+  kind: RunKind;
+  site: SiteRef;
+  window: SyncWindow;
+  windowsTotal: number;
+}
+
+export interface FinishRunInput {
+  runId: string;
+  status: 'succeeded' | 'failed' | 'cancelled';
+  error: string | null;
+}
+
+export interface ResetWindowInput {
+  site: SiteRef;
+  window: SyncWindow;
+  lookbackMs: number;
+}

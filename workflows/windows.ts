@@ -1,0 +1,41 @@
+import type { SyncWindow } from './sync-contract.js';
+
+/**
+ * Window arithmetic. Windows partition a range by session END time, aligned
+ * to multiples of the window size (UTC) so that backfills and scheduled runs
+ * share checkpoints. Each window's query reaches back `lookbackMs` (the
+ * longest session we expect) on start time:
+ *
+ *   query(window) = startTime >= window.start - lookback AND endTime <= window.end - 1
+ *
+ * Every session that ended in the window and lasted at most `lookbackMs`
+ * started at or after window.start - lookback, so exactly one window returns
+ * it as "its own". Sessions in progress are invisible to the API; they end in
+ * a later window and are fetched then. Pure and deterministic: workflows use it.
+ */
+
+/** How many windows cover [from, to). */
+export function countWindows(from: number, to: number, windowMs: number): number {
+  if (to <= from) return 0;
+  return Math.floor((to - 1) / windowMs) - Math.floor(from / windowMs) + 1;
+}
+
+/**
+ * The index-th window of [from, to); the first and last may be partial.
+ *
+ * @example windowAt(0, 10, 4, 1) // { start: 4, end: 8 }
+ */
+export function windowAt(from: number, to: number, windowMs: number, index: number): SyncWindow {
+  const alignedStart = Math.floor(from / windowMs) * windowMs + index * windowMs;
+  return { start: Math.max(from, alignedStart), end: Math.min(to, alignedStart + windowMs) };
+}
+
+/** The API query (both bounds inclusive) that returns every session of the window. */
+export function windowQuery(window: SyncWindow, lookbackMs: number): { startTime: number; endTime: number } {
+  return { startTime: window.start - lookbackMs, endTime: window.end - 1 };
+}
+
+/** Whether a session with this end time belongs to the window (the query also returns earlier ones). */
+export function ownsSession(window: SyncWindow, endTime: number): boolean {
+  return endTime >= window.start && endTime < window.end;
+}
