@@ -1,5 +1,6 @@
 import { Migrator, type Kysely, type MigrationResultSet } from 'kysely';
 import { migrations } from '../migrations/index.js';
+import type { Database } from './database.js';
 import type { Logger } from '../logging/logger.js';
 
 /**
@@ -10,7 +11,7 @@ import type { Logger } from '../logging/logger.js';
  *
  * @example await migrateToLatest(db, log)
  */
-export async function migrateToLatest(db: Kysely<unknown>, log: Logger): Promise<void> {
+export async function migrateToLatest(db: Kysely<Database>, log: Logger): Promise<void> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   for (const step of result.results ?? []) {

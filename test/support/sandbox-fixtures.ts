@@ -1,0 +1,31 @@
+import { randomBytes } from 'node:crypto';
+import { FullSessionSandbox, type SandboxOptions } from '../../sources/fullsession/sandbox/sandbox-server.js';
+
+export const HOUR = 3_600_000;
+export const DAY = 24 * HOUR;
+/** A fixed Monday in the past: the sandbox clock starts well after it. */
+export const DAY0 = Date.UTC(2026, 9, 5);
+export const CUSTOMER = 'cust-1';
+export const SITE = 'site-a';
+export const MAX_SESSION = 4 * HOUR;
+
+/** A token that looks like FullSession's and differs per test, so leaks are searchable. */
+export function newToken(): string {
+  return `fus_${randomBytes(16).toString('hex')}`;
+}
+
+/** A sandbox with one site, a token for all sites and no rate limit unless given. */
+export async function startTestSandbox(token: string, overrides: Partial<SandboxOptions> = {}): Promise<FullSessionSandbox> {
+  return FullSessionSandbox.start({
+    sites: [
+      { customerId: CUSTOMER, siteId: SITE, sessionsPerHour: 30, maxSessionDurationMs: MAX_SESSION },
+      { customerId: CUSTOMER, siteId: 'site-b', sessionsPerHour: 5, maxSessionDurationMs: MAX_SESSION },
+    ],
+    tokens: [{ token, customerId: CUSTOMER, sites: 'all' }],
+    activeFrom: DAY0 - DAY,
+    now: DAY0 + 10 * DAY,
+    pageSize: 100,
+    limitPerMinute: null,
+    ...overrides,
+  });
+}

@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { ENV_CREDENTIAL_NAME, type Config } from '../../config/load-config.js';
+import { Secret } from '../../config/secret.js';
+import type { FullSessionSandbox } from '../../sources/fullsession/sandbox/sandbox-server.js';
+import { createSyncWorker } from '../../worker/create-worker.js';
+import { syncRangeWorkflow, type SyncRangeInput } from '../../workflows/sync-range-workflow.js';
+import type { RunTotals } from '../../workflows/sync-contract.js';
+import { CUSTOMER, HOUR, MAX_SESSION, SITE } from './sandbox-fixtures.js';
+import { silentLogger } from './silent-logger.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+export interface SyncHarness {
+  database: TestDatabase;
+  client: Client;
+  taskQueue: string;
+  config: Pick<Config, 'temporal' | 'fullsession' | 'worker'>;
+  /** Runs a range workflow to completion and returns its totals. */
+  syncRange(overrides: Partial<SyncRangeInput> & Pick<SyncRangeInput, 'from' | 'to'>, workflowId?: string): Promise<RunTotals>;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real stack for one test file: its own database and task queue, the
+ * shared Temporal dev server, an in-process worker against the sandbox.
+ */
+export async function startSyncHarness(sandbox: FullSessionSandbox, token: string, ratePerMinute = 100_000): Promise<SyncHarness> {
+  const database = await createTestDatabase();
+  const temporalAddress = inject('temporalAddress');
+  const taskQueue = `test-${randomBytes(4).toString('hex')}`;
+  const client = new Client({ connection: await Connection.connect({ address: temporalAddress }) });
+  const config = {
+    temporal: { address: temporalAddress, namespace: 'default', taskQueue },
+    fullsession: { apiUrl: sandbox.url, customerId: CUSTOMER, siteIds: [SITE], ratePerMinute, requestTimeoutMs: 5_000, credentialName: ENV_CREDENTIAL_NAME },
+    worker: { shutdownGraceMs: 1_000, maxConcurrentActivities: 4 },
+  };
+  let running: { worker: Worker; done: Promise<void>; close: () => Promise<void> } | undefined;
+
+  const harness: SyncHarness = {
+    database,
+    client,
+    taskQueue,
+    config,
+    async startWorker() {
+      const { worker, connection } = await createSyncWorker({
+        config,
+        credentials: new Map([[ENV_CREDENTIAL_NAME, new Secret(token)]]),
+        db: database.db,
+        log: silentLogger,
+        workflowBundle: { codePath: inject('workflowBundlePath') },
+      });
+      running = { worker, done: worker.run(), close: () => connection.close() };
+    },
+    async stopWorker() {
+      if (!running) return;
+      running.worker.shutdown();
+      await running.done;
+      await running.close();
+      running = undefined;
+    },
+    async syncRange(overrides, workflowId = `range-${randomBytes(4).toString('hex')}`) {
+      const input: SyncRangeInput = {
+        site: { customerId: CUSTOMER, siteId: SITE, credentialName: ENV_CREDENTIAL_NAME },
+        windowMs: 6 * HOUR,
+        lookbackMs: MAX_SESSION,
+        force: false,
+        kind: 'backfill',
+        ...overrides,
+      };
+      return client.workflow.execute(syncRangeWorkflow, { workflowId, taskQueue, args: [input] });
+    },
+    async close() {
+      await harness.stopWorker();
+      await client.connection.close();
+      await database.drop();
+    },
+  };
+  return harness;
+}
