@@ -47,6 +47,7 @@ export const envSections = {
   worker: z.object({
     WORKER_SHUTDOWN_GRACE: duration('30s'),
     WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInteger(8),
+    WORKFLOW_BUNDLE_PATH: z.string().trim().min(1).optional(),
   }),
   logging: z.object({
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

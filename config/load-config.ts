@@ -35,6 +35,8 @@ export interface SyncSettings {
 export interface WorkerSettings {
   shutdownGraceMs: number;
   maxConcurrentActivities: number;
+  /** Pre-built workflow bundle (the container image ships one); absent means bundle at start. */
+  workflowBundlePath: string | undefined;
 }
 
 export interface LoggingConfig {
@@ -110,6 +112,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): LoadedConfig {
     worker: {
       shutdownGraceMs: worker.WORKER_SHUTDOWN_GRACE,
       maxConcurrentActivities: worker.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      workflowBundlePath: worker.WORKFLOW_BUNDLE_PATH,
     },
     logging: {
       level: logging.LOG_LEVEL,

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import { createActivities } from '../activities/create-activities.js';
 import { FullSessionSources } from '../activities/fullsession-sources.js';
@@ -15,8 +15,6 @@ export interface SyncWorkerDeps {
   credentials: ReadonlyMap<string, Secret>;
   db: Kysely<Database>;
   log: Logger;
-  /** A pre-built workflow bundle (tests build it once); otherwise bundled at start. */
-  workflowBundle?: WorkflowBundleOption;
 }
 
 /**
@@ -34,7 +32,7 @@ export async function createSyncWorker(deps: SyncWorkerDeps): Promise<{ worker: 
     connection,
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
+    ...(settings.workflowBundlePath ? { workflowBundle: { codePath: settings.workflowBundlePath } } : { workflowsPath }),
     activities: createActivities({ db: deps.db, sources, log: deps.log.child({ module: 'activities' }) }),
     maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities,
     shutdownGraceTime: settings.shutdownGraceMs,

@@ -36,7 +36,7 @@ export async function startSyncHarness(sandbox: FullSessionSandbox, token: strin
   const config = {
     temporal: { address: temporalAddress, namespace: 'default', taskQueue },
     fullsession: { apiUrl: sandbox.url, customerId: CUSTOMER, siteIds: [SITE], ratePerMinute, requestTimeoutMs: 5_000, credentialName: ENV_CREDENTIAL_NAME },
-    worker: { shutdownGraceMs: 1_000, maxConcurrentActivities: 4 },
+    worker: { shutdownGraceMs: 1_000, maxConcurrentActivities: 4, workflowBundlePath: inject('workflowBundlePath') },
   };
   let running: { worker: Worker; done: Promise<void>; close: () => Promise<void> } | undefined;
 
@@ -51,7 +51,6 @@ export async function startSyncHarness(sandbox: FullSessionSandbox, token: strin
         credentials: new Map([[ENV_CREDENTIAL_NAME, new Secret(token)]]),
         db: database.db,
         log: silentLogger,
-        workflowBundle: { codePath: inject('workflowBundlePath') },
       });
       running = { worker, done: worker.run(), close: () => connection.close() };
     },
