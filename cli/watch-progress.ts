@@ -16,6 +16,7 @@ export async function watchProgress(handle: WorkflowHandle<typeof syncRangeWorkf
     (totals) => ({ totals }),
     (error: unknown) => ({ error }),
   );
+  let lastLine = '';
   for (;;) {
     const settled = await Promise.race([outcome, delay(POLL_MS)]);
     if (settled && 'error' in settled) throw settled.error;
@@ -24,7 +25,9 @@ export async function watchProgress(handle: WorkflowHandle<typeof syncRangeWorkf
       return settled.totals;
     }
     const progress = await handle.query(progressQuery).catch(() => undefined);
-    if (progress) print(progressLine(progress));
+    const line = progress ? progressLine(progress) : lastLine;
+    if (line !== lastLine) print(line);
+    lastLine = line;
   }
 }
 
