@@ -6,6 +6,7 @@ import { ENV_CREDENTIAL_NAME, type Config } from '../../config/load-config.js';
 import { Secret } from '../../config/secret.js';
 import type { FullSessionSandbox } from '../../sources/fullsession/sandbox/sandbox-server.js';
 import { createSyncWorker } from '../../worker/create-worker.js';
+import { installTemporalRuntime } from '../../worker/install-runtime.js';
 import { syncRangeWorkflow, type SyncRangeInput } from '../../workflows/sync-range-workflow.js';
 import type { RunTotals } from '../../workflows/sync-contract.js';
 import { CUSTOMER, HOUR, MAX_SESSION, SITE } from './sandbox-fixtures.js';
@@ -29,6 +30,7 @@ export interface SyncHarness {
  * shared Temporal dev server, an in-process worker against the sandbox.
  */
 export async function startSyncHarness(sandbox: FullSessionSandbox, token: string, ratePerMinute = 100_000): Promise<SyncHarness> {
+  installTemporalRuntime(silentLogger);
   const database = await createTestDatabase();
   const temporalAddress = inject('temporalAddress');
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;

@@ -1,0 +1,71 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../config/config-error.js';
+import { loadConfig } from '../config/load-config.js';
+
+const TOKEN = 'fus_configtest0123456789abcdef';
+const valid = {
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+  TEMPORAL_ADDRESS: '127.0.0.1:7233',
+  FULLSESSION_CUSTOMER_ID: 'cust-1',
+  FULLSESSION_SITE_IDS: 'site-a, site-b',
+  FULLSESSION_API_TOKEN: TOKEN,
+};
+
+function problemsOf(env: Record<string, string>, credentials = true): string[] {
+  try {
+    loadConfig(env, { credentials });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('configuration from the environment', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig(valid, { credentials: true });
+    expect(config.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'session-sync' });
+    expect(config.fullsession).toMatchObject({ apiUrl: 'https://app.fullsession.io', siteIds: ['site-a', 'site-b'], ratePerMinute: 20 });
+    expect(config.sync).toEqual({ windowMs: 86_400_000, maxSessionDurationMs: 14_400_000, settleDelayMs: 900_000 });
+  });
+
+  it('names every problem at once', () => {
+    expect(problemsOf({ FULLSESSION_RATE_LIMIT_PER_MINUTE: 'lots', SYNC_WINDOW: '1 week', FULLSESSION_API_URL: 'not a url' })).toEqual([
+      'FULLSESSION_API_TOKEN or FULLSESSION_API_TOKEN_FILE is required by the worker',
+      'DATABASE_URL is required',
+      'TEMPORAL_ADDRESS is required',
+      'FULLSESSION_API_URL must be a http(s) URL',
+      'FULLSESSION_CUSTOMER_ID is required',
+      'FULLSESSION_SITE_IDS is required',
+      'FULLSESSION_RATE_LIMIT_PER_MINUTE must be a number',
+      'SYNC_WINDOW expected a duration like 90s, 15m, 4h or 1d, got "1 week"',
+    ]);
+  });
+
+  it('reads the token from a file and rejects both sources at once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'token-'));
+    writeFileSync(join(dir, 'token'), `${TOKEN}\n`);
+    const { FULLSESSION_API_TOKEN: _omit, ...withoutToken } = valid;
+    const config = loadConfig({ ...withoutToken, FULLSESSION_API_TOKEN_FILE: join(dir, 'token') }, { credentials: true });
+    expect(config.credentials.get('FULLSESSION_API_TOKEN')?.reveal()).toBe(TOKEN);
+    expect(problemsOf({ ...valid, FULLSESSION_API_TOKEN_FILE: join(dir, 'token') })).toEqual(['set FULLSESSION_API_TOKEN or FULLSESSION_API_TOKEN_FILE, not both']);
+    expect(problemsOf({ ...withoutToken, FULLSESSION_API_TOKEN_FILE: join(dir, 'missing') })).toEqual([`FULLSESSION_API_TOKEN_FILE ${join(dir, 'missing')} cannot be read: ENOENT`]);
+  });
+
+  it('only the worker needs the token', () => {
+    const { FULLSESSION_API_TOKEN: _omit, ...withoutToken } = valid;
+    expect(problemsOf(withoutToken, false)).toEqual([]);
+  });
+
+  it('never shows the token: JSON, inspect and string forms are obfuscated', () => {
+    const config = loadConfig(valid, { credentials: true });
+    const secret = config.credentials.get('FULLSESSION_API_TOKEN')!;
+    const renderings = [JSON.stringify(config), JSON.stringify([...config.credentials]), inspect(config, { depth: 10 }), `${secret}`];
+    for (const text of renderings) expect(text).not.toContain(TOKEN);
+    expect(secret.obfuscated).toBe('fus_****def');
+  });
+});

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Secret } from '../config/secret.js';
+import { RateBudget } from '../activities/rate-budget.js';
+import { FullSessionClient } from '../sources/fullsession/fullsession-client.js';
+import { FullSessionError } from '../sources/fullsession/fullsession-error.js';
+import type { FullSessionSandbox } from '../sources/fullsession/sandbox/sandbox-server.js';
+import { CUSTOMER, DAY0, HOUR, newToken, SITE, startTestSandbox } from './support/sandbox-fixtures.js';
+
+describe('FullSession client against the sandbox over HTTP', () => {
+  const token = newToken();
+  const scopedToken = newToken();
+  let sandbox: FullSessionSandbox;
+
+  const client = (key = token, timeoutMs = 2_000) =>
+    new FullSessionClient({ baseUrl: sandbox.url, credentialName: 'main', token: new Secret(key), requestTimeoutMs: timeoutMs, rateGate: new RateBudget(100_000).gate });
+  const query = { customerId: CUSTOMER, siteId: SITE, startTime: DAY0, endTime: DAY0 + 6 * HOUR - 1 };
+
+  beforeAll(async () => {
+    sandbox = await startTestSandbox(token, { pageSize: 50 });
+    sandbox.addToken({ token: scopedToken, customerId: CUSTOMER, sites: ['site-b'] });
+  });
+  beforeEach(() => sandbox.faults.clear());
+  afterAll(() => sandbox?.close());
+
+  async function failure(promise: Promise<unknown>): Promise<FullSessionError> {
+    const error = await promise.then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(FullSessionError);
+    return error as FullSessionError;
+  }
+
+  it('pages with startAfter until a response has none, and gets every session once', async () => {
+    const before = sandbox.requests.length;
+    const seen: string[] = [];
+    let cursor: unknown;
+    do {
+      const page = await client().fetchPage({ ...query, cursor });
+      seen.push(...page.sessions.map((s) => (s as { uuid: string }).uuid));
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+    const expected = sandbox.groundTruth(CUSTOMER, SITE, 0, DAY0 + 6 * HOUR).filter((s) => s.startTime >= DAY0).map((s) => s.uuid);
+    expect(seen.sort()).toEqual(expected.sort());
+    expect(sandbox.requests.length - before).toBe(Math.ceil(expected.length / 50));
+    expect(sandbox.requests.slice(before).every((r) => r.status === 201)).toBe(true);
+  });
+
+  it('passes the cursor back verbatim and does not stop on a short page', async () => {
+    sandbox.faults.failNext('short_page');
+    const first = await client().fetchPage({ ...query, cursor: undefined });
+    expect(first.sessions.length).toBe(17);
+    expect(first.nextCursor).toEqual(expect.any(Number));
+    await client().fetchPage({ ...query, cursor: first.nextCursor });
+    expect(sandbox.requests[sandbox.requests.length - 1]!.cursor).toBe(String(first.nextCursor));
+  });
+
+  it.each([
+    ['non_json', 'FullSession sent a malformed page: response body is not JSON'],
+    ['truncate', 'FullSession sent a malformed page: response body is not JSON'],
+  ] as const)('fails the whole page on a %s body', async (fault, message) => {
+    sandbox.faults.failNext(fault);
+    const error = await failure(client().fetchPage({ ...query, cursor: undefined }));
+    expect(error.kind).toBe('malformed');
+    expect(error.message).toContain(message);
+  });
+
+  it('classifies 5xx, dropped connections and timeouts as transient', async () => {
+    sandbox.faults.failNext('server_error');
+    expect((await failure(client().fetchPage({ ...query, cursor: undefined }))).kind).toBe('server_error');
+    sandbox.faults.failNext('drop');
+    expect((await failure(client().fetchPage({ ...query, cursor: undefined }))).kind).toBe('network');
+    sandbox.faults.failNext('latency');
+    sandbox.faults.latencyMs = 1_000;
+    const timeout = await failure(client(token, 200).fetchPage({ ...query, cursor: undefined }));
+    expect(timeout.kind).toBe('timeout');
+    expect(timeout.permanent).toBe(false);
+  });
+
+  it('names the credential obfuscated and says what to do on 401, 403 and 404', async () => {
+    const wrong = await failure(client('fus_wrongwrongwrongxyz').fetchPage({ ...query, cursor: undefined }));
+    expect([wrong.kind, wrong.permanent]).toEqual(['unauthorized', true]);
+    expect(wrong.message).toBe('FullSession rejected credential main (fus_****xyz) with 401: the token is wrong, revoked or deleted. Create a new token in FullSession (Settings → API Tokens) and update the secret of main.');
+
+    const outOfScope = await failure(client(scopedToken).fetchPage({ ...query, cursor: undefined }));
+    expect(outOfScope.kind).toBe('forbidden');
+    expect(outOfScope.message).toBe(`FullSession refused credential main (${new Secret(scopedToken).obfuscated}) for site site-a of customer cust-1 with 403: the token is not scoped to this site. Create a token scoped to it (or to all sites) and update the secret of main.`);
+
+    const unknown = await failure(client().fetchPage({ ...query, siteId: 'no-such-site', cursor: undefined }));
+    expect(unknown.kind).toBe('not_found');
+    for (const error of [wrong, outOfScope, unknown]) expect(error.message).not.toContain(token);
+  });
+
+  it('reports 429 with the Retry-After it was given', async () => {
+    sandbox.setLimitPerMinute(1);
+    try {
+      await client().fetchPage({ ...query, cursor: undefined });
+      const limited = await failure(client().fetchPage({ ...query, cursor: undefined }));
+      expect(limited.kind).toBe('rate_limited');
+      expect(limited.details.retryAfterMs).toBeGreaterThanOrEqual(59_000);
+      expect(limited.details.retryAfterMs).toBeLessThanOrEqual(60_000);
+    } finally {
+      sandbox.setLimitPerMinute(null);
+    }
+  });
+});
