@@ -23,10 +23,14 @@ function dependenciesAreCurrent() {
   return statSync(installed).mtimeMs >= statSync(join(root, 'package-lock.json')).mtimeMs;
 }
 
+// `npm install --no-save` rather than `npm ci`: the registry mirror here lacks
+// other platforms' optional binaries (@swc/core-darwin-*, …), which npm ci
+// insists on finding in the lock file. --no-save still installs the locked
+// versions and leaves package-lock.json untouched.
 function installNpmDependencies() {
   if (dependenciesAreCurrent()) return;
-  console.log('bootstrap: installing npm dependencies (npm ci)');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+  console.log('bootstrap: installing npm dependencies (npm install --no-save)');
+  run('npm', ['install', '--no-save', '--no-audit', '--no-fund']);
 }
 
 // The SDK's own download of the CLI needs the internet; the PyPI package
