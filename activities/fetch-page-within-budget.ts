@@ -30,7 +30,7 @@ export async function fetchPageWithinBudget(
       if (waited + retryAfterMs > MAX_RATE_LIMIT_WAIT_MS) throw error;
       waited += retryAfterMs;
       context.log.warn('FullSession rate limit reached; pausing the account budget', { retryAfterMs });
-      source.budget.pause(retryAfterMs);
+      await source.budget.pause(retryAfterMs);
     }
   }
 }

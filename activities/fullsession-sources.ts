@@ -1,9 +1,12 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import type { Kysely } from 'kysely';
 import type { Secret } from '../config/secret.js';
+import type { Database } from '../db/database.js';
 import { FullSessionClient } from '../sources/fullsession/fullsession-client.js';
 import type { SiteRef } from '../workflows/sync-contract.js';
 import { FailureType } from './failures.js';
 import { RateBudget } from './rate-budget.js';
+import { PostgresSharedBudget } from './shared-rate-budget.js';
 
 export interface FullSessionSourceSettings {
   apiUrl: string;
@@ -19,8 +22,9 @@ export interface FullSessionSource {
 /**
  * Resolves a site's credential name to a ready client, inside the worker:
  * secrets come from the worker's configuration, never from workflow input.
- * Clients of one customer account share one rate budget, because
- * FullSession's limit is per account, not per token.
+ * Clients of one customer account share one rate budget, in this process and
+ * through Postgres with every other worker, because FullSession's limit is
+ * per account, not per token or process.
  */
 export class FullSessionSources {
   private readonly budgets = new Map<string, RateBudget>();
@@ -29,6 +33,7 @@ export class FullSessionSources {
   constructor(
     private readonly settings: FullSessionSourceSettings,
     private readonly credentials: ReadonlyMap<string, Secret>,
+    private readonly db: Kysely<Database>,
   ) {}
 
   forSite(site: SiteRef): FullSessionSource {
@@ -51,7 +56,8 @@ export class FullSessionSources {
   private budgetFor(customerId: string): RateBudget {
     let budget = this.budgets.get(customerId);
     if (!budget) {
-      budget = new RateBudget(this.settings.ratePerMinute);
+      const shared = new PostgresSharedBudget(this.db, `fullsession:${customerId}`, this.settings.ratePerMinute);
+      budget = new RateBudget(this.settings.ratePerMinute, shared);
       this.budgets.set(customerId, budget);
     }
     return budget;

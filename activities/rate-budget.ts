@@ -3,38 +3,56 @@ import type { RateGate } from '../sources/fullsession/fullsession-client.js';
 
 const MINUTE_MS = 60_000;
 
+/** The part of an account's budget shared by every worker process (see shared-rate-budget.ts). */
+export interface SharedBudget {
+  /** Resolves once a request slot is granted to this process. */
+  take(signal?: AbortSignal): Promise<void>;
+  pause(ms: number): Promise<void>;
+}
+
 /**
- * The request budget of one API account inside this process: at most
- * `perMinute` calls in any sliding minute (p-throttle's strict mode), and a
- * pause that every caller honours after a 429.
+ * The request budget of one API account: at most `perMinute` calls in any
+ * sliding minute. p-throttle (strict) guards this process; the optional
+ * shared budget enforces the same limit across every process; a 429 pauses
+ * every caller.
  */
 export class RateBudget {
   private readonly throttle: <T>(call: () => Promise<T>) => Promise<T>;
   private pausedUntil = 0;
 
-  constructor(readonly perMinute: number) {
+  constructor(
+    readonly perMinute: number,
+    private readonly shared?: SharedBudget,
+  ) {
     const throttled = pThrottle({ limit: perMinute, interval: MINUTE_MS, strict: true })(
       <T>(call: () => Promise<T>) => call(),
     );
     this.throttle = throttled as <T>(call: () => Promise<T>) => Promise<T>;
   }
 
-  /** Pauses every caller of this budget for `ms` (FullSession answered 429). */
-  pause(ms: number): void {
+  /** Pauses every caller of this budget, in every process, for `ms` (FullSession answered 429). */
+  async pause(ms: number): Promise<void> {
     this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
+    await this.shared?.pause(ms);
   }
 
-  /** Runs `call` once the budget allows it. */
+  /**
+   * Runs `call` once the budget allows it. The shared slot is taken last,
+   * right before the call, so the grant's time is the request's time.
+   */
   readonly gate: RateGate = async (call, signal) => {
     for (let wait = this.pausedUntil - Date.now(); wait > 0; wait = this.pausedUntil - Date.now()) {
       await sleep(wait, signal);
     }
     signal?.throwIfAborted();
-    return this.throttle(call);
+    return this.throttle(async () => {
+      await this.shared?.take(signal);
+      return call();
+    });
   };
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => {

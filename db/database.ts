@@ -81,11 +81,23 @@ export interface FullSessionRejectsTable {
   rejected_at: DefaultedTimestamp;
 }
 
+export interface RateBudgetGrantsTable {
+  account: string;
+  granted_at: DefaultedTimestamp;
+}
+
+export interface RateBudgetPausesTable {
+  account: string;
+  paused_until: Timestamp;
+}
+
 export interface Database {
   fullsession_sessions: FullSessionSessionsTable;
   sync_checkpoints: SyncCheckpointsTable;
   sync_runs: SyncRunsTable;
   fullsession_rejects: FullSessionRejectsTable;
+  rate_budget_grants: RateBudgetGrantsTable;
+  rate_budget_pauses: RateBudgetPausesTable;
 }
 
 export type SessionRow = Selectable<FullSessionSessionsTable>;

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as initial from './20261122000000_initial.js';
+import * as rateBudget from './20261122010000_rate_budget.js';
 
 /**
  * Every migration by name, in order. Listed statically rather than read from
@@ -7,4 +8,5 @@ import * as initial from './20261122000000_initial.js';
  */
 export const migrations: Record<string, Migration> = {
   '20261122000000_initial': initial,
+  '20261122010000_rate_budget': rateBudget,
 };

@@ -27,6 +27,7 @@ export async function createSyncWorker(deps: SyncWorkerDeps): Promise<{ worker: 
   const sources = new FullSessionSources(
     { apiUrl: fullsession.apiUrl, ratePerMinute: fullsession.ratePerMinute, requestTimeoutMs: fullsession.requestTimeoutMs },
     deps.credentials,
+    deps.db,
   );
   const worker = await Worker.create({
     connection,

@@ -1,0 +1,41 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './database.js';
+
+/**
+ * Tries to take one request slot of an account's budget, shared by every
+ * process through Postgres: at most `limit` grants in any window of
+ * `windowMs`, on the database's clock (no skew between workers). Grants are
+ * serialised per account by a transaction-scoped advisory lock. Returns 0 when
+ * granted, otherwise how long to wait before trying again.
+ *
+ * @example const waitMs = await tryTakeSlot(db, 'fullsession:cust-1', 20, 61_000)
+ */
+export async function tryTakeSlot(db: Kysely<Database>, account: string, limit: number, windowMs: number): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${`rate-budget:${account}`}))`.execute(trx);
+    const window = sql<Date>`clock_timestamp() - ${windowMs} * interval '1 millisecond'`;
+    await trx.deleteFrom('rate_budget_grants').where('account', '=', account).where('granted_at', '<=', window).execute();
+    const state = await sql<{ pausedMs: number; used: number; oldestExpiresMs: number | null }>`
+      select
+        coalesce((select greatest(0, extract(epoch from paused_until - clock_timestamp()) * 1000)
+                  from rate_budget_pauses where account = ${account}), 0)::float8 as "pausedMs",
+        (select count(*) from rate_budget_grants where account = ${account})::int as used,
+        (select extract(epoch from min(granted_at) + ${windowMs} * interval '1 millisecond' - clock_timestamp()) * 1000
+           from rate_budget_grants where account = ${account})::float8 as "oldestExpiresMs"`.execute(trx);
+    const { pausedMs, used, oldestExpiresMs } = state.rows[0]!;
+    if (pausedMs > 0) return Math.ceil(pausedMs);
+    if (used >= limit) return Math.max(1, Math.ceil(oldestExpiresMs ?? 1));
+    await trx.insertInto('rate_budget_grants').values({ account }).execute();
+    return 0;
+  });
+}
+
+/** After a 429, stops every process from calling the account's API for `ms`. */
+export async function pauseAccount(db: Kysely<Database>, account: string, ms: number): Promise<void> {
+  const until = sql<Date>`clock_timestamp() + ${ms} * interval '1 millisecond'`;
+  await db
+    .insertInto('rate_budget_pauses')
+    .values({ account, paused_until: until })
+    .onConflict((oc) => oc.column('account').doUpdateSet({ paused_until: sql`greatest(rate_budget_pauses.paused_until, excluded.paused_until)` }))
+    .execute();
+}
