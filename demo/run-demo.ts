@@ -3,7 +3,7 @@ import { backfillCommand } from '../cli/backfill-command.js';
 import { loadConfig } from '../config/load-config.js';
 import { connectDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
-import { startEmbeddedPostgres } from '../devstack/embedded-postgres.js';
+import { startEmbeddedPostgresProcess } from '../devstack/embedded-postgres-process.js';
 import { startTemporalDevServer } from '../devstack/temporal-dev-server.js';
 import { createLogger } from '../logging/logger.js';
 import { FullSessionSandbox } from '../sources/fullsession/sandbox/sandbox-server.js';
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   };
   try {
     print('demo: starting Postgres, Temporal dev server and the sandbox FullSession API…');
-    const postgres = process.env.DATABASE_URL ? { url: process.env.DATABASE_URL, stop: async () => {} } : await startEmbeddedPostgres();
+    const postgres = process.env.DATABASE_URL ? { url: process.env.DATABASE_URL, stop: async () => {} } : await startEmbeddedPostgresProcess();
     stops.push(postgres.stop);
     const temporal = await startTemporalDevServer({ ui: true });
     stops.push(temporal.stop);

@@ -1,6 +1,7 @@
 import { PostgreSqlContainer } from '@testcontainers/postgresql';
 import { getContainerRuntimeClient } from 'testcontainers';
-import { startEmbeddedPostgres, type LocalPostgres } from '../../devstack/embedded-postgres.js';
+import type { LocalPostgres } from '../../devstack/embedded-postgres.js';
+import { startEmbeddedPostgresProcess } from '../../devstack/embedded-postgres-process.js';
 
 /**
  * The Postgres the suite runs against, in order of preference: DATABASE_URL
@@ -14,7 +15,7 @@ export async function provideTestPostgres(): Promise<LocalPostgres & { source: s
     const container = await new PostgreSqlContainer('postgres:16-alpine').start();
     return { url: container.getConnectionUri(), source: 'testcontainers', stop: async () => void (await container.stop()) };
   }
-  return { ...(await startEmbeddedPostgres()), source: 'embedded-postgres' };
+  return { ...(await startEmbeddedPostgresProcess()), source: 'embedded-postgres' };
 }
 
 async function dockerAnswers(): Promise<boolean> {

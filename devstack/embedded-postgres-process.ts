@@ -1,0 +1,27 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { LocalPostgres } from './embedded-postgres.js';
+
+const MAIN = fileURLToPath(new URL('./embedded-postgres-main.ts', import.meta.url));
+
+/**
+ * Starts an embedded Postgres in a child process (see embedded-postgres-main.ts
+ * for why) and resolves with its URL once it accepts connections.
+ */
+export async function startEmbeddedPostgresProcess(): Promise<LocalPostgres> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const firstLine = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`embedded Postgres exited with ${code} before it started`)));
+  });
+  const { url } = JSON.parse(firstLine) as { url: string };
+  return {
+    url,
+    stop: async () => {
+      child.stdin.end();
+      await exited;
+    },
+  };
+}
