@@ -42,7 +42,6 @@ export const envSections = {
   sync: z.object({
     SYNC_WINDOW: duration('1d'),
     SYNC_MAX_SESSION_DURATION: duration('4h'),
-    SYNC_SETTLE_DELAY: duration('15m'),
   }),
   worker: z.object({
     WORKER_SHUTDOWN_GRACE: duration('30s'),

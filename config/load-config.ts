@@ -29,7 +29,6 @@ export interface FullSessionConfig {
 export interface SyncSettings {
   windowMs: number;
   maxSessionDurationMs: number;
-  settleDelayMs: number;
 }
 
 export interface WorkerSettings {
@@ -107,7 +106,6 @@ export function loadConfig(env: Env, options: LoadOptions = {}): LoadedConfig {
     sync: {
       windowMs: sync.SYNC_WINDOW,
       maxSessionDurationMs: sync.SYNC_MAX_SESSION_DURATION,
-      settleDelayMs: sync.SYNC_SETTLE_DELAY,
     },
     worker: {
       shutdownGraceMs: worker.WORKER_SHUTDOWN_GRACE,

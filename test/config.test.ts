@@ -30,7 +30,7 @@ describe('configuration from the environment', () => {
     const config = loadConfig(valid, { credentials: true });
     expect(config.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'session-sync' });
     expect(config.fullsession).toMatchObject({ apiUrl: 'https://app.fullsession.io', siteIds: ['site-a', 'site-b'], ratePerMinute: 20 });
-    expect(config.sync).toEqual({ windowMs: 86_400_000, maxSessionDurationMs: 14_400_000, settleDelayMs: 900_000 });
+    expect(config.sync).toEqual({ windowMs: 86_400_000, maxSessionDurationMs: 14_400_000 });
   });
 
   it('names every problem at once', () => {

@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import type { FullSessionSandbox } from '../sources/fullsession/sandbox/sandbox-server.js';
 import { syncRangeWorkflow } from '../workflows/sync-range-workflow.js';
@@ -27,19 +26,6 @@ describe('a worker process killed with SIGKILL mid-window', () => {
     await sandbox?.close();
   });
 
-  const workerEnv = () => ({
-    DATABASE_URL: harness.database.url,
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    TEMPORAL_TASK_QUEUE: harness.taskQueue,
-    FULLSESSION_API_URL: sandbox.url,
-    FULLSESSION_API_TOKEN: token,
-    FULLSESSION_CUSTOMER_ID: CUSTOMER,
-    FULLSESSION_SITE_IDS: SITE,
-    FULLSESSION_RATE_LIMIT_PER_MINUTE: '100000',
-    WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
-    LOG_LEVEL: 'warn',
-  });
-
   const committedPages = async () => {
     const row = await harness.database.db.selectFrom('sync_checkpoints').select(sql<string>`coalesce(sum(pages), 0)`.as('pages')).executeTakeFirstOrThrow();
     return Number(row.pages);
@@ -56,12 +42,12 @@ describe('a worker process killed with SIGKILL mid-window', () => {
 
     const kills = [7, 23];
     for (const pages of kills) {
-      worker = spawnWorker(workerEnv());
+      worker = spawnWorker(harness.workerEnv());
       await waitFor(async () => (await committedPages()) >= pages, 90_000, `${pages} committed pages`);
       worker.child.kill('SIGKILL');
       expect(await worker.exited).toBe(null);
     }
-    worker = spawnWorker(workerEnv());
+    worker = spawnWorker(harness.workerEnv());
     const totals = await handle.result();
     worker.child.kill('SIGTERM');
     await worker.exited;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FullSessionSandbox } from '../sources/fullsession/sandbox/sandbox-server.js';
 import { syncRangeWorkflow } from '../workflows/sync-range-workflow.js';
 import { storedAndTruth } from './support/compare-with-truth.js';
@@ -29,18 +29,7 @@ describe('one rate budget shared by three worker processes', () => {
   it('never exceeds the limit in any sliding minute, gets no 429, and lands every range exactly', async () => {
     for (let i = 0; i < 3; i++) {
       workers.push(
-        spawnWorker({
-          DATABASE_URL: harness.database.url,
-          TEMPORAL_ADDRESS: inject('temporalAddress'),
-          TEMPORAL_TASK_QUEUE: harness.taskQueue,
-          FULLSESSION_API_URL: sandbox.url,
-          FULLSESSION_API_TOKEN: token,
-          FULLSESSION_CUSTOMER_ID: CUSTOMER,
-          FULLSESSION_SITE_IDS: SITE,
-          FULLSESSION_RATE_LIMIT_PER_MINUTE: String(LIMIT),
-          WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
-          LOG_LEVEL: 'debug',
-        }),
+        spawnWorker(harness.workerEnv({ FULLSESSION_RATE_LIMIT_PER_MINUTE: String(LIMIT), LOG_LEVEL: 'debug' })),
       );
     }
     const ranges = [0, 1, 2].map((i) => ({ from: DAY0 + i * DAY, to: DAY0 + (i + 1) * DAY }));

@@ -35,8 +35,8 @@ export interface PageRequest {
 export class FullSessionClient {
   constructor(private readonly options: FullSessionClientOptions) {}
 
-  /** Builds the request URL; exported for logs, it carries no secret. */
-  pageUrl(request: Omit<PageRequest, 'signal'>): URL {
+  /** Builds the request URL; it carries no secret. */
+  private pageUrl(request: Omit<PageRequest, 'signal'>): URL {
     const path = `/v1/external/sessions/${encodeURIComponent(request.customerId)}/${encodeURIComponent(request.siteId)}`;
     const url = new URL(path, this.options.baseUrl);
     url.searchParams.set('startTime', String(request.startTime));

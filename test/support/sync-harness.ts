@@ -21,6 +21,8 @@ export interface SyncHarness {
   /** Runs a range workflow to completion and returns its totals. */
   syncRange(overrides: Partial<SyncRangeInput> & Pick<SyncRangeInput, 'from' | 'to'>, workflowId?: string): Promise<RunTotals>;
   startWorker(): Promise<void>;
+  /** The environment of a `session-sync worker` process for this stack. */
+  workerEnv(overrides?: Record<string, string>): Record<string, string>;
   stopWorker(): Promise<void>;
   close(): Promise<void>;
 }
@@ -55,6 +57,21 @@ export async function startSyncHarness(sandbox: FullSessionSandbox, token: strin
         log: silentLogger,
       });
       running = { worker, done: worker.run(), close: () => connection.close() };
+    },
+    workerEnv(overrides = {}) {
+      return {
+        DATABASE_URL: database.url,
+        TEMPORAL_ADDRESS: temporalAddress,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        FULLSESSION_API_URL: sandbox.url,
+        FULLSESSION_API_TOKEN: token,
+        FULLSESSION_CUSTOMER_ID: CUSTOMER,
+        FULLSESSION_SITE_IDS: SITE,
+        FULLSESSION_RATE_LIMIT_PER_MINUTE: String(ratePerMinute),
+        WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
+        LOG_LEVEL: 'warn',
+        ...overrides,
+      };
     },
     async stopWorker() {
       if (!running) return;
