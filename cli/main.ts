@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import { parseDuration } from '../config/duration.js';
-import { loadConfig } from '../config/load-config.js';
+import { loadConfig, loadLoggingConfig } from '../config/load-config.js';
 import { createLogger } from '../logging/logger.js';
 import { backfillCommand } from './backfill-command.js';
 import { UsageError } from './backfill-request.js';
@@ -9,8 +9,17 @@ import { migrateCommand } from './migrate-command.js';
 import { workerCommand } from './worker-command.js';
 
 const env = process.env;
-const log = createLogger({ level: env.LOG_LEVEL ?? 'info', pretty: env.LOG_PRETTY === 'true' || (env.LOG_PRETTY !== 'false' && Boolean(process.stdout.isTTY)) });
+const log = createLogger(loggingConfigOrExit());
 const print = (line: string) => process.stdout.write(`${line}\n`);
+
+function loggingConfigOrExit() {
+  try {
+    return loadLoggingConfig(env);
+  } catch (error) {
+    process.stderr.write(`session-sync: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+}
 
 function durationOption(text: string): number {
   const ms = parseDuration(text);

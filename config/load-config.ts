@@ -112,10 +112,21 @@ export function loadConfig(env: Env, options: LoadOptions = {}): LoadedConfig {
       maxConcurrentActivities: worker.WORKER_MAX_CONCURRENT_ACTIVITIES,
       workflowBundlePath: worker.WORKFLOW_BUNDLE_PATH,
     },
-    logging: {
-      level: logging.LOG_LEVEL,
-      pretty: logging.LOG_PRETTY === 'auto' ? Boolean(process.stdout.isTTY) : logging.LOG_PRETTY === 'true',
-    },
+    logging: toLoggingConfig(logging),
+  };
+}
+
+/** Validates only LOG_LEVEL and LOG_PRETTY: the CLI needs a logger before anything else. */
+export function loadLoggingConfig(env: Env): LoggingConfig {
+  const result = envSections.logging.safeParse(env);
+  if (!result.success) throw new ConfigError(describeIssues(result.error));
+  return toLoggingConfig(result.data);
+}
+
+function toLoggingConfig(logging: z.output<typeof envSections.logging>): LoggingConfig {
+  return {
+    level: logging.LOG_LEVEL,
+    pretty: logging.LOG_PRETTY === 'auto' ? Boolean(process.stdout.isTTY) : logging.LOG_PRETTY === 'true',
   };
 }
 
