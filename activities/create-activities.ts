@@ -3,11 +3,14 @@ import type { Database } from '../db/database.js';
 import type { Logger } from '../logging/logger.js';
 import type { FullSessionSources } from './fullsession-sources.js';
 import { createRunActivities } from './run-activities.js';
+import { createScheduleActivities } from './schedule-activities.js';
+import type { SiteSchedules } from './site-schedules.js';
 import { createSyncPageActivity } from './sync-page-activity.js';
 
 export interface ActivityDeps {
   db: Kysely<Database>;
   sources: FullSessionSources;
+  schedules: SiteSchedules;
   log: Logger;
 }
 
@@ -15,12 +18,13 @@ export interface ActivityDeps {
  * Builds every activity from its dependencies; the worker is the one place
  * that creates those. Workflows import only the type.
  *
- * @example Worker.create({ activities: createActivities({ db, sources, log }), ... })
+ * @example Worker.create({ activities: createActivities({ db, sources, schedules, log }), ... })
  */
 export function createActivities(deps: ActivityDeps) {
   return {
     syncPage: createSyncPageActivity(deps),
     ...createRunActivities(deps.db),
+    ...createScheduleActivities(deps.db, deps.schedules),
   };
 }
 

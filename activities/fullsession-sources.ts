@@ -1,6 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
+import { DEFAULT_RATE_PER_MINUTE } from '../config/defaults.js';
 import type { Secret } from '../config/secret.js';
+import type { SiteConfig } from '../config/site-config.js';
 import type { Database } from '../db/database.js';
 import { FullSessionClient } from '../sources/fullsession/fullsession-client.js';
 import type { SiteRef } from '../workflows/sync-contract.js';
@@ -10,8 +12,9 @@ import { PostgresSharedBudget } from './shared-rate-budget.js';
 
 export interface FullSessionSourceSettings {
   apiUrl: string;
-  ratePerMinute: number;
   requestTimeoutMs: number;
+  /** Each account's requests per minute (FullSession customer id → limit). */
+  ratesPerMinute: ReadonlyMap<string, number>;
 }
 
 export interface FullSessionSource {
@@ -56,8 +59,9 @@ export class FullSessionSources {
   private budgetFor(customerId: string): RateBudget {
     let budget = this.budgets.get(customerId);
     if (!budget) {
-      const shared = new PostgresSharedBudget(this.db, `fullsession:${customerId}`, this.settings.ratePerMinute);
-      budget = new RateBudget(this.settings.ratePerMinute, shared);
+      const perMinute = this.settings.ratesPerMinute.get(customerId) ?? DEFAULT_RATE_PER_MINUTE;
+      const shared = new PostgresSharedBudget(this.db, `fullsession:${customerId}`, perMinute);
+      budget = new RateBudget(perMinute, shared);
       this.budgets.set(customerId, budget);
     }
     return budget;
@@ -67,8 +71,13 @@ export class FullSessionSources {
     const secret = this.credentials.get(credentialName);
     if (secret) return secret;
     throw ApplicationFailure.nonRetryable(
-      `credential ${credentialName} is not configured on this worker; set its secret (FULLSESSION_API_TOKEN or FULLSESSION_API_TOKEN_FILE) and restart the worker`,
+      `credential ${credentialName} is not configured on this worker; add it to the worker's config (SESSION_SYNC_CONFIG or FULLSESSION_API_TOKEN) and restart the worker`,
       FailureType.credentialMissing,
     );
   }
+}
+
+/** The per-account limits of the configured sites, for FullSessionSourceSettings. */
+export function ratesPerMinute(sites: readonly SiteConfig[]): Map<string, number> {
+  return new Map(sites.map((site) => [site.customerId, site.ratePerMinute]));
 }

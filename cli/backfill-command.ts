@@ -1,28 +1,75 @@
+import { CancelledFailure, WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Config } from '../config/load-config.js';
+import { syncMemo, syncSearchAttributes } from '../workflows/search-attributes.js';
 import { syncRangeWorkflow } from '../workflows/sync-range-workflow.js';
 import type { RunTotals } from '../workflows/sync-contract.js';
 import { backfillRequest, type BackfillArgs } from './backfill-request.js';
+import { ensureSearchAttributes } from './ensure-search-attributes.js';
+import type { Print } from './print.js';
+import { createProgressDisplay } from './progress-display.js';
 import { connectTemporalClient } from './temporal-client.js';
-import { watchProgress, type Print } from './watch-progress.js';
+import { watchProgress } from './watch-progress.js';
+
+export interface BackfillOptions extends BackfillArgs {
+  detach: boolean;
+}
 
 /**
- * `session-sync backfill`: starts the range workflow (or attaches to the one
- * already running for the same site and range) and waits, printing progress
- * and a final summary.
+ * `session-sync backfill`: starts the range workflow, or attaches to the one
+ * already running for the same site and range, then waits with live progress
+ * (or returns at once with `--detach`).
  */
-export async function backfillCommand(config: Config, args: BackfillArgs, print: Print): Promise<RunTotals> {
-  const { workflowId, input } = backfillRequest(config, args);
+export async function backfillCommand(config: Config, options: BackfillOptions, print: Print, interactive = false): Promise<RunTotals | null> {
+  const { workflowId, site, input } = backfillRequest(config, options);
   const client = await connectTemporalClient(config.temporal);
   try {
+    await ensureSearchAttributes(client, config.temporal.namespace);
+    const alreadyRunning = await isRunning(client, workflowId);
     const handle = await client.workflow.start(syncRangeWorkflow, {
       workflowId,
       taskQueue: config.temporal.taskQueue,
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
+      typedSearchAttributes: syncSearchAttributes(site, 'backfill'),
+      memo: syncMemo(site, 'backfill', { from: input.from, to: input.to }),
     });
-    print(`backfill ${workflowId} (run ${handle.firstExecutionRunId}) on task queue ${config.temporal.taskQueue}`);
-    return await watchProgress(handle, print);
+    print(`${alreadyRunning ? 'attached to running' : 'started'} backfill ${workflowId} (run ${handle.firstExecutionRunId}) on task queue ${config.temporal.taskQueue}`);
+    if (options.detach) {
+      print(`detached: follow it with \`session-sync status\` or the Temporal UI; stop it with \`session-sync backfill cancel ${workflowId}\``);
+      return null;
+    }
+    return await watchProgress(handle, createProgressDisplay(print, interactive), print);
   } finally {
     await client.connection.close();
+  }
+}
+
+/**
+ * `session-sync backfill cancel ID`: asks the workflow to stop, which it does
+ * between pages, and waits until it has.
+ */
+export async function cancelBackfillCommand(config: Config, workflowId: string, print: Print): Promise<void> {
+  const client = await connectTemporalClient(config.temporal);
+  try {
+    const handle = client.workflow.getHandle<typeof syncRangeWorkflow>(workflowId);
+    await handle.cancel();
+    try {
+      await handle.result();
+      print(`backfill ${workflowId} finished before the cancel reached it`);
+    } catch (error) {
+      if (!(error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure)) throw error;
+      print(`backfill ${workflowId} cancelled between pages; its checkpoints are intact. Start the same backfill again to resume.`);
+    }
+  } finally {
+    await client.connection.close();
+  }
+}
+
+async function isRunning(client: Client, workflowId: string): Promise<boolean> {
+  try {
+    return (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
   }
 }

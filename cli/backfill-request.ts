@@ -1,5 +1,9 @@
 import type { Config } from '../config/load-config.js';
+import type { SiteConfig } from '../config/site-config.js';
 import type { SyncRangeInput } from '../workflows/sync-range-workflow.js';
+import { backfillWorkflowId } from '../workflows/workflow-ids.js';
+import { findSite } from './find-site.js';
+import { UsageError } from './usage-error.js';
 
 export interface BackfillArgs {
   site: string;
@@ -9,38 +13,44 @@ export interface BackfillArgs {
   force: boolean;
 }
 
-/** Thrown for operator input mistakes; the CLI prints the message and exits 2. */
-export class UsageError extends Error {}
+export interface BackfillRequest {
+  workflowId: string;
+  site: SiteConfig;
+  input: SyncRangeInput;
+}
 
 /**
  * Turns `backfill` arguments into the workflow's input and its id. The id is
  * derived from site and range, so starting the same backfill twice attaches
  * to the one already running instead of doing the work twice.
  */
-export function backfillRequest(config: Pick<Config, 'fullsession' | 'sync'>, args: BackfillArgs): { workflowId: string; input: SyncRangeInput } {
+export function backfillRequest(config: Pick<Config, 'sites'>, args: BackfillArgs): BackfillRequest {
   const problems: string[] = [];
   const from = Date.parse(args.from);
   const to = Date.parse(args.to);
   if (Number.isNaN(from)) problems.push(`--from "${args.from}" is not an ISO-8601 date`);
   if (Number.isNaN(to)) problems.push(`--to "${args.to}" is not an ISO-8601 date`);
   if (!Number.isNaN(from) && !Number.isNaN(to) && to <= from) problems.push('--to must be after --from');
-  if (!config.fullsession.siteIds.includes(args.site)) {
-    problems.push(`site "${args.site}" is not in FULLSESSION_SITE_IDS (${config.fullsession.siteIds.join(', ')})`);
+  let site: SiteConfig | undefined;
+  try {
+    site = findSite(config.sites, args.site);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    problems.push(error.message);
   }
-  if (problems.length > 0) throw new UsageError(problems.join('\n'));
-  const { customerId, credentialName } = config.fullsession;
-  const fromIso = new Date(from).toISOString();
-  const toIso = new Date(to).toISOString();
+  if (problems.length > 0 || !site) throw new UsageError(problems.join('\n'));
   return {
-    workflowId: `backfill:${customerId}:${args.site}:${fromIso}:${toIso}`,
+    workflowId: backfillWorkflowId(site, from, to),
+    site,
     input: {
-      site: { customerId, siteId: args.site, credentialName },
+      site: { customerId: site.customerId, siteId: site.siteId, credentialName: site.credentialName },
       from,
       to,
-      windowMs: args.window ?? config.sync.windowMs,
-      lookbackMs: config.sync.maxSessionDurationMs,
+      windowMs: args.window ?? site.sync.windowMs,
+      lookbackMs: site.sync.maxSessionDurationMs,
       force: args.force,
       kind: 'backfill',
+      ratePerMinute: site.ratePerMinute,
     },
   };
 }

@@ -1,15 +1,23 @@
 import { Command, InvalidArgumentError } from 'commander';
+import type { Kysely } from 'kysely';
 import { ConfigError } from '../config/config-error.js';
 import { parseDuration } from '../config/duration.js';
-import { loadConfig, loadLoggingConfig } from '../config/load-config.js';
+import { loadConfig, loadLoggingConfig, type Config } from '../config/load-config.js';
+import { connectDatabase } from '../db/connect.js';
+import type { Database } from '../db/database.js';
+import { migrateToLatest } from '../db/migrate.js';
 import { createLogger } from '../logging/logger.js';
-import { backfillCommand } from './backfill-command.js';
-import { UsageError } from './backfill-request.js';
+import { backfillCommand, cancelBackfillCommand } from './backfill-command.js';
+import { checkCommand, listCredentialsCommand } from './credentials-commands.js';
 import { migrateCommand } from './migrate-command.js';
+import { applySchedulesCommand, listSchedulesCommand, scheduleActionCommand } from './schedule-commands.js';
+import { statusCommand } from './status-command.js';
+import { UsageError } from './usage-error.js';
 import { workerCommand } from './worker-command.js';
 
 const env = process.env;
-const log = createLogger(loggingConfigOrExit());
+const isWorker = process.argv[2] === 'worker';
+const log = createLogger({ ...loggingConfigOrExit(), toStderr: !isWorker });
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
 function loggingConfigOrExit() {
@@ -23,29 +31,101 @@ function loggingConfigOrExit() {
 
 function durationOption(text: string): number {
   const ms = parseDuration(text);
-  if (ms === undefined) throw new InvalidArgumentError('expected a duration like 1h or 1d');
+  if (ms === undefined || ms === 0) throw new InvalidArgumentError('expected a duration like 1h or 1d');
   return ms;
 }
 
-const program = new Command('session-sync').description('Keeps a Postgres copy of FullSession sessions, run by Temporal.');
+/** Runs a command that needs Postgres, with the schema migrated (idempotent, under a lock). */
+async function withDatabase<T>(config: Config, run: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+  const db = connectDatabase({ url: config.database.url, maxConnections: 4 });
+  try {
+    await migrateToLatest(db, log.child({ module: 'migrate' }));
+    return await run(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+const program = new Command('session-sync')
+  .description('Keeps a Postgres copy of FullSession sessions, run by Temporal.')
+  .showHelpAfterError();
 
 program.command('migrate').description('apply pending database migrations').action(() => migrateCommand(env, log));
 
 program
   .command('worker')
-  .description('run a worker: migrates, then syncs what Temporal schedules')
-  .action(() => workerCommand(loadConfig(env, { credentials: true }), log));
+  .description('run a worker: migrates, checks credentials, then syncs what Temporal schedules')
+  .action(() => workerCommand(loadConfig(env, { credentials: true }), env, log));
 
 program
+  .command('check')
+  .description('prove each credential can read each of its sites (one cheap request per site)')
+  .option('--credential <name>', 'only this credential')
+  .option('--site <id>', 'only this site')
+  .action(async (options: { credential?: string; site?: string }) => {
+    const config = loadConfig(env);
+    const checks = await withDatabase(config, (db) => checkCommand(config, db, env, options, print));
+    if (checks.length === 0 || checks.some((check) => check.outcome !== 'ok')) process.exitCode = 1;
+  });
+
+const credentials = program.command('credentials').description('named API credentials');
+credentials
+  .command('list')
+  .description('list credentials: key obfuscated, sites served, last check')
+  .action(async () => {
+    const config = loadConfig(env);
+    await withDatabase(config, (db) => listCredentialsCommand(config, db, env, print));
+  });
+
+const schedule = program.command('schedule').description('Temporal Schedules, one per site');
+schedule
+  .command('apply')
+  .description('create or update one schedule per configured site (idempotent)')
+  .option('--prune', 'delete schedules of sites no longer in the config', false)
+  .action(async (options: { prune: boolean }) => {
+    await applySchedulesCommand(loadConfig(env), options, print);
+  });
+schedule
+  .command('list')
+  .description('list schedules with state, next and last run')
+  .action(async () => {
+    await listSchedulesCommand(loadConfig(env), print);
+  });
+schedule
+  .command('pause <site>')
+  .description("pause a site's schedule")
+  .option('--reason <text>', 'shown in schedule list and status')
+  .action((site: string, options: { reason?: string }) => scheduleActionCommand(loadConfig(env), 'pause', site, options.reason, print));
+schedule.command('resume <site>').description("resume a site's schedule").action((site: string) => scheduleActionCommand(loadConfig(env), 'resume', site, undefined, print));
+schedule.command('trigger <site>').description("start a site's scheduled sync now").action((site: string) => scheduleActionCommand(loadConfig(env), 'trigger', site, undefined, print));
+
+const backfill = program
   .command('backfill')
-  .description('sync every session of a site that ended in [--from, --to), and wait for it')
-  .requiredOption('--site <id>', 'FullSession site id')
-  .requiredOption('--from <iso>', 'range start, ISO-8601 (inclusive)')
-  .requiredOption('--to <iso>', 'range end, ISO-8601 (exclusive)')
-  .option('--window <duration>', 'window size, e.g. 1h or 1d (default SYNC_WINDOW)', durationOption)
+  .description('sync every session of a site that ended in [--from, --to); starting it again attaches or resumes')
+  .option('--site <id>', 'site id (or customer/site)')
+  .option('--from <iso>', 'range start, ISO-8601 (inclusive)')
+  .option('--to <iso>', 'range end, ISO-8601 (exclusive)')
+  .option('--window <duration>', "window size, e.g. 1h or 1d (default: the site's window)", durationOption)
   .option('--force', 're-fetch windows that are already complete', false)
-  .action(async (options: { site: string; from: string; to: string; window?: number; force: boolean }) => {
-    await backfillCommand(loadConfig(env), options, print);
+  .option('--detach', 'start it and return; follow it with `status`', false)
+  .action(async (options: { site?: string; from?: string; to?: string; window?: number; force: boolean; detach: boolean }) => {
+    const missing = (['site', 'from', 'to'] as const).filter((name) => !options[name]).map((name) => `--${name}`);
+    if (missing.length > 0) throw new UsageError(`backfill needs ${missing.join(', ')}`);
+    const { site, from, to } = options as Required<typeof options>;
+    await backfillCommand(loadConfig(env), { ...options, site, from, to }, print, Boolean(process.stdout.isTTY));
+  });
+backfill
+  .command('cancel <workflowId>')
+  .description('stop a backfill between pages; its checkpoints stay, so starting it again resumes')
+  .action((workflowId: string) => cancelBackfillCommand(loadConfig(env), workflowId, print));
+
+program
+  .command('status')
+  .description('one table for all sites: last success, lag, sessions, running syncs, paused schedules, last failure')
+  .option('--json', 'machine-readable output', false)
+  .action(async (options: { json: boolean }) => {
+    const config = loadConfig(env);
+    await withDatabase(config, (db) => statusCommand(config, db, options, print));
   });
 
 program.parseAsync().catch((error: unknown) => {

@@ -1,39 +1,36 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { RunTotals } from '../workflows/sync-contract.js';
-import { progressQuery, type SyncRangeProgress, type syncRangeWorkflow } from '../workflows/sync-range-workflow.js';
-
-export type Print = (line: string) => void;
+import { progressQuery, type syncRangeWorkflow } from '../workflows/sync-range-workflow.js';
+import type { ProgressDisplay } from './progress-display.js';
+import type { Print } from './print.js';
 
 const POLL_MS = 2_000;
 
 /**
- * Waits for a range workflow, printing its progress every poll and a final
+ * Waits for a range workflow, showing its progress every poll and a final
  * summary; resolves with the totals or rejects with the workflow's failure.
  */
-export async function watchProgress(handle: WorkflowHandle<typeof syncRangeWorkflow>, print: Print): Promise<RunTotals> {
+export async function watchProgress(handle: WorkflowHandle<typeof syncRangeWorkflow>, display: ProgressDisplay, print: Print): Promise<RunTotals> {
   const started = Date.now();
   const outcome = handle.result().then(
     (totals) => ({ totals }),
     (error: unknown) => ({ error }),
   );
-  let lastLine = '';
-  for (;;) {
-    const settled = await Promise.race([outcome, delay(POLL_MS)]);
-    if (settled && 'error' in settled) throw settled.error;
-    if (settled) {
-      print(summaryLine(settled.totals, Date.now() - started));
-      return settled.totals;
+  try {
+    for (;;) {
+      const settled = await Promise.race([outcome, delay(POLL_MS)]);
+      if (settled && 'error' in settled) throw settled.error;
+      if (settled) {
+        display.stop();
+        print(summaryLine(settled.totals, Date.now() - started));
+        return settled.totals;
+      }
+      const progress = await handle.query(progressQuery).catch(() => undefined);
+      if (progress) display.update(progress);
     }
-    const progress = await handle.query(progressQuery).catch(() => undefined);
-    const line = progress ? progressLine(progress) : lastLine;
-    if (line !== lastLine) print(line);
-    lastLine = line;
+  } finally {
+    display.stop();
   }
-}
-
-function progressLine(progress: SyncRangeProgress): string {
-  const window = progress.currentWindow ? new Date(progress.currentWindow.start).toISOString() : '-';
-  return `progress: windows ${progress.windowsDone}/${progress.windowsTotal}, pages ${progress.pages}, sessions ${progress.sessions}, requests ${progress.requests}, current window ${window}`;
 }
 
 function delay(ms: number): Promise<undefined> {

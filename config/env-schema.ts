@@ -1,18 +1,8 @@
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { cronExpression, durationText, timeZone } from './config-values.js';
+import { DEFAULT_RATE_PER_MINUTE, SCHEDULE_DEFAULTS, SYNC_DEFAULTS } from './defaults.js';
 
-const duration = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((text, ctx) => {
-      const ms = parseDuration(text);
-      if (ms === undefined || ms <= 0) {
-        ctx.addIssue({ code: 'custom', message: `expected a duration like 90s, 15m, 4h or 1d, got "${text}"` });
-        return z.NEVER;
-      }
-      return ms;
-    });
+const duration = (fallback: string, options: { allowZero?: boolean } = {}) => z.string().default(fallback).pipe(durationText(options));
 
 const url = (what: string) =>
   z.string({ error: 'is required' }).refine((text) => URL.canParse(text), { message: `must be a ${what} URL` });
@@ -34,14 +24,21 @@ export const envSections = {
   }),
   fullsession: z.object({
     FULLSESSION_API_URL: url('http(s)').default('https://app.fullsession.io'),
-    FULLSESSION_CUSTOMER_ID: required,
-    FULLSESSION_SITE_IDS: required.transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean)),
-    FULLSESSION_RATE_LIMIT_PER_MINUTE: positiveInteger(20),
+    FULLSESSION_RATE_LIMIT_PER_MINUTE: positiveInteger(DEFAULT_RATE_PER_MINUTE),
     FULLSESSION_REQUEST_TIMEOUT: duration('30s'),
   }),
-  sync: z.object({
-    SYNC_WINDOW: duration('1d'),
-    SYNC_MAX_SESSION_DURATION: duration('4h'),
+  /** One account's sites from the environment, when there is no config file. */
+  singleAccount: z.object({
+    FULLSESSION_CUSTOMER_ID: required,
+    FULLSESSION_SITE_IDS: required.transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean)),
+    SYNC_SCHEDULE_CRON: cronExpression.default(SCHEDULE_DEFAULTS.cron),
+    SYNC_SCHEDULE_TIMEZONE: timeZone.default(SCHEDULE_DEFAULTS.timezone),
+    SYNC_SCHEDULE_JITTER: duration(SCHEDULE_DEFAULTS.jitter, { allowZero: true }),
+    SYNC_CATCHUP_WINDOW: duration(SCHEDULE_DEFAULTS.catchupWindow),
+    SYNC_WINDOW: duration(SYNC_DEFAULTS.window),
+    SYNC_MAX_SESSION_DURATION: duration(SYNC_DEFAULTS.maxSessionDuration),
+    SYNC_SETTLE_DELAY: duration(SYNC_DEFAULTS.settleDelay, { allowZero: true }),
+    SYNC_INITIAL_LOOKBACK: duration(SYNC_DEFAULTS.initialLookback),
   }),
   worker: z.object({
     WORKER_SHUTDOWN_GRACE: duration('30s'),

@@ -1,8 +1,14 @@
-import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
+import { readConfigFile } from './config-file.js';
 import { ConfigError } from './config-error.js';
+import { DEFAULT_RATE_PER_MINUTE } from './defaults.js';
 import { envSections } from './env-schema.js';
-import { Secret } from './secret.js';
+import { resolveSecret } from './resolve-secret.js';
+import type { Secret } from './secret.js';
+import type { SitesConfig } from './site-config.js';
+import { sitesFromEnv } from './sites-from-env.js';
+
+export { ENV_CREDENTIAL_NAME } from './sites-from-env.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -18,17 +24,7 @@ export interface TemporalConfig {
 
 export interface FullSessionConfig {
   apiUrl: string;
-  customerId: string;
-  siteIds: string[];
-  ratePerMinute: number;
   requestTimeoutMs: number;
-  /** Name under which activities look the token up; never the token itself. */
-  credentialName: string;
-}
-
-export interface SyncSettings {
-  windowMs: number;
-  maxSessionDurationMs: number;
 }
 
 export interface WorkerSettings {
@@ -47,16 +43,13 @@ export interface Config {
   database: DatabaseConfig;
   temporal: TemporalConfig;
   fullsession: FullSessionConfig;
-  sync: SyncSettings;
+  sites: SitesConfig;
   worker: WorkerSettings;
   logging: LoggingConfig;
 }
 
-/** The credential the single-site environment variables describe. */
-export const ENV_CREDENTIAL_NAME = 'FULLSESSION_API_TOKEN';
-
 export interface LoadOptions {
-  /** The worker needs the API token; commands that only start workflows do not. */
+  /** The worker needs every site's key; commands that only start workflows do not. */
   credentials?: boolean;
 }
 
@@ -73,7 +66,6 @@ export interface LoadedConfig extends Config {
  */
 export function loadConfig(env: Env, options: LoadOptions = {}): LoadedConfig {
   const problems: string[] = [];
-  const credentials = options.credentials ? loadCredentials(env, problems) : new Map<string, Secret>();
   const section = <S extends z.ZodType>(schema: S): z.output<S> => {
     const result = schema.safeParse(env);
     if (result.success) return result.data;
@@ -83,9 +75,10 @@ export function loadConfig(env: Env, options: LoadOptions = {}): LoadedConfig {
   const database = section(envSections.database);
   const temporal = section(envSections.temporal);
   const fullsession = section(envSections.fullsession);
-  const sync = section(envSections.sync);
   const worker = section(envSections.worker);
   const logging = section(envSections.logging);
+  const sites = loadSites(env, fullsession?.FULLSESSION_RATE_LIMIT_PER_MINUTE ?? DEFAULT_RATE_PER_MINUTE, section, problems);
+  const credentials = options.credentials && sites ? loadSecrets(sites, env, problems) : new Map<string, Secret>();
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     credentials,
@@ -97,16 +90,9 @@ export function loadConfig(env: Env, options: LoadOptions = {}): LoadedConfig {
     },
     fullsession: {
       apiUrl: fullsession.FULLSESSION_API_URL,
-      customerId: fullsession.FULLSESSION_CUSTOMER_ID,
-      siteIds: fullsession.FULLSESSION_SITE_IDS,
-      ratePerMinute: fullsession.FULLSESSION_RATE_LIMIT_PER_MINUTE,
       requestTimeoutMs: fullsession.FULLSESSION_REQUEST_TIMEOUT,
-      credentialName: ENV_CREDENTIAL_NAME,
     },
-    sync: {
-      windowMs: sync.SYNC_WINDOW,
-      maxSessionDurationMs: sync.SYNC_MAX_SESSION_DURATION,
-    },
+    sites: sites as SitesConfig,
     worker: {
       shutdownGraceMs: worker.WORKER_SHUTDOWN_GRACE,
       maxConcurrentActivities: worker.WORKER_MAX_CONCURRENT_ACTIVITIES,
@@ -114,6 +100,45 @@ export function loadConfig(env: Env, options: LoadOptions = {}): LoadedConfig {
     },
     logging: toLoggingConfig(logging),
   };
+}
+
+/** Sites come from the config file when SESSION_SYNC_CONFIG is set, else from FULLSESSION_* variables. */
+function loadSites(
+  env: Env,
+  ratePerMinute: number,
+  section: <S extends z.ZodType>(schema: S) => z.output<S>,
+  problems: string[],
+): SitesConfig | undefined {
+  const file = env.SESSION_SYNC_CONFIG?.trim();
+  if (!file) {
+    const account = section(envSections.singleAccount);
+    return account ? sitesFromEnv(env, account, ratePerMinute, problems) : undefined;
+  }
+  const conflicting = ['FULLSESSION_CUSTOMER_ID', 'FULLSESSION_SITE_IDS', 'FULLSESSION_API_TOKEN', 'FULLSESSION_API_TOKEN_FILE'].filter((name) => env[name]?.trim());
+  if (conflicting.length > 0) problems.push(`SESSION_SYNC_CONFIG is set, so ${conflicting.join(', ')} would be ignored; remove them or the config file`);
+  try {
+    return readConfigFile(file, ratePerMinute);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+    return undefined;
+  }
+}
+
+/** Resolves the key of every credential a site uses; each missing one is a problem. */
+function loadSecrets(sites: SitesConfig, env: Env, problems: string[]): Map<string, Secret> {
+  const used = new Set(sites.sites.map((site) => site.credentialName));
+  const secrets = new Map<string, Secret>();
+  for (const credential of sites.credentials.filter((c) => used.has(c.name))) {
+    const resolved = resolveSecret(credential, env);
+    if (resolved.ok) secrets.set(credential.name, resolved.secret);
+    else problems.push(`${resolved.problem} (the worker needs it for ${sitesOf(sites, credential.name).join(', ')})`);
+  }
+  return secrets;
+}
+
+function sitesOf(sites: SitesConfig, credentialName: string): string[] {
+  return sites.sites.filter((site) => site.credentialName === credentialName).map((site) => `${site.customerId}/${site.siteId}`);
 }
 
 /** Validates only LOG_LEVEL and LOG_PRETTY: the CLI needs a logger before anything else. */
@@ -135,30 +160,6 @@ export function loadDatabaseConfig(env: Env): DatabaseConfig {
   const result = envSections.database.safeParse(env);
   if (!result.success) throw new ConfigError(describeIssues(result.error));
   return { url: result.data.DATABASE_URL };
-}
-
-/**
- * Reads the FullSession token from FULLSESSION_API_TOKEN or the file named by
- * FULLSESSION_API_TOKEN_FILE (exactly one of them).
- */
-function loadCredentials(env: Env, problems: string[]): Map<string, Secret> {
-  const inline = env.FULLSESSION_API_TOKEN?.trim();
-  const file = env.FULLSESSION_API_TOKEN_FILE?.trim();
-  if (inline && file) problems.push('set FULLSESSION_API_TOKEN or FULLSESSION_API_TOKEN_FILE, not both');
-  if (!inline && !file) problems.push('FULLSESSION_API_TOKEN or FULLSESSION_API_TOKEN_FILE is required by the worker');
-  const token = inline || (file ? readTokenFile(file, problems) : undefined);
-  return token ? new Map([[ENV_CREDENTIAL_NAME, new Secret(token)]]) : new Map();
-}
-
-function readTokenFile(path: string, problems: string[]): string | undefined {
-  try {
-    const token = readFileSync(path, 'utf8').trim();
-    if (!token) problems.push(`FULLSESSION_API_TOKEN_FILE ${path} is empty`);
-    return token || undefined;
-  } catch (error) {
-    problems.push(`FULLSESSION_API_TOKEN_FILE ${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
-    return undefined;
-  }
 }
 
 function describeIssues(error: z.ZodError): string[] {

@@ -91,6 +91,24 @@ export interface RateBudgetPausesTable {
   paused_until: Timestamp;
 }
 
+export interface SyncWatermarksTable {
+  customer_id: string;
+  site_id: string;
+  synced_until: Timestamp;
+  updated_at: DefaultedTimestamp;
+}
+
+export type CheckOutcome = 'ok' | 'unauthorized' | 'forbidden' | 'not_found' | 'unreachable' | 'missing_secret';
+
+export interface CredentialChecksTable {
+  credential_name: string;
+  customer_id: string;
+  site_id: string;
+  outcome: CheckOutcome;
+  message: string;
+  checked_at: DefaultedTimestamp;
+}
+
 export interface Database {
   fullsession_sessions: FullSessionSessionsTable;
   sync_checkpoints: SyncCheckpointsTable;
@@ -98,6 +116,8 @@ export interface Database {
   fullsession_rejects: FullSessionRejectsTable;
   rate_budget_grants: RateBudgetGrantsTable;
   rate_budget_pauses: RateBudgetPausesTable;
+  sync_watermarks: SyncWatermarksTable;
+  credential_checks: CredentialChecksTable;
 }
 
 export type SessionRow = Selectable<FullSessionSessionsTable>;

@@ -61,15 +61,15 @@ async function main(): Promise<void> {
     const db = connectDatabase({ url: config.database.url });
     stops.push(() => db.destroy());
     await migrateToLatest(db, log);
-    const { worker, connection } = await createSyncWorker({ config, credentials: config.credentials, db, log });
+    const { worker, close } = await createSyncWorker({ config, credentials: config.credentials, db, log });
     const workerRun = worker.run();
     stops.push(async () => {
       worker.shutdown();
       await workerRun;
-      await connection.close();
+      await close();
     });
 
-    await backfillCommand(config, { site: SITE, from: new Date(today - 3 * DAY).toISOString(), to: new Date(today).toISOString(), force: true }, print);
+    await backfillCommand(config, { site: SITE, from: new Date(today - 3 * DAY).toISOString(), to: new Date(today).toISOString(), force: true, detach: false }, print, Boolean(process.stdout.isTTY));
     printNextSteps(temporal.uiUrl, postgres.url);
     if (process.stdin.isTTY) {
       print('\nThe stack keeps running so you can look around. Press Ctrl-C to stop everything.');

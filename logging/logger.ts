@@ -23,6 +23,8 @@ export const REDACTED_PATHS = [
 export interface LoggerOptions {
   level: string;
   pretty: boolean;
+  /** The worker logs to stdout; operator commands log to stderr so their output stays parseable. */
+  toStderr?: boolean;
 }
 
 /**
@@ -32,11 +34,13 @@ export interface LoggerOptions {
  * @example const log = createLogger({ level: 'info', pretty: false }).child({ module: 'worker' })
  */
 export function createLogger(options: LoggerOptions): Logger {
-  return pino({
+  const fd = options.toStderr ? 2 : 1;
+  const settings = {
     level: options.level,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
-    ...(options.pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
-  });
+  };
+  if (options.pretty) return pino({ ...settings, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', destination: fd } } });
+  return pino(settings, pino.destination({ fd, sync: true }));
 }

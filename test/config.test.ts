@@ -29,21 +29,32 @@ describe('configuration from the environment', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig(valid, { credentials: true });
     expect(config.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'session-sync' });
-    expect(config.fullsession).toMatchObject({ apiUrl: 'https://app.fullsession.io', siteIds: ['site-a', 'site-b'], ratePerMinute: 20 });
-    expect(config.sync).toEqual({ windowMs: 86_400_000, maxSessionDurationMs: 14_400_000 });
+    expect(config.fullsession).toEqual({ apiUrl: 'https://app.fullsession.io', requestTimeoutMs: 30_000 });
+    expect(config.sites.credentials).toEqual([
+      { name: 'FULLSESSION_API_TOKEN', description: 'from FULLSESSION_API_TOKEN / FULLSESSION_API_TOKEN_FILE', kind: 'fullsession-api-token', source: { env: 'FULLSESSION_API_TOKEN' } },
+    ]);
+    expect(config.sites.sites.map((site) => site.siteId)).toEqual(['site-a', 'site-b']);
+    expect(config.sites.sites[0]).toEqual({
+      customerId: 'cust-1',
+      siteId: 'site-a',
+      credentialName: 'FULLSESSION_API_TOKEN',
+      ratePerMinute: 20,
+      schedule: { cron: '*/15 * * * *', timezone: 'UTC', jitterMs: 60_000, catchupWindowMs: 3_600_000 },
+      sync: { windowMs: 86_400_000, maxSessionDurationMs: 14_400_000, settleDelayMs: 1_800_000, initialLookbackMs: 86_400_000 },
+    });
   });
 
   it('names every problem at once', () => {
     expect(problemsOf({ FULLSESSION_RATE_LIMIT_PER_MINUTE: 'lots', SYNC_WINDOW: '1 week', FULLSESSION_API_URL: 'not a url' })).toEqual([
-      'FULLSESSION_API_TOKEN or FULLSESSION_API_TOKEN_FILE is required by the worker',
       'DATABASE_URL is required',
       'TEMPORAL_ADDRESS is required',
       'FULLSESSION_API_URL must be a http(s) URL',
+      'FULLSESSION_RATE_LIMIT_PER_MINUTE must be a number',
       'FULLSESSION_CUSTOMER_ID is required',
       'FULLSESSION_SITE_IDS is required',
-      'FULLSESSION_RATE_LIMIT_PER_MINUTE must be a number',
       'SYNC_WINDOW expected a duration like 90s, 15m, 4h or 1d, got "1 week"',
     ]);
+    expect(problemsOf({ ...valid, FULLSESSION_API_TOKEN: '' })).toEqual(['credential FULLSESSION_API_TOKEN: env FULLSESSION_API_TOKEN is not set (the worker needs it for cust-1/site-a, cust-1/site-b)']);
   });
 
   it('reads the token from a file and rejects both sources at once', () => {
@@ -53,7 +64,9 @@ describe('configuration from the environment', () => {
     const config = loadConfig({ ...withoutToken, FULLSESSION_API_TOKEN_FILE: join(dir, 'token') }, { credentials: true });
     expect(config.credentials.get('FULLSESSION_API_TOKEN')?.reveal()).toBe(TOKEN);
     expect(problemsOf({ ...valid, FULLSESSION_API_TOKEN_FILE: join(dir, 'token') })).toEqual(['set FULLSESSION_API_TOKEN or FULLSESSION_API_TOKEN_FILE, not both']);
-    expect(problemsOf({ ...withoutToken, FULLSESSION_API_TOKEN_FILE: join(dir, 'missing') })).toEqual([`FULLSESSION_API_TOKEN_FILE ${join(dir, 'missing')} cannot be read: ENOENT`]);
+    expect(problemsOf({ ...withoutToken, FULLSESSION_API_TOKEN_FILE: join(dir, 'missing') })).toEqual([
+      `credential FULLSESSION_API_TOKEN: file ${join(dir, 'missing')} cannot be read: ENOENT (the worker needs it for cust-1/site-a, cust-1/site-b)`,
+    ]);
   });
 
   it('only the worker needs the token', () => {

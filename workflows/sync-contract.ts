@@ -67,3 +67,19 @@ export interface ResetWindowInput {
   window: SyncWindow;
   lookbackMs: number;
 }
+
+export interface PlanScheduledRunInput {
+  site: SiteRef;
+  /** Where to start when the site has no watermark yet. */
+  firstFrom: number;
+}
+
+export interface AdvanceWatermarkInput {
+  site: SiteRef;
+  to: number;
+}
+
+export interface PauseSiteScheduleInput {
+  site: SiteRef;
+  reason: string;
+}

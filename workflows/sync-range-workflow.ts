@@ -1,14 +1,18 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   continueAsNew,
   defineQuery,
   isCancellation,
+  log,
   proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/create-activities.js';
+import { permanentFailureOf, rootMessage } from './permanent-failure.js';
+import { estimateProgress, type SyncRangeProgress } from './progress.js';
 import type { RunKind, RunTotals, SiteRef, SyncPageResult, SyncWindow } from './sync-contract.js';
 import { countWindows, windowAt } from './windows.js';
 
@@ -23,6 +27,8 @@ export interface SyncRangeInput {
   /** Re-fetch windows that are already complete. */
   force: boolean;
   kind: RunKind;
+  /** The account's request budget, for the progress ETA. */
+  ratePerMinute?: number;
   /** Pages per workflow run before continuing as new, which keeps history bounded. */
   pagesPerRun?: number;
   /** Carried across continue-as-new; absent on the first run. */
@@ -35,12 +41,11 @@ export interface SyncRangeState {
   /** Whether the current window was already reset for `force`. */
   windowReset: boolean;
   totals: RunTotals;
+  /** Workflow time the run chain started, for the observed request rate. */
+  startedAt: number;
 }
 
-export interface SyncRangeProgress extends RunTotals {
-  windowsTotal: number;
-  currentWindow: SyncWindow | null;
-}
+export type { SyncRangeProgress } from './progress.js';
 
 export const progressQuery = defineQuery<SyncRangeProgress>('progress');
 
@@ -63,36 +68,46 @@ const runLog = proxyActivities<Activities>({
  * activity. The workflow holds only ids, windows and counters; the durable
  * cursor is in Postgres, so any retry or new run resumes where the last one
  * stopped. Continues as new every `pagesPerRun` pages.
+ *
+ * Cancellation takes effect between pages: a page in flight finishes and
+ * commits, so the checkpoint is intact and starting again resumes. A
+ * permanent source failure (revoked key, site out of scope) pauses the
+ * site's schedule with the reason, so it does not fail again every run.
  */
 export async function syncRangeWorkflow(input: SyncRangeInput): Promise<RunTotals> {
   validate(input);
   const windowsTotal = countWindows(input.from, input.to, input.windowMs);
   const state = input.resume ?? (await beginRun(input, windowsTotal));
   let currentWindow: SyncWindow | null = null;
-  setHandler(progressQuery, () => ({ ...state.totals, windowsTotal, currentWindow }));
+  setHandler(progressQuery, () => estimateProgress({ totals: state.totals, windowsTotal, currentWindow, startedAt: state.startedAt, now: Date.now(), ratePerMinute: input.ratePerMinute }));
 
   let pagesThisRun = 0;
   const pagesPerRun = input.pagesPerRun ?? DEFAULT_PAGES_PER_RUN;
   try {
     while (state.windowIndex < windowsTotal) {
+      throwIfCancelRequested();
       const window = windowAt(input.from, input.to, input.windowMs, state.windowIndex);
       currentWindow = window;
       if (input.force && !state.windowReset) {
-        await runLog.resetWindow({ site: input.site, window, lookbackMs: input.lookbackMs });
+        await CancellationScope.nonCancellable(() => runLog.resetWindow({ site: input.site, window, lookbackMs: input.lookbackMs }));
         state.windowReset = true;
       }
-      const page = await syncPage({ runId: state.runId, site: input.site, window, lookbackMs: input.lookbackMs });
+      const page = await CancellationScope.nonCancellable(() =>
+        syncPage({ runId: state.runId, site: input.site, window, lookbackMs: input.lookbackMs }),
+      );
       addPage(state.totals, page);
       pagesThisRun += page.pages;
       if (page.windowDone) {
         state.windowIndex += 1;
         state.windowReset = false;
         state.totals.windowsDone += 1;
+        log.info('window synced', { siteId: input.site.siteId, windowStart: new Date(window.start).toISOString(), windowsDone: state.totals.windowsDone, windowsTotal });
       }
       if (state.windowIndex < windowsTotal && (pagesThisRun >= pagesPerRun || workflowInfo().continueAsNewSuggested)) break;
     }
   } catch (error) {
     await recordEnd(state.runId, error);
+    await pauseScheduleIfPermanent(input.site, error);
     throw error;
   }
   if (state.windowIndex < windowsTotal) {
@@ -120,7 +135,18 @@ async function beginRun(input: SyncRangeInput, windowsTotal: number): Promise<Sy
     window: { start: input.from, end: input.to },
     windowsTotal,
   });
-  return { runId, windowIndex: 0, windowReset: false, totals: { windowsDone: 0, pages: 0, sessions: 0, requests: 0, rejects: 0 } };
+  return { runId, windowIndex: 0, windowReset: false, startedAt: Date.now(), totals: { windowsDone: 0, pages: 0, sessions: 0, requests: 0, rejects: 0 } };
+}
+
+/** Pages run in non-cancellable scopes; this is where a cancel request is honoured, between pages. */
+function throwIfCancelRequested(): void {
+  if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('sync cancelled between pages; the checkpoint is intact');
+}
+
+async function pauseScheduleIfPermanent(site: SiteRef, error: unknown): Promise<void> {
+  const permanent = permanentFailureOf(error);
+  if (!permanent) return;
+  await CancellationScope.nonCancellable(() => runLog.pauseSiteSchedule({ site, reason: permanent.message }));
 }
 
 function addPage(totals: RunTotals, page: SyncPageResult): void {
@@ -137,11 +163,4 @@ async function recordEnd(runId: string, error: unknown): Promise<void> {
   await CancellationScope.nonCancellable(() =>
     runLog.finishRun({ runId, status: cancelled ? 'cancelled' : 'failed', error: cancelled ? null : message }),
   );
-}
-
-/** The innermost cause's message: "Activity task failed" says less than the API error under it. */
-function rootMessage(error: Error): string {
-  let current: Error = error;
-  while (current.cause instanceof Error) current = current.cause;
-  return current.message;
 }

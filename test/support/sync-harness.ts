@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { ENV_CREDENTIAL_NAME, type Config } from '../../config/load-config.js';
-import { Secret } from '../../config/secret.js';
+import { ENV_CREDENTIAL_NAME, loadConfig, type LoadedConfig } from '../../config/load-config.js';
 import type { FullSessionSandbox } from '../../sources/fullsession/sandbox/sandbox-server.js';
 import { createSyncWorker } from '../../worker/create-worker.js';
 import { installTemporalRuntime } from '../../worker/install-runtime.js';
@@ -17,7 +16,8 @@ export interface SyncHarness {
   database: TestDatabase;
   client: Client;
   taskQueue: string;
-  config: Pick<Config, 'temporal' | 'fullsession' | 'worker'>;
+  /** The configuration a `session-sync` process with `workerEnv()` would load. */
+  config: LoadedConfig;
   /** Runs a range workflow to completion and returns its totals. */
   syncRange(overrides: Partial<SyncRangeInput> & Pick<SyncRangeInput, 'from' | 'to'>, workflowId?: string): Promise<RunTotals>;
   startWorker(): Promise<void>;
@@ -37,11 +37,25 @@ export async function startSyncHarness(sandbox: FullSessionSandbox, token: strin
   const temporalAddress = inject('temporalAddress');
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
   const client = new Client({ connection: await Connection.connect({ address: temporalAddress }) });
-  const config = {
-    temporal: { address: temporalAddress, namespace: 'default', taskQueue },
-    fullsession: { apiUrl: sandbox.url, customerId: CUSTOMER, siteIds: [SITE], ratePerMinute, requestTimeoutMs: 5_000, credentialName: ENV_CREDENTIAL_NAME },
-    worker: { shutdownGraceMs: 1_000, maxConcurrentActivities: 4, workflowBundlePath: inject('workflowBundlePath') },
-  };
+  const workerEnv = (overrides: Record<string, string> = {}): Record<string, string> => ({
+    DATABASE_URL: database.url,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    FULLSESSION_API_URL: sandbox.url,
+    FULLSESSION_API_TOKEN: token,
+    FULLSESSION_CUSTOMER_ID: CUSTOMER,
+    FULLSESSION_SITE_IDS: `${SITE},site-b`,
+    FULLSESSION_RATE_LIMIT_PER_MINUTE: String(ratePerMinute),
+    FULLSESSION_REQUEST_TIMEOUT: '5s',
+    SYNC_WINDOW: '6h',
+    SYNC_MAX_SESSION_DURATION: '4h',
+    WORKER_SHUTDOWN_GRACE: '1s',
+    WORKER_MAX_CONCURRENT_ACTIVITIES: '4',
+    WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
+    LOG_LEVEL: 'warn',
+    ...overrides,
+  });
+  const config = loadConfig(workerEnv(), { credentials: true });
   let running: { worker: Worker; done: Promise<void>; close: () => Promise<void> } | undefined;
 
   const harness: SyncHarness = {
@@ -50,29 +64,10 @@ export async function startSyncHarness(sandbox: FullSessionSandbox, token: strin
     taskQueue,
     config,
     async startWorker() {
-      const { worker, connection } = await createSyncWorker({
-        config,
-        credentials: new Map([[ENV_CREDENTIAL_NAME, new Secret(token)]]),
-        db: database.db,
-        log: silentLogger,
-      });
-      running = { worker, done: worker.run(), close: () => connection.close() };
+      const { worker, close } = await createSyncWorker({ config, credentials: config.credentials, db: database.db, log: silentLogger });
+      running = { worker, done: worker.run(), close };
     },
-    workerEnv(overrides = {}) {
-      return {
-        DATABASE_URL: database.url,
-        TEMPORAL_ADDRESS: temporalAddress,
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        FULLSESSION_API_URL: sandbox.url,
-        FULLSESSION_API_TOKEN: token,
-        FULLSESSION_CUSTOMER_ID: CUSTOMER,
-        FULLSESSION_SITE_IDS: SITE,
-        FULLSESSION_RATE_LIMIT_PER_MINUTE: String(ratePerMinute),
-        WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
-        LOG_LEVEL: 'warn',
-        ...overrides,
-      };
-    },
+    workerEnv,
     async stopWorker() {
       if (!running) return;
       running.worker.shutdown();

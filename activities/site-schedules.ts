@@ -1,0 +1,41 @@
+import { Client, Connection, ScheduleNotFoundError } from '@temporalio/client';
+import type { TemporalConfig } from '../config/load-config.js';
+import type { Logger } from '../logging/logger.js';
+import type { SiteRef } from '../workflows/sync-contract.js';
+import { scheduleId } from '../workflows/workflow-ids.js';
+
+/**
+ * Pauses a site's Temporal Schedule from inside an activity, with a note an
+ * operator reads in `schedule list`, `status` and the Temporal UI. Connects
+ * on first use: most workers never need it.
+ */
+export class SiteSchedules {
+  private client: Promise<Client> | undefined;
+
+  constructor(
+    private readonly temporal: TemporalConfig,
+    private readonly log: Logger,
+  ) {}
+
+  async pause(site: SiteRef, reason: string): Promise<void> {
+    const handle = (await this.connect()).schedule.getHandle(scheduleId(site));
+    try {
+      await handle.pause(`paused by session-sync at ${new Date().toISOString()}: ${reason}`);
+      this.log.error({ siteId: site.siteId, customerId: site.customerId, scheduleId: handle.scheduleId, reason }, 'schedule paused after a permanent failure');
+    } catch (error) {
+      // Backfills of sites without a schedule fail the same way; nothing to pause.
+      if (!(error instanceof ScheduleNotFoundError)) throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.client) await (await this.client).connection.close();
+  }
+
+  private connect(): Promise<Client> {
+    this.client ??= Connection.connect({ address: this.temporal.address }).then(
+      (connection) => new Client({ connection, namespace: this.temporal.namespace }),
+    );
+    return this.client;
+  }
+}

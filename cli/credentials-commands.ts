@@ -1,0 +1,82 @@
+import type { Kysely } from 'kysely';
+import type { Config } from '../config/load-config.js';
+import { resolveSecret } from '../config/resolve-secret.js';
+import { describeSecretSource } from '../config/site-config.js';
+import { listChecks, type CheckRow } from '../db/credential-checks-repository.js';
+import type { Database } from '../db/database.js';
+import { checkCredentials, type CheckFilter, type SiteCheck } from '../operations/check-credentials.js';
+import { formatTable, formatTime } from './format.js';
+import type { Print } from './print.js';
+
+type Env = Record<string, string | undefined>;
+
+export interface CredentialListing {
+  name: string;
+  description: string;
+  kind: string;
+  source: string;
+  key: string | null;
+  keyProblem: string | null;
+  sites: string[];
+  lastCheck: { outcome: string; at: number; site: string } | null;
+}
+
+/**
+ * `session-sync credentials list`: every named credential with its key
+ * obfuscated (`fus_****abc`), the sites it serves and its last check. The
+ * worst outcome across its sites is shown, so one failing site is not hidden
+ * behind an ok.
+ */
+export async function listCredentialsCommand(config: Config, db: Kysely<Database>, env: Env, print: Print): Promise<CredentialListing[]> {
+  const checks = await listChecks(db);
+  const listings = config.sites.credentials.map((credential): CredentialListing => {
+    const resolved = resolveSecret(credential, env);
+    return {
+      name: credential.name,
+      description: credential.description,
+      kind: credential.kind,
+      source: describeSecretSource(credential.source),
+      key: resolved.ok ? resolved.secret.obfuscated : null,
+      keyProblem: resolved.ok ? null : resolved.problem,
+      sites: config.sites.sites.filter((site) => site.credentialName === credential.name).map((site) => `${site.customerId}/${site.siteId}`),
+      lastCheck: worstCheck(checks.filter((check) => check.credential_name === credential.name)),
+    };
+  });
+  print(
+    formatTable(
+      ['NAME', 'KIND', 'KEY', 'SOURCE', 'SITES', 'LAST CHECK', 'DESCRIPTION'],
+      listings.map((listing) => [
+        listing.name,
+        listing.kind,
+        listing.key ?? 'MISSING',
+        listing.source,
+        listing.sites.join(',') || '-',
+        listing.lastCheck ? `${listing.lastCheck.outcome}${listing.lastCheck.outcome === 'ok' ? '' : ` (${listing.lastCheck.site})`} at ${formatTime(listing.lastCheck.at)}` : 'never',
+        listing.description,
+      ]),
+    ),
+  );
+  return listings;
+}
+
+function worstCheck(checks: CheckRow[]): CredentialListing['lastCheck'] {
+  if (checks.length === 0) return null;
+  const failing = checks.filter((check) => check.outcome !== 'ok');
+  const shown = (failing.length > 0 ? failing : checks).reduce((latest, check) => (check.checked_at > latest.checked_at ? check : latest));
+  return { outcome: shown.outcome, at: shown.checked_at.getTime(), site: `${shown.customer_id}/${shown.site_id}` };
+}
+
+/** `session-sync check`: one cheap request per credential and site; true when all are ok. */
+export async function checkCommand(config: Config, db: Kysely<Database>, env: Env, filter: CheckFilter, print: Print): Promise<SiteCheck[]> {
+  const checks = await checkCredentials({ db, fullsession: config.fullsession, sites: config.sites, env }, filter);
+  if (checks.length === 0) print(`nothing to check: no configured site matches ${JSON.stringify(filter)}`);
+  for (const check of checks) print(checkLine(check));
+  return checks;
+}
+
+export function checkLine(check: SiteCheck): string {
+  const label = check.outcome === 'ok' ? 'ok  ' : 'FAIL';
+  const key = check.obfuscatedKey ? ` (${check.obfuscatedKey})` : '';
+  const detail = check.outcome === 'ok' ? '' : `: ${check.outcome}: ${check.message}`;
+  return `${label} ${check.customerId}/${check.siteId} with credential ${check.credentialName}${key}${detail}`;
+}

@@ -1,0 +1,98 @@
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config/load-config.js';
+import { describeOrNull, describeSchedules, managedScheduleIds, type ScheduleRow } from '../operations/schedule-descriptions.js';
+import { scheduleId } from '../workflows/workflow-ids.js';
+import { ensureSearchAttributes } from './ensure-search-attributes.js';
+import { findSite } from './find-site.js';
+import { formatTable, formatTime } from './format.js';
+import type { Print } from './print.js';
+import { configHashOf, siteScheduleOptions } from './site-schedule-options.js';
+import { connectTemporalClient } from './temporal-client.js';
+
+export type ApplyOutcome = 'created' | 'updated' | 'unchanged' | 'deleted' | 'orphaned';
+
+async function withClient<T>(config: Config, run: (client: Client) => Promise<T>): Promise<T> {
+  const client = await connectTemporalClient(config.temporal);
+  try {
+    return await run(client);
+  } finally {
+    await client.connection.close();
+  }
+}
+
+/**
+ * `schedule apply [--prune]`: makes Temporal's schedules match the config,
+ * one per site. Idempotent: a second apply reports every schedule
+ * unchanged. An update keeps a schedule's paused state and note, so applying
+ * never silently resumes a schedule paused for a revoked key.
+ */
+export async function applySchedulesCommand(config: Config, options: { prune: boolean }, print: Print): Promise<Map<string, ApplyOutcome>> {
+  return withClient(config, async (client) => {
+    await ensureSearchAttributes(client, config.temporal.namespace);
+    const outcomes = new Map<string, ApplyOutcome>();
+    for (const site of config.sites.sites) {
+      const desired = siteScheduleOptions(site, config.temporal.taskQueue);
+      const existing = await describeOrNull(client, desired.scheduleId);
+      if (!existing) {
+        await client.schedule.create(desired);
+        outcomes.set(desired.scheduleId, 'created');
+      } else if (configHashOf(existing) === configHashOf(desired)) {
+        outcomes.set(desired.scheduleId, 'unchanged');
+      } else {
+        await client.schedule.getHandle(desired.scheduleId).update((previous) => ({
+          spec: desired.spec,
+          action: desired.action,
+          policies: desired.policies,
+          state: { paused: previous.state.paused, note: previous.state.note },
+        }));
+        outcomes.set(desired.scheduleId, 'updated');
+      }
+    }
+    for (const id of await managedScheduleIds(client, config.temporal.taskQueue)) {
+      if (outcomes.has(id)) continue;
+      if (options.prune) await client.schedule.getHandle(id).delete();
+      outcomes.set(id, options.prune ? 'deleted' : 'orphaned');
+    }
+    for (const [id, outcome] of outcomes) {
+      print(`${outcome.padEnd(9)} ${id}${outcome === 'orphaned' ? ' (no longer in the config; `schedule apply --prune` deletes it)' : ''}`);
+    }
+    return outcomes;
+  });
+}
+
+export async function listSchedulesCommand(config: Config, print: Print): Promise<ScheduleRow[]> {
+  return withClient(config, async (client) => {
+    const rows = await describeSchedules(client, config);
+    print(
+      formatTable(
+        ['SCHEDULE', 'CRON', 'TIMEZONE', 'STATE', 'NEXT RUN', 'LAST RUN', 'NOTE'],
+        rows.map((row) => [
+          row.scheduleId + (row.inConfig ? '' : ' (not in config)'),
+          row.cron,
+          row.timezone,
+          row.paused ? 'paused' : 'active',
+          row.paused ? '-' : formatTime(row.nextRun),
+          formatTime(row.lastRun),
+          row.note ?? '',
+        ]),
+      ),
+    );
+    return rows;
+  });
+}
+
+export type ScheduleAction = 'pause' | 'resume' | 'trigger';
+
+/** `schedule pause|resume|trigger SITE`: acts on one configured site's schedule. */
+export async function scheduleActionCommand(config: Config, action: ScheduleAction, siteName: string, reason: string | undefined, print: Print): Promise<void> {
+  const site = findSite(config.sites, siteName);
+  await withClient(config, async (client) => {
+    const handle = client.schedule.getHandle(scheduleId(site));
+    const note = `${action === 'pause' ? 'paused' : 'resumed'} by an operator at ${new Date().toISOString()}${reason ? `: ${reason}` : ''}`;
+    if (action === 'pause') await handle.pause(note);
+    if (action === 'resume') await handle.unpause(note);
+    if (action === 'trigger') await handle.trigger();
+    print(`${action === 'trigger' ? 'triggered' : note.split(' ')[0]} ${handle.scheduleId}`);
+  });
+}
+

@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import type { ScheduleOptions, ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
+import type { SiteConfig } from '../config/site-config.js';
+import type { ScheduledSyncInput, scheduledSyncWorkflow } from '../workflows/scheduled-sync-workflow.js';
+import { syncMemo, syncSearchAttributes } from '../workflows/search-attributes.js';
+import { scheduleId } from '../workflows/workflow-ids.js';
+
+export type SiteScheduleOptions = ScheduleOptions<ScheduleOptionsStartWorkflowAction<typeof scheduledSyncWorkflow>>;
+
+/**
+ * The Temporal Schedule a site's config asks for: its cron in its time zone,
+ * jitter, overlap SKIP (a slow run is never doubled) and an explicit catch-up
+ * window. The action's memo carries a hash of all of it, so `schedule apply`
+ * can tell "unchanged" from "needs an update" without comparing the server's
+ * compiled form of the cron expression.
+ */
+export function siteScheduleOptions(site: SiteConfig, taskQueue: string): SiteScheduleOptions {
+  const input: ScheduledSyncInput = {
+    site: { customerId: site.customerId, siteId: site.siteId, credentialName: site.credentialName },
+    windowMs: site.sync.windowMs,
+    lookbackMs: site.sync.maxSessionDurationMs,
+    settleDelayMs: site.sync.settleDelayMs,
+    initialLookbackMs: site.sync.initialLookbackMs,
+    ratePerMinute: site.ratePerMinute,
+  };
+  const spec = { cronExpressions: [site.schedule.cron], timezone: site.schedule.timezone, jitter: site.schedule.jitterMs };
+  const policies = { overlap: 'SKIP' as const, catchupWindow: site.schedule.catchupWindowMs };
+  const configHash = createHash('sha256').update(JSON.stringify({ spec, policies, input, taskQueue })).digest('hex').slice(0, 16);
+  return {
+    scheduleId: scheduleId(site),
+    spec,
+    policies,
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'scheduledSyncWorkflow',
+      taskQueue,
+      args: [input],
+      typedSearchAttributes: syncSearchAttributes(site, 'scheduled'),
+      memo: { ...syncMemo(site, 'scheduled'), cron: site.schedule.cron, timezone: site.schedule.timezone, configHash },
+    },
+    memo: { site: `${site.customerId}/${site.siteId}`, managedBy: 'session-sync', taskQueue },
+    state: { note: 'created by session-sync schedule apply' },
+  };
+}
+
+/** The hash `siteScheduleOptions` put in the action's memo. */
+export function configHashOf(options: { action: { memo?: Record<string, unknown> } }): unknown {
+  return options.action.memo?.configHash;
+}

@@ -1,0 +1,50 @@
+import type { Kysely } from 'kysely';
+import type { Config } from '../config/load-config.js';
+import type { Database } from '../db/database.js';
+import { siteStatus, type StatusReport } from '../operations/site-status.js';
+import { formatDuration, formatTable, formatTime } from './format.js';
+import type { Print } from './print.js';
+import { connectTemporalClient } from './temporal-client.js';
+
+/**
+ * `session-sync status [--json]`: one table for all sites, then what needs
+ * words: running syncs with percent and ETA, paused schedules with their
+ * reason, and each site's last failure.
+ */
+export async function statusCommand(config: Config, db: Kysely<Database>, options: { json: boolean }, print: Print): Promise<StatusReport> {
+  const client = await connectTemporalClient(config.temporal);
+  try {
+    const report = await siteStatus({ db, client, config });
+    print(options.json ? JSON.stringify(report, null, 2) : renderStatus(report));
+    return report;
+  } finally {
+    await client.connection.close();
+  }
+}
+
+export function renderStatus(report: StatusReport): string {
+  const table = formatTable(
+    ['SITE', 'SCHEDULE', 'LAST SUCCESS', 'LAG', 'SESSIONS', 'RUNNING', 'LAST FAILURE'],
+    report.sites.map((site) => [
+      `${site.customerId}/${site.siteId}`,
+      site.schedule.state,
+      formatTime(site.lastSuccessAt),
+      site.lagMs === null ? '-' : formatDuration(site.lagMs),
+      String(site.sessionsStored),
+      site.running.map((run) => `${run.kind} ${run.progress ? `${run.progress.percent}%` : '?'}`).join(', ') || '-',
+      site.lastFailure ? formatTime(site.lastFailure.at) : '-',
+    ]),
+  );
+  const details: string[] = [];
+  for (const site of report.sites) {
+    const name = `${site.customerId}/${site.siteId}`;
+    for (const run of site.running) {
+      const progress = run.progress;
+      const eta = progress?.etaMs === null || progress?.etaMs === undefined ? 'unknown' : formatDuration(progress.etaMs);
+      details.push(`${name}: ${run.kind} ${run.workflowId}: ${progress ? `${progress.percent}% (windows ${progress.windowsDone}/${progress.windowsTotal}, sessions ${progress.sessions}), ETA ${eta}` : 'not answering its progress query'}`);
+    }
+    if (site.schedule.state === 'paused') details.push(`${name}: schedule paused: ${site.schedule.note ?? 'no reason given'}`);
+    if (site.lastFailure) details.push(`${name}: last failure at ${formatTime(site.lastFailure.at)} in ${site.lastFailure.workflowId}: ${site.lastFailure.message}`);
+  }
+  return details.length > 0 ? `${table}\n\n${details.join('\n')}` : table;
+}

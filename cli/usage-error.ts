@@ -1,0 +1,2 @@
+/** Thrown for operator input mistakes; the CLI prints the message and exits 2. */
+export class UsageError extends Error {}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { cronExpression, durationText, identifier, timeZone } from './config-values.js';
+import { CREDENTIAL_KINDS } from './site-config.js';
+
+const secretSource = z
+  .object({ env: z.string().trim().min(1).optional(), file: z.string().trim().min(1).optional() })
+  .strict()
+  .refine((source) => (source.env === undefined) !== (source.file === undefined), {
+    message: 'must name exactly one of env (an environment variable) or file (a path); the key itself never goes in this file',
+  });
+
+const credential = z
+  .object({
+    description: z.string().default(''),
+    kind: z.enum(CREDENTIAL_KINDS, { error: `must be one of: ${CREDENTIAL_KINDS.join(', ')}` }),
+    secret: secretSource,
+  })
+  .strict();
+
+const schedule = z
+  .object({
+    cron: cronExpression.optional(),
+    timezone: timeZone.optional(),
+    jitter: durationText({ allowZero: true }).optional(),
+    catchupWindow: durationText().optional(),
+  })
+  .strict();
+
+const sync = z
+  .object({
+    window: durationText().optional(),
+    maxSessionDuration: durationText().optional(),
+    settleDelay: durationText({ allowZero: true }).optional(),
+    initialLookback: durationText().optional(),
+  })
+  .strict();
+
+const site = z
+  .object({
+    credential: z.string({ error: 'is required: the name of a credential under credentials' }),
+    schedule: schedule.optional(),
+    sync: sync.optional(),
+  })
+  .strict();
+
+const account = z
+  .object({
+    rateLimitPerMinute: z.number().int('must be a whole number').positive('must be positive').optional(),
+    sites: z.record(identifier, site).refine((sites) => Object.keys(sites).length > 0, { message: 'must list at least one site' }),
+  })
+  .strict();
+
+/**
+ * The config file (SESSION_SYNC_CONFIG), YAML. Credentials are named and say
+ * where their key comes from; accounts (FullSession customer ids) list their
+ * sites; `defaults` fill any schedule or sync setting a site leaves out.
+ */
+export const configFileSchema = z
+  .object({
+    credentials: z.record(identifier, credential),
+    defaults: z.object({ schedule: schedule.optional(), sync: sync.optional() }).strict().optional(),
+    accounts: z.record(identifier, account).refine((accounts) => Object.keys(accounts).length > 0, { message: 'must list at least one account' }),
+  })
+  .strict();
+
+export type ConfigFile = z.output<typeof configFileSchema>;

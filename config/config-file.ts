@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { configFileSchema, type ConfigFile } from './config-file-schema.js';
+import { ConfigError } from './config-error.js';
+import { parseDuration } from './duration.js';
+import { DEFAULT_RATE_PER_MINUTE, SCHEDULE_DEFAULTS, SYNC_DEFAULTS } from './defaults.js';
+import type { SiteConfig, SitesConfig } from './site-config.js';
+
+type Path = ReadonlyArray<PropertyKey>;
+
+/**
+ * Reads and validates the config file. Every problem is reported at once,
+ * each with its line and its path in the file, e.g.
+ * `sites.yaml:14 accounts.cust-1.sites.site-a.credential: unknown credential "acme"`.
+ */
+export function readConfigFile(path: string, defaultRatePerMinute = DEFAULT_RATE_PER_MINUTE): SitesConfig {
+  const text = readText(path);
+  const lines = new LineCounter();
+  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const name = path;
+  if (document.errors.length > 0) {
+    throw new ConfigError(document.errors.map((error) => `${name}:${lines.linePos(error.pos[0]).line} ${error.message.split('\n')[0]}`));
+  }
+  const at = (where: Path) => `${name}:${lineOf(document, lines, where)} ${where.map(String).join('.') || '(top level)'}`;
+  const parsed = configFileSchema.safeParse(document.toJS());
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, at)));
+  const problems = crossReferenceProblems(parsed.data, at);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return toSitesConfig(parsed.data, path, defaultRatePerMinute);
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`SESSION_SYNC_CONFIG ${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`]);
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue, at: (where: Path) => string): string {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => `${at([...issue.path, key])}: unknown setting "${key}"`).join('\n');
+  }
+  if (issue.code === 'invalid_key') return `${at(issue.path)}: ${issue.issues[0]?.message ?? issue.message}`;
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `${at(issue.path)}: ${issue.message.startsWith('is required') ? issue.message : 'is required'}`;
+  return `${at(issue.path)}: ${issue.message}`;
+}
+
+/** Sites must name a defined credential. */
+function crossReferenceProblems(file: ConfigFile, at: (where: Path) => string): string[] {
+  const defined = Object.keys(file.credentials);
+  const problems: string[] = [];
+  for (const [customerId, account] of Object.entries(file.accounts)) {
+    for (const [siteId, site] of Object.entries(account.sites)) {
+      if (!(site.credential in file.credentials)) {
+        problems.push(`${at(['accounts', customerId, 'sites', siteId, 'credential'])}: unknown credential "${site.credential}" (defined: ${defined.join(', ') || 'none'})`);
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * The line where the deepest existing key of `where` is written, so a
+ * missing setting points at the entry that lacks it.
+ */
+function lineOf(document: Document, lines: LineCounter, where: Path): number | string {
+  let line: number | string = '?';
+  let node: unknown = document.contents;
+  for (const segment of where) {
+    if (!isMap(node)) break;
+    const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+    if (!pair) break;
+    if (isNode(pair.key) && pair.key.range) line = lines.linePos(pair.key.range[0]).line;
+    node = pair.value;
+  }
+  return line;
+}
+
+function toSitesConfig(file: ConfigFile, source: string, defaultRatePerMinute: number): SitesConfig {
+  const credentials = Object.entries(file.credentials).map(([name, credential]) => ({
+    name,
+    description: credential.description,
+    kind: credential.kind,
+    source: credential.secret.env !== undefined ? { env: credential.secret.env } : { file: credential.secret.file as string },
+  }));
+  const sites: SiteConfig[] = [];
+  for (const [customerId, account] of Object.entries(file.accounts)) {
+    for (const [siteId, site] of Object.entries(account.sites)) {
+      const schedule = { ...file.defaults?.schedule, ...site.schedule };
+      const sync = { ...file.defaults?.sync, ...site.sync };
+      sites.push({
+        customerId,
+        siteId,
+        credentialName: site.credential,
+        ratePerMinute: account.rateLimitPerMinute ?? defaultRatePerMinute,
+        schedule: {
+          cron: schedule.cron ?? SCHEDULE_DEFAULTS.cron,
+          timezone: schedule.timezone ?? SCHEDULE_DEFAULTS.timezone,
+          jitterMs: schedule.jitter ?? ms(SCHEDULE_DEFAULTS.jitter),
+          catchupWindowMs: schedule.catchupWindow ?? ms(SCHEDULE_DEFAULTS.catchupWindow),
+        },
+        sync: {
+          windowMs: sync.window ?? ms(SYNC_DEFAULTS.window),
+          maxSessionDurationMs: sync.maxSessionDuration ?? ms(SYNC_DEFAULTS.maxSessionDuration),
+          settleDelayMs: sync.settleDelay ?? ms(SYNC_DEFAULTS.settleDelay),
+          initialLookbackMs: sync.initialLookback ?? ms(SYNC_DEFAULTS.initialLookback),
+        },
+      });
+    }
+  }
+  return { source, credentials, sites };
+}
+
+function ms(text: string): number {
+  return parseDuration(text) as number;
+}

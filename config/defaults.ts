@@ -1,0 +1,20 @@
+/**
+ * Built-in defaults, shared by the config file and the environment variables
+ * so both ways of configuring a site behave the same.
+ */
+export const SCHEDULE_DEFAULTS = {
+  cron: '*/15 * * * *',
+  timezone: 'UTC',
+  jitter: '1m',
+  catchupWindow: '1h',
+} as const;
+
+export const SYNC_DEFAULTS = {
+  window: '1d',
+  maxSessionDuration: '4h',
+  /** Session analytics data lands late; FullStory documents about 30 minutes. */
+  settleDelay: '30m',
+  initialLookback: '1d',
+} as const;
+
+export const DEFAULT_RATE_PER_MINUTE = 20;

@@ -1,0 +1,59 @@
+/**
+ * What session-sync syncs: FullSession sites, each bound to a named
+ * credential, with its schedule and sync settings. Built from the config file
+ * (SESSION_SYNC_CONFIG) or, for a single account, from environment variables.
+ * Holds where secrets come from, never a secret.
+ */
+
+export const CREDENTIAL_KINDS = ['fullsession-api-token'] as const;
+export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
+
+/** Where a credential's key is read from: an environment variable or a file. */
+export type SecretSource = { env: string } | { file: string };
+
+export interface CredentialConfig {
+  name: string;
+  description: string;
+  kind: CredentialKind;
+  source: SecretSource;
+}
+
+export interface ScheduleConfig {
+  /** Standard five-field cron expression, read in `timezone`. */
+  cron: string;
+  timezone: string;
+  jitterMs: number;
+  /** How late a missed run (server down, schedule paused) may still start. */
+  catchupWindowMs: number;
+}
+
+export interface SiteSyncSettings {
+  windowMs: number;
+  maxSessionDurationMs: number;
+  /** Scheduled runs stop this long before their nominal time: data lands late. */
+  settleDelayMs: number;
+  /** Where the first scheduled run starts when no watermark exists yet. */
+  initialLookbackMs: number;
+}
+
+export interface SiteConfig {
+  customerId: string;
+  siteId: string;
+  credentialName: string;
+  /** The account's request budget, shared by all its sites and workers. */
+  ratePerMinute: number;
+  schedule: ScheduleConfig;
+  sync: SiteSyncSettings;
+}
+
+export interface SitesConfig {
+  /** The file the sites came from, or null for environment variables. */
+  source: string | null;
+  credentials: CredentialConfig[];
+  sites: SiteConfig[];
+}
+
+/** Describes a secret's origin for operators, e.g. `env ACME_TOKEN`. */
+export function describeSecretSource(source: SecretSource): string {
+  return 'env' in source ? `env ${source.env}` : `file ${source.file}`;
+}

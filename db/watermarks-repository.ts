@@ -1,0 +1,32 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './database.js';
+
+export interface SiteKey {
+  customerId: string;
+  siteId: string;
+}
+
+/** Where the site's next scheduled run starts (Unix ms), or null before the first one. */
+export async function readWatermark(db: Kysely<Database>, site: SiteKey): Promise<number | null> {
+  const row = await db
+    .selectFrom('sync_watermarks')
+    .select('synced_until')
+    .where('customer_id', '=', site.customerId)
+    .where('site_id', '=', site.siteId)
+    .executeTakeFirst();
+  return row ? row.synced_until.getTime() : null;
+}
+
+/** Moves the watermark to `until`, never backwards (GREATEST), so late or concurrent runs cannot rewind it. */
+export async function advanceWatermark(db: Kysely<Database>, site: SiteKey, until: number): Promise<void> {
+  await db
+    .insertInto('sync_watermarks')
+    .values({ customer_id: site.customerId, site_id: site.siteId, synced_until: new Date(until) })
+    .onConflict((oc) =>
+      oc.columns(['customer_id', 'site_id']).doUpdateSet({
+        synced_until: sql`GREATEST(sync_watermarks.synced_until, excluded.synced_until)`,
+        updated_at: sql`now()`,
+      }),
+    )
+    .execute();
+}

@@ -1,0 +1,76 @@
+import type { Kysely } from 'kysely';
+import { FullSessionSources, ratesPerMinute } from '../activities/fullsession-sources.js';
+import type { FullSessionConfig } from '../config/load-config.js';
+import { resolveSecret } from '../config/resolve-secret.js';
+import type { Secret } from '../config/secret.js';
+import type { SitesConfig, SiteConfig } from '../config/site-config.js';
+import { recordCheck } from '../db/credential-checks-repository.js';
+import type { CheckOutcome, Database } from '../db/database.js';
+import { FullSessionError } from '../sources/fullsession/fullsession-error.js';
+
+type Env = Record<string, string | undefined>;
+
+export interface SiteCheck {
+  credentialName: string;
+  obfuscatedKey: string | null;
+  customerId: string;
+  siteId: string;
+  outcome: CheckOutcome;
+  message: string;
+}
+
+export interface CheckFilter {
+  credential?: string;
+  site?: string;
+}
+
+/** A one-millisecond window: the cheapest request the API answers with real authorisation. */
+const PROBE_WINDOW_MS = 1;
+
+/**
+ * Proves each credential works for each of its sites with one cheap request
+ * (through the account's shared rate budget) and records the outcome per
+ * site. Used by `session-sync check` and by the worker at start-up.
+ */
+export async function checkCredentials(
+  deps: { db: Kysely<Database>; fullsession: FullSessionConfig; sites: SitesConfig; env: Env },
+  filter: CheckFilter = {},
+): Promise<SiteCheck[]> {
+  const selected = deps.sites.sites.filter(
+    (site) => (!filter.credential || site.credentialName === filter.credential) && (!filter.site || site.siteId === filter.site),
+  );
+  const secrets = new Map<string, Secret>();
+  const missing = new Map<string, string>();
+  for (const credential of deps.sites.credentials) {
+    const resolved = resolveSecret(credential, deps.env);
+    if (resolved.ok) secrets.set(credential.name, resolved.secret);
+    else missing.set(credential.name, resolved.problem);
+  }
+  const sources = new FullSessionSources({ ...deps.fullsession, ratesPerMinute: ratesPerMinute(deps.sites.sites) }, secrets, deps.db);
+  const checks: SiteCheck[] = [];
+  for (const site of selected) {
+    const check = await checkSite(site, sources, secrets.get(site.credentialName), missing.get(site.credentialName));
+    await recordCheck(deps.db, check);
+    checks.push(check);
+  }
+  return checks;
+}
+
+async function checkSite(site: SiteConfig, sources: FullSessionSources, secret: Secret | undefined, missing: string | undefined): Promise<SiteCheck> {
+  const base = { credentialName: site.credentialName, obfuscatedKey: secret?.obfuscated ?? null, customerId: site.customerId, siteId: site.siteId };
+  if (!secret) return { ...base, outcome: 'missing_secret', message: `${missing ?? 'no key'}; set it and run the check again` };
+  const now = Date.now();
+  try {
+    const { client } = sources.forSite({ customerId: site.customerId, siteId: site.siteId, credentialName: site.credentialName });
+    await client.fetchPage({ customerId: site.customerId, siteId: site.siteId, startTime: now - PROBE_WINDOW_MS, endTime: now, cursor: undefined });
+    return { ...base, outcome: 'ok', message: 'ok' };
+  } catch (error) {
+    return { ...base, outcome: outcomeOf(error), message: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function outcomeOf(error: unknown): CheckOutcome {
+  if (!(error instanceof FullSessionError)) return 'unreachable';
+  if (error.kind === 'unauthorized' || error.kind === 'forbidden' || error.kind === 'not_found') return error.kind;
+  return 'unreachable';
+}

@@ -1,0 +1,70 @@
+import type { Client } from '@temporalio/client';
+import type { Kysely } from 'kysely';
+import type { Config } from '../config/load-config.js';
+import type { Database } from '../db/database.js';
+import { siteSyncFacts, type SiteSyncFacts } from '../db/site-status-repository.js';
+import type { SyncRangeProgress } from '../workflows/progress.js';
+import { progressQuery, type syncRangeWorkflow } from '../workflows/sync-range-workflow.js';
+import { scheduleId } from '../workflows/workflow-ids.js';
+import { describeSchedules, type ScheduleRow } from './schedule-descriptions.js';
+
+export interface RunningSync {
+  workflowId: string;
+  kind: string;
+  progress: SyncRangeProgress | null;
+}
+
+export interface SiteStatus extends Omit<SiteSyncFacts, 'lastSyncedUntil'> {
+  /** How far behind now the synced data is (from the watermark or the latest successful range). */
+  lagMs: number | null;
+  schedule: { state: 'active' | 'paused' | 'none'; note: string | null; nextRun: number | null };
+  running: RunningSync[];
+}
+
+export interface StatusReport {
+  generatedAt: number;
+  sites: SiteStatus[];
+}
+
+/**
+ * One picture of every configured site, from Postgres (rows, watermark,
+ * runs and their failures) and Temporal (schedules, running workflows and
+ * their progress query).
+ */
+export async function siteStatus(deps: { db: Kysely<Database>; client: Client; config: Config }): Promise<StatusReport> {
+  const now = Date.now();
+  const sites = deps.config.sites.sites;
+  const [facts, schedules, running] = await Promise.all([
+    siteSyncFacts(deps.db, sites),
+    describeSchedules(deps.client, deps.config),
+    runningSyncs(deps.client, deps.config.temporal.taskQueue),
+  ]);
+  const scheduleById = new Map<string, ScheduleRow>(schedules.map((row) => [row.scheduleId, row]));
+  return {
+    generatedAt: now,
+    sites: facts.map(({ lastSyncedUntil, ...fact }) => {
+      const schedule = scheduleById.get(scheduleId(fact));
+      const syncedUntil = Math.max(fact.watermark ?? 0, lastSyncedUntil ?? 0) || null;
+      return {
+        ...fact,
+        lagMs: syncedUntil === null ? null : now - syncedUntil,
+        schedule: schedule ? { state: schedule.paused ? 'paused' : 'active', note: schedule.note, nextRun: schedule.paused ? null : schedule.nextRun } : { state: 'none', note: null, nextRun: null },
+        running: running.filter((run) => run.site === `${fact.customerId}/${fact.siteId}`).map(({ site: _site, ...run }) => run),
+      };
+    }),
+  };
+}
+
+/** Range workflows running on this task queue, found by their search attributes, with live progress. */
+async function runningSyncs(client: Client, taskQueue: string): Promise<Array<RunningSync & { site: string }>> {
+  const runs: Array<RunningSync & { site: string }> = [];
+  const query = `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running" AND WorkflowType = "syncRangeWorkflow"`;
+  for await (const execution of client.workflow.list({ query })) {
+    const site = String(execution.memo?.site ?? '');
+    const kind = String(execution.memo?.kind ?? '');
+    const handle = client.workflow.getHandle<typeof syncRangeWorkflow>(execution.workflowId);
+    const progress = await handle.query(progressQuery).catch(() => null);
+    runs.push({ workflowId: execution.workflowId, kind, site, progress });
+  }
+  return runs;
+}

@@ -1,0 +1,89 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../config/config-error.js';
+import { loadConfig } from '../config/load-config.js';
+
+const EXAMPLE = fileURLToPath(new URL('../examples/session-sync.yaml', import.meta.url));
+const baseEnv = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', TEMPORAL_ADDRESS: '127.0.0.1:7233' };
+
+function writeConfig(text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'config-file-')), 'sites.yaml');
+  writeFileSync(path, text);
+  return path;
+}
+
+function problemsOf(env: Record<string, string>, credentials = false): string[] {
+  try {
+    loadConfig(env, { credentials });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('the config file', () => {
+  it('reads the README example: accounts, sites, named credentials, defaults and overrides', () => {
+    const config = loadConfig({ ...baseEnv, SESSION_SYNC_CONFIG: EXAMPLE });
+    expect(config.sites.credentials.map((c) => [c.name, c.source])).toEqual([
+      ['acme-prod', { env: 'ACME_FULLSESSION_TOKEN' }],
+      ['globex', { file: '/run/secrets/globex_fullsession_token' }],
+    ]);
+    expect(config.sites.sites.map((s) => [s.customerId, s.siteId, s.credentialName, s.ratePerMinute, s.schedule.cron, s.schedule.timezone, s.sync.windowMs])).toEqual([
+      ['cust-acme', 'marketing', 'acme-prod', 20, '*/15 * * * *', 'UTC', 86_400_000],
+      ['cust-acme', 'app', 'acme-prod', 20, '0 * * * *', 'Europe/Berlin', 21_600_000],
+      ['cust-globex', 'shop', 'globex', 20, '*/15 * * * *', 'UTC', 86_400_000],
+    ]);
+    expect(config.sites.sites[0]?.sync).toEqual({ windowMs: 86_400_000, maxSessionDurationMs: 14_400_000, settleDelayMs: 1_800_000, initialLookbackMs: 86_400_000 });
+  });
+
+  it('names every problem with its line and path', () => {
+    const path = writeConfig(`credentials:
+  acme:
+    kind: fullstory-key
+    secret: { env: ACME, file: /tmp/acme }
+    colour: blue
+accounts:
+  cust-1:
+    rateLimitPerMinute: -5
+    sites:
+      site-a:
+        credential: acmee
+        schedule: { cron: "every hour", timezone: Mars/Olympus, jitter: soon }
+      site-b:
+        sync: { window: 0s }
+`);
+    expect(problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: path })).toEqual([
+      `${path}:3 credentials.acme.kind: must be one of: fullsession-api-token`,
+      `${path}:4 credentials.acme.secret: must name exactly one of env (an environment variable) or file (a path); the key itself never goes in this file`,
+      `${path}:5 credentials.acme.colour: unknown setting "colour"`,
+      `${path}:8 accounts.cust-1.rateLimitPerMinute: must be positive`,
+      `${path}:12 accounts.cust-1.sites.site-a.schedule.cron: must be a five-field cron expression such as "*/15 * * * *"`,
+      `${path}:12 accounts.cust-1.sites.site-a.schedule.timezone: must be an IANA time zone such as UTC or Europe/Berlin`,
+      `${path}:12 accounts.cust-1.sites.site-a.schedule.jitter: expected a duration like 90s, 15m, 4h or 1d, got "soon"`,
+      `${path}:13 accounts.cust-1.sites.site-b.credential: is required: the name of a credential under credentials`,
+      `${path}:14 accounts.cust-1.sites.site-b.sync.window: expected a duration like 90s, 15m, 4h or 1d, got "0s"`,
+    ]);
+  });
+
+  it('reports an unknown credential, YAML syntax errors and an unreadable file', () => {
+    const unknown = writeConfig('credentials:\n  acme: { kind: fullsession-api-token, secret: { env: ACME } }\naccounts:\n  cust-1:\n    sites:\n      site-a: { credential: acmee }\n');
+    expect(problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: unknown })).toEqual([`${unknown}:6 accounts.cust-1.sites.site-a.credential: unknown credential "acmee" (defined: acme)`]);
+    const broken = writeConfig('credentials:\n  acme: { kind: [\n');
+    expect(problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: broken })[0]).toMatch(new RegExp(`^${broken}:\\d+ `));
+    expect(problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: '/nonexistent/sites.yaml' })).toEqual(['SESSION_SYNC_CONFIG /nonexistent/sites.yaml cannot be read: ENOENT']);
+  });
+
+  it('the worker needs every used key; both ways of configuring sites at once is an error', () => {
+    expect(problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: EXAMPLE }, true)).toEqual([
+      'credential acme-prod: env ACME_FULLSESSION_TOKEN is not set (the worker needs it for cust-acme/marketing, cust-acme/app)',
+      'credential globex: file /run/secrets/globex_fullsession_token cannot be read: ENOENT (the worker needs it for cust-globex/shop)',
+    ]);
+    expect(problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: EXAMPLE, FULLSESSION_SITE_IDS: 'x' })).toEqual([
+      'SESSION_SYNC_CONFIG is set, so FULLSESSION_SITE_IDS would be ignored; remove them or the config file',
+    ]);
+  });
+});

@@ -1,0 +1,62 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/create-activities.js';
+import { syncMemo, syncSearchAttributes } from './search-attributes.js';
+import type { RunTotals, SiteRef } from './sync-contract.js';
+import { syncRangeWorkflow } from './sync-range-workflow.js';
+import { scheduledRangeWorkflowId } from './workflow-ids.js';
+
+/** The schedule's action arguments: settings only; the range is decided at run time. */
+export interface ScheduledSyncInput {
+  site: SiteRef;
+  windowMs: number;
+  lookbackMs: number;
+  settleDelayMs: number;
+  initialLookbackMs: number;
+  ratePerMinute: number;
+}
+
+export interface ScheduledSyncResult {
+  from: number;
+  to: number;
+  /** Null when there was nothing new to sync. */
+  totals: RunTotals | null;
+}
+
+const watermarks = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 20 },
+});
+
+/**
+ * One scheduled run of a site: syncs sessions that ended between the site's
+ * watermark and the schedule's nominal time minus the settle delay, as a
+ * child range workflow, then moves the watermark there. Sessions still in
+ * progress at one run end after its `to` and land in a later run; windows
+ * reach back `lookbackMs` on start time, so long sessions are found too.
+ */
+export async function scheduledSyncWorkflow(input: ScheduledSyncInput): Promise<ScheduledSyncResult> {
+  const to = nominalTime() - input.settleDelayMs;
+  const from = await watermarks.planScheduledRun({ site: input.site, firstFrom: to - input.initialLookbackMs });
+  if (to <= from) return { from, to, totals: null };
+  const totals = await executeChild(syncRangeWorkflow, {
+    workflowId: scheduledRangeWorkflowId(input.site, to),
+    args: [{ site: input.site, from, to, windowMs: input.windowMs, lookbackMs: input.lookbackMs, force: false, kind: 'scheduled', ratePerMinute: input.ratePerMinute }],
+    typedSearchAttributes: syncSearchAttributes(input.site, 'scheduled'),
+    memo: syncMemo(input.site, 'scheduled', { from, to }),
+  });
+  await watermarks.advanceWatermark({ site: input.site, to });
+  return { from, to, totals };
+}
+
+/**
+ * The time the schedule meant this run for. A run started late (catch-up
+ * after an outage) still covers its own slot: Temporal records the nominal
+ * time in the TemporalScheduledStartTime search attribute.
+ */
+function nominalTime(): number {
+  const scheduled = workflowInfo().typedSearchAttributes.get(SCHEDULED_START_TIME);
+  return scheduled ? scheduled.getTime() : Date.now();
+}
+
+const SCHEDULED_START_TIME = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
