@@ -32,8 +32,9 @@ export interface LoggerOptions {
  * JSON by default for log shippers, pretty-printed when asked (a TTY).
  *
  * @example const log = createLogger({ level: 'info', pretty: false }).child({ module: 'worker' })
+ * `destination` replaces stdout/stderr, e.g. to capture lines in tests.
  */
-export function createLogger(options: LoggerOptions): Logger {
+export function createLogger(options: LoggerOptions, destination?: pino.DestinationStream): Logger {
   const fd = options.toStderr ? 2 : 1;
   const settings = {
     level: options.level,
@@ -42,5 +43,5 @@ export function createLogger(options: LoggerOptions): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (options.pretty) return pino({ ...settings, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', destination: fd } } });
-  return pino(settings, pino.destination({ fd, sync: true }));
+  return pino(settings, destination ?? pino.destination({ fd, sync: true }));
 }

@@ -25,7 +25,7 @@ export interface CheckFilter {
 }
 
 /** A one-millisecond window: the cheapest request the API answers with real authorisation. */
-const PROBE_WINDOW_MS = 1;
+export const PROBE_WINDOW_MS = 1;
 
 /**
  * Proves each credential works for each of its sites with one cheap request

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { FullSessionSandbox } from '../sources/fullsession/sandbox/sandbox-server.js';
 import { syncRangeWorkflow } from '../workflows/sync-range-workflow.js';
 import { storedAndTruth } from './support/compare-with-truth.js';
-import { CUSTOMER, DAY, DAY0, HOUR, MAX_SESSION, newToken, SITE, startTestSandbox } from './support/sandbox-fixtures.js';
+import { CUSTOMER, DAY, DAY0, HOUR, MAX_SESSION, newToken, SITE, startTestSandbox, syncRequestCount } from './support/sandbox-fixtures.js';
 import { startSyncHarness, type SyncHarness } from './support/sync-harness.js';
 import { spawnWorker, waitFor, type WorkerProcess } from './support/worker-process.js';
 
@@ -56,7 +56,7 @@ describe('a worker process killed with SIGKILL mid-window', () => {
     expect(Object.keys(truth).length).toBeGreaterThan(500);
     expect(stored).toEqual(truth);
     expect(totals.windowsDone).toBe(4);
-    const refetches = sandbox.apiRequestCount() - (await committedPages());
+    const refetches = syncRequestCount(sandbox) - (await committedPages());
     expect(refetches).toBeGreaterThanOrEqual(0);
     expect(refetches).toBeLessThanOrEqual(kills.length);
   });

@@ -83,7 +83,7 @@ function buildSession(site: SiteSpec, random: () => number, startTime: number, i
 
 function sessionDuration(random: () => number, maxMs: number): number {
   const roll = random();
-  if (roll < 0.85) return 5_000 + Math.floor(random() * 30 * 60_000);
+  if (roll < 0.85) return Math.min(maxMs, 5_000 + Math.floor(random() * 30 * 60_000));
   if (roll < 0.97) return Math.min(maxMs, 30 * 60_000 + Math.floor(random() * 90 * 60_000));
   return Math.floor(maxMs * (0.5 + random() * 0.5));
 }

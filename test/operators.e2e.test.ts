@@ -1,0 +1,302 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backfillCommand, cancelBackfillCommand } from '../cli/backfill-command.js';
+import { applySchedulesCommand, scheduleActionCommand } from '../cli/schedule-commands.js';
+import { statusCommand } from '../cli/status-command.js';
+import { obfuscateKey } from '../config/secret.js';
+import { FullSessionSandbox } from '../sources/fullsession/sandbox/sandbox-server.js';
+import { installTemporalRuntime } from '../worker/install-runtime.js';
+import type { ScheduledSyncResult } from '../workflows/scheduled-sync-workflow.js';
+import { scheduleId } from '../workflows/workflow-ids.js';
+import { capturingLogger } from './support/capturing-logger.js';
+import { storedAndTruth } from './support/compare-with-truth.js';
+import { startOperatorStack, type OperatorStack } from './support/operator-stack.js';
+import { CUSTOMER, DAY, HOUR, newToken } from './support/sandbox-fixtures.js';
+import { runCli, waitFor } from './support/worker-process.js';
+
+const MAIN = newToken();
+const SCOPED = newToken();
+const REVOKED = newToken();
+const TOKENS = [MAIN, SCOPED, REVOKED];
+
+/** Cron that never fires during a test (1 January): every run here is triggered. */
+const configYaml = (overrides: { siteACron?: string; withSiteC?: boolean } = {}) => `
+credentials:
+  main: { description: all sites, kind: fullsession-api-token, secret: { env: TEST_MAIN_TOKEN } }
+  scoped: { description: only site-live, kind: fullsession-api-token, secret: { env: TEST_SCOPED_TOKEN } }
+  revoked: { description: deleted in FullSession, kind: fullsession-api-token, secret: { env: TEST_REVOKED_TOKEN } }
+defaults:
+  schedule: { cron: "0 0 1 1 *", jitter: 0s, catchupWindow: 10m }
+  sync: { window: 6h, maxSessionDuration: 4h, settleDelay: 2s, initialLookback: 10m }
+accounts:
+  ${CUSTOMER}:
+    rateLimitPerMinute: 240
+    sites:
+      site-a: { credential: main, schedule: { cron: "${overrides.siteACron ?? '0 0 1 1 *'}" } }
+      site-live: { credential: main, sync: { window: 1h, maxSessionDuration: 20m } }
+      site-b: { credential: scoped }
+${overrides.withSiteC === false ? '' : '      site-c: { credential: revoked }'}
+`;
+
+const { log, lines: logLines } = capturingLogger();
+const printed: string[] = [];
+const print = (line: string) => printed.push(line);
+
+describe('operating session-sync from a config file', () => {
+  let sandbox: FullSessionSandbox;
+  let stack: OperatorStack;
+  const today = Math.floor(Date.now() / DAY) * DAY;
+
+  beforeAll(async () => {
+    installTemporalRuntime(log);
+    sandbox = await FullSessionSandbox.start({
+      sites: [
+        { customerId: CUSTOMER, siteId: 'site-a', sessionsPerHour: 30, maxSessionDurationMs: 4 * HOUR },
+        { customerId: CUSTOMER, siteId: 'site-live', sessionsPerHour: 3600, maxSessionDurationMs: 20 * 60_000 },
+        { customerId: CUSTOMER, siteId: 'site-b', sessionsPerHour: 5, maxSessionDurationMs: 4 * HOUR },
+        { customerId: CUSTOMER, siteId: 'site-c', sessionsPerHour: 5, maxSessionDurationMs: 4 * HOUR },
+      ],
+      tokens: [
+        { token: MAIN, customerId: CUSTOMER, sites: 'all' },
+        { token: SCOPED, customerId: CUSTOMER, sites: ['site-live'] },
+      ],
+      activeFrom: today - 30 * DAY,
+      pageSize: 200,
+      limitPerMinute: null,
+    });
+    stack = await startOperatorStack({
+      yaml: configYaml(),
+      secrets: { TEST_MAIN_TOKEN: MAIN, TEST_SCOPED_TOKEN: SCOPED, TEST_REVOKED_TOKEN: REVOKED },
+      apiUrl: sandbox.url,
+      log,
+    });
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+    await sandbox?.close();
+  });
+
+  const requestsFor = (siteId: string) => sandbox.requests.filter((r) => r.siteId === siteId).length;
+
+  it('check makes one request per site and tells ok, 401 and 403 apart; credentials list shows the outcome', async () => {
+    const before = sandbox.requests.length;
+    const all = await runCli(['check'], stack.env);
+
+    expect(sandbox.requests.length - before).toBe(4);
+    expect(all.code).toBe(1);
+    const lines = all.stdout.trim().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toBe(`ok   ${CUSTOMER}/site-a with credential main (${obfuscateKey(MAIN)})`);
+    expect(lines[1]).toBe(`ok   ${CUSTOMER}/site-live with credential main (${obfuscateKey(MAIN)})`);
+    expect(lines[2]).toBe(
+      `FAIL ${CUSTOMER}/site-b with credential scoped (${obfuscateKey(SCOPED)}): forbidden: FullSession refused credential scoped (${obfuscateKey(SCOPED)}) for site site-b of customer ${CUSTOMER} with 403: the token is not scoped to this site. Create a token scoped to it (or to all sites) and update the secret of scoped.`,
+    );
+    expect(lines[3]).toBe(
+      `FAIL ${CUSTOMER}/site-c with credential revoked (${obfuscateKey(REVOKED)}): unauthorized: FullSession rejected credential revoked (${obfuscateKey(REVOKED)}) with 401: the token is wrong, revoked or deleted. Create a new token in FullSession (Settings → API Tokens) and update the secret of revoked.`,
+    );
+
+    const one = await runCli(['check', '--site', 'site-a'], stack.env);
+    expect(one.code).toBe(0);
+    expect(sandbox.requests.length - before).toBe(5);
+
+    const list = await runCli(['credentials', 'list'], stack.env);
+    expect(list.code).toBe(0);
+    const rows = list.stdout.trim().split('\n');
+    expect(rows[0]).toMatch(/^NAME\s+KIND\s+KEY\s+SOURCE\s+SITES\s+LAST CHECK\s+DESCRIPTION$/);
+    expect(rows[1]).toMatch(new RegExp(`^main\\s+fullsession-api-token\\s+${escape(obfuscateKey(MAIN))}\\s+env TEST_MAIN_TOKEN\\s+${CUSTOMER}/site-a,${CUSTOMER}/site-live\\s+ok at \\S+Z\\s+all sites$`));
+    expect(rows[2]).toMatch(new RegExp(`^scoped\\s+fullsession-api-token\\s+${escape(obfuscateKey(SCOPED))}\\s+env TEST_SCOPED_TOKEN\\s+${CUSTOMER}/site-b\\s+forbidden \\(${CUSTOMER}/site-b\\) at \\S+Z`));
+    expect(rows[3]).toMatch(new RegExp(`^revoked\\s+fullsession-api-token\\s+${escape(obfuscateKey(REVOKED))}\\s+env TEST_REVOKED_TOKEN\\s+${CUSTOMER}/site-c\\s+unauthorized \\(${CUSTOMER}/site-c\\) at`));
+    for (const output of [all, one, list]) expectNoToken(output.stdout + output.stderr);
+  });
+
+  it('schedule apply is idempotent, keeps a paused schedule paused and prunes only with --prune', async () => {
+    const ids = ['site-a', 'site-live', 'site-b', 'site-c'].map((siteId) => scheduleId({ customerId: CUSTOMER, siteId }));
+    const created = await applySchedulesCommand(stack.config(), { prune: false }, print);
+    expect([...created]).toEqual(ids.map((id) => [id, 'created']));
+    const again = await applySchedulesCommand(stack.config(), { prune: false }, print);
+    expect([...again]).toEqual(ids.map((id) => [id, 'unchanged']));
+
+    await scheduleActionCommand(stack.config(), 'pause', 'site-a', 'maintenance', print);
+    stack.writeConfig(configYaml({ siteACron: '30 0 1 1 *' }));
+    const updated = await applySchedulesCommand(stack.config(), { prune: false }, print);
+    expect([...updated]).toEqual([[ids[0], 'updated'], ...ids.slice(1).map((id) => [id, 'unchanged'])]);
+    const siteA = await stack.client.schedule.getHandle(ids[0] as string).describe();
+    expect(siteA.state.paused).toBe(true);
+    expect(siteA.state.note).toMatch(/^paused by an operator at \S+: maintenance$/);
+    expect(siteA.action.memo?.cron).toBe('30 0 1 1 *');
+    await scheduleActionCommand(stack.config(), 'resume', 'site-a', undefined, print);
+
+    stack.writeConfig(configYaml({ withSiteC: false }));
+    await waitFor(async () => (await applySchedulesCommand(stack.config(), { prune: false }, print)).get(ids[3] as string) === 'orphaned', 30_000, 'the removed site to be listed');
+    const pruned = await applySchedulesCommand(stack.config(), { prune: true }, print);
+    expect(pruned.get(ids[3] as string)).toBe('deleted');
+    stack.writeConfig(configYaml());
+    expect((await applySchedulesCommand(stack.config(), { prune: true }, print)).get(ids[3] as string)).toBe('created');
+  });
+
+  it('a scheduled run syncs from the watermark, and the next run picks up sessions that ended after the first', async () => {
+    await stack.startWorker();
+    const first = await triggerAndWait('site-live');
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    const second = await triggerAndWait('site-live');
+
+    expect(first.totals).not.toBeNull();
+    expect(second.from).toBe(first.to);
+    expect(second.to - first.to).toBeGreaterThanOrEqual(6_000);
+    const { stored, truth } = await storedAndTruth(stack.database.db, sandbox, first.from, second.to, 'site-live');
+    expect(Object.keys(truth).length).toBeGreaterThan(500);
+    expect(stored).toEqual(truth);
+    expect(await countRows('site-live')).toBe(Object.keys(truth).length);
+    const lateEnders = sandbox.groundTruth(CUSTOMER, 'site-live', first.to, second.to).filter((s) => s.startTime < first.to);
+    expect(lateEnders.length).toBeGreaterThan(0);
+    const watermark = await stack.database.db.selectFrom('sync_watermarks').select('synced_until').where('site_id', '=', 'site-live').executeTakeFirstOrThrow();
+    expect(watermark.synced_until.getTime()).toBe(second.to);
+  });
+
+  it('a revoked key fails the run once and pauses the schedule with the reason', async () => {
+    const before = requestsFor('site-c');
+    await stack.client.schedule.getHandle(scheduleId({ customerId: CUSTOMER, siteId: 'site-c' })).trigger();
+    await waitFor(async () => (await stack.client.schedule.getHandle(scheduleId({ customerId: CUSTOMER, siteId: 'site-c' })).describe()).state.paused, 60_000, 'site-c paused');
+    const description = await stack.client.schedule.getHandle(scheduleId({ customerId: CUSTOMER, siteId: 'site-c' })).describe();
+    expect(description.state.note).toMatch(
+      new RegExp(`^paused by session-sync at \\S+: FullSession rejected credential revoked \\(${escape(obfuscateKey(REVOKED))}\\) with 401: the token is wrong, revoked or deleted\\.`),
+    );
+    expect(requestsFor('site-c') - before).toBe(1);
+  });
+
+  it('backfill: a second start attaches, done windows cost nothing, cancel stops between pages and a restart resumes exactly', async () => {
+    const config = stack.config();
+    const range = { site: 'site-a', from: new Date(today - 10 * DAY).toISOString(), to: new Date(today - 8 * DAY).toISOString(), force: false };
+    printed.length = 0;
+    await backfillCommand(config, { ...range, detach: true }, print);
+    await backfillCommand(config, { ...range, detach: true }, print);
+    expect(printed.filter((line) => line.startsWith('started backfill'))).toHaveLength(1);
+    expect(printed.filter((line) => line.startsWith('attached to running backfill'))).toHaveLength(1);
+    const workflowId = `backfill:${CUSTOMER}:site-a:${range.from}:${range.to}`;
+    const totals = await stack.client.workflow.getHandle(workflowId).result();
+    expect(totals.windowsDone).toBe(8);
+    expect(totals.requests).toBe(totals.pages);
+    const requestsAfterFirst = requestsFor('site-a');
+    const rerun = await backfillCommand(config, { ...range, detach: false }, print);
+    expect(rerun).toMatchObject({ windowsDone: 8, pages: 0, requests: 0 });
+    expect(requestsFor('site-a')).toBe(requestsAfterFirst);
+
+    const long = { site: 'site-a', from: new Date(today - 7 * DAY).toISOString(), to: new Date(today - 2 * DAY).toISOString(), force: false };
+    const longId = `backfill:${CUSTOMER}:site-a:${long.from}:${long.to}`;
+    const requestsBefore = requestsFor('site-a');
+    await backfillCommand(config, { ...long, detach: true }, print);
+    await waitFor(async () => (await committedPages(long)) >= 4, 60_000, '4 committed pages');
+
+    const running = await statusCommand(config, stack.database.db, { json: true }, print);
+    const siteA = running.sites.find((site) => site.siteId === 'site-a');
+    const backfill = siteA?.running.find((run) => run.workflowId === longId);
+    expect(backfill?.kind).toBe('backfill');
+    expect(backfill?.progress?.windowsTotal).toBe(20);
+    expect(backfill?.progress?.percent).toBeLessThan(100);
+    expect(backfill?.progress?.etaMs).toBeGreaterThan(0);
+
+    printed.length = 0;
+    await cancelBackfillCommand(config, longId, print);
+    expect(printed).toEqual([`backfill ${longId} cancelled between pages; its checkpoints are intact. Start the same backfill again to resume.`]);
+    const cancelledRun = await stack.database.db.selectFrom('sync_runs').select(['status', 'pages']).where('workflow_id', '=', longId).executeTakeFirstOrThrow();
+    expect(cancelledRun.status).toBe('cancelled');
+    expect(cancelledRun.pages).toBeLessThan(40);
+    expect(requestsFor('site-a') - requestsBefore).toBe(await committedPages(long));
+
+    const resumed = await backfillCommand(config, { ...long, detach: false }, print);
+    expect(resumed?.windowsDone).toBe(20);
+    const { stored, truth } = await storedAndTruth(stack.database.db, sandbox, Date.parse(long.from), Date.parse(long.to), 'site-a');
+    expect(Object.keys(truth).length).toBeGreaterThan(1000);
+    expect(stored).toEqual(truth);
+    expect(requestsFor('site-a') - requestsBefore).toBe(await committedPages(long));
+  });
+
+  it('status shows every site in one table and explains paused schedules and failures; no output holds a key', async () => {
+    const report = await statusCommand(stack.config(), stack.database.db, { json: true }, print);
+    const bySite = new Map(report.sites.map((site) => [site.siteId, site]));
+    expect([...bySite.keys()]).toEqual(['site-a', 'site-live', 'site-b', 'site-c']);
+    expect(bySite.get('site-a')?.sessionsStored).toBe(await countRows('site-a'));
+    expect(bySite.get('site-live')?.lagMs).toBeLessThan(10 * 60_000);
+    expect(bySite.get('site-c')?.schedule.state).toBe('paused');
+    expect(bySite.get('site-c')?.lastFailure?.message).toContain(`FullSession rejected credential revoked (${obfuscateKey(REVOKED)}) with 401`);
+    expect(bySite.get('site-b')?.lastFailure).toBeNull();
+
+    const cli = await runCli(['status'], stack.env);
+    expect(cli.code).toBe(0);
+    const [header, ...rest] = cli.stdout.trim().split('\n');
+    expect(header).toMatch(/^SITE\s+SCHEDULE\s+LAST SUCCESS\s+LAG\s+SESSIONS\s+RUNNING\s+LAST FAILURE$/);
+    expect(rest[0]).toMatch(new RegExp(`^${CUSTOMER}/site-a\\s+active\\s+\\S+Z\\s+\\S+.*\\s+${bySite.get('site-a')?.sessionsStored}\\s+-\\s+-$`));
+    expect(rest).toContain(`${CUSTOMER}/site-c: schedule paused: ${bySite.get('site-c')?.schedule.note}`);
+
+    expectNoToken(cli.stdout + cli.stderr);
+    expectNoToken(printed.join('\n'));
+    expectNoToken(logLines.join(''));
+    expect(logLines.some((line) => line.includes('"msg":"window synced"'))).toBe(true);
+    expectNoToken(await databaseText());
+    expectNoToken(await historiesText());
+  });
+
+  async function triggerAndWait(siteId: string): Promise<ScheduledSyncResult> {
+    const handle = stack.client.schedule.getHandle(scheduleId({ customerId: CUSTOMER, siteId }));
+    const before = (await handle.describe()).info.numActionsTaken;
+    await handle.trigger();
+    let workflowId = '';
+    await waitFor(
+      async () => {
+        const info = (await handle.describe()).info;
+        workflowId = info.recentActions.at(-1)?.action.workflow.workflowId ?? '';
+        return info.numActionsTaken > before;
+      },
+      30_000,
+      `a scheduled run of ${siteId}`,
+    );
+    return stack.client.workflow.getHandle(workflowId).result();
+  }
+
+  async function committedPages(range: { from: string; to: string }): Promise<number> {
+    const row = await stack.database.db
+      .selectFrom('sync_checkpoints')
+      .select(sql<string>`coalesce(sum(pages), 0)`.as('pages'))
+      .where('site_id', '=', 'site-a')
+      .where('window_start', '>=', new Date(range.from))
+      .where('window_end', '<=', new Date(range.to))
+      .executeTakeFirstOrThrow();
+    return Number(row.pages);
+  }
+
+  async function countRows(siteId: string): Promise<number> {
+    const row = await stack.database.db.selectFrom('fullsession_sessions').select(sql<string>`count(*)`.as('n')).where('site_id', '=', siteId).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Every row of every table, as text. */
+  async function databaseText(): Promise<string> {
+    const tables = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = 'public'`.execute(stack.database.db);
+    const parts: string[] = [];
+    for (const { table_name } of tables.rows) {
+      const rows = await sql<{ row: string }>`select t::text as row from ${sql.table(table_name)} t`.execute(stack.database.db);
+      parts.push(...rows.rows.map((r) => r.row));
+    }
+    return parts.join('\n');
+  }
+
+  /** The full history of every workflow this deployment ran. */
+  async function historiesText(): Promise<string> {
+    const parts: string[] = [];
+    for await (const execution of stack.client.workflow.list({ query: `TaskQueue = "${stack.taskQueue}"` })) {
+      const history = await stack.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+      parts.push(JSON.stringify(history));
+    }
+    expect(parts.length).toBeGreaterThan(5);
+    return parts.join('\n');
+  }
+});
+
+function expectNoToken(text: string): void {
+  for (const token of TOKENS) expect(text).not.toContain(token);
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
