@@ -7,6 +7,7 @@ import { obfuscateKey } from '../config/secret.js';
 import { FullSessionSandbox } from '../sources/fullsession/sandbox/sandbox-server.js';
 import { installTemporalRuntime } from '../worker/install-runtime.js';
 import type { ScheduledSyncResult } from '../workflows/scheduled-sync-workflow.js';
+import { KIND_ATTRIBUTE, SITE_ATTRIBUTE } from '../workflows/search-attributes.js';
 import { scheduleId } from '../workflows/workflow-ids.js';
 import { capturingLogger } from './support/capturing-logger.js';
 import { storedAndTruth } from './support/compare-with-truth.js';
@@ -139,7 +140,13 @@ describe('operating session-sync from a config file', () => {
     await stack.startWorker();
     const first = await triggerAndWait('site-live');
     await new Promise((resolve) => setTimeout(resolve, 6_000));
+    // A long backfill of another site of the same account competes for the rate budget.
+    const competing = { site: 'site-a', from: new Date(today - 30 * DAY).toISOString(), to: new Date(today - 12 * DAY).toISOString(), force: false };
+    await backfillCommand(stack.config(), { ...competing, detach: true }, print);
     const second = await triggerAndWait('site-live');
+    const competingId = `backfill:${CUSTOMER}:site-a:${competing.from}:${competing.to}`;
+    expect((await stack.client.workflow.getHandle(competingId).describe()).status.name).toBe('RUNNING');
+    await cancelBackfillCommand(stack.config(), competingId, print);
 
     expect(first.totals).not.toBeNull();
     expect(second.from).toBe(first.to);
@@ -175,6 +182,10 @@ describe('operating session-sync from a config file', () => {
     expect(printed.filter((line) => line.startsWith('attached to running backfill'))).toHaveLength(1);
     const workflowId = `backfill:${CUSTOMER}:site-a:${range.from}:${range.to}`;
     const totals = await stack.client.workflow.getHandle(workflowId).result();
+    const description = await stack.client.workflow.getHandle(workflowId).describe();
+    expect(description.typedSearchAttributes.get(SITE_ATTRIBUTE)).toBe('site-a');
+    expect(description.typedSearchAttributes.get(KIND_ATTRIBUTE)).toBe('backfill');
+    expect(await description.memo).toEqual({ site: `${CUSTOMER}/site-a`, kind: 'backfill', from: range.from, to: range.to });
     expect(totals.windowsDone).toBe(8);
     expect(totals.requests).toBe(totals.pages);
     const requestsAfterFirst = requestsFor('site-a');
