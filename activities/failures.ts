@@ -10,16 +10,25 @@ export const FailureType = {
 } as const;
 
 /**
- * Converts an error from the source into the Temporal failure that carries
- * the retry decision: permanent FullSession errors become non-retryable, the
- * rest keep the activity's retry policy (bounded backoff).
+ * A malformed page is retried this many times in all, then the window fails:
+ * a server that keeps sending garbage will not heal within the retry policy's
+ * ten attempts, and the operator needs the excerpt sooner.
  */
-export function toActivityFailure(error: unknown): unknown {
+export const MALFORMED_PAGE_ATTEMPTS = 3;
+
+/**
+ * Converts an error from the source into the Temporal failure that carries
+ * the retry decision: permanent FullSession errors become non-retryable,
+ * malformed pages after MALFORMED_PAGE_ATTEMPTS, the rest keep the activity's
+ * retry policy (bounded backoff). `attempt` is the activity's attempt number.
+ */
+export function toActivityFailure(error: unknown, attempt: number): unknown {
   if (!(error instanceof FullSessionError)) return error;
+  const givingUp = error.kind === 'malformed' && attempt >= MALFORMED_PAGE_ATTEMPTS;
   return ApplicationFailure.create({
-    message: error.message,
+    message: givingUp ? `${error.message} (attempt ${attempt} of ${MALFORMED_PAGE_ATTEMPTS}; giving up on this window)` : error.message,
     type: FailureType.fullSession(error.kind),
-    nonRetryable: error.permanent,
+    nonRetryable: error.permanent || givingUp,
     details: [{ kind: error.kind, status: error.details.status ?? null }],
   });
 }

@@ -6,6 +6,7 @@ import { insertRejects } from '../db/rejects-repository.js';
 import { addToRun } from '../db/runs-repository.js';
 import { upsertSessions } from '../db/sessions-repository.js';
 import type { Logger } from '../logging/logger.js';
+import { FullSessionError } from '../sources/fullsession/fullsession-error.js';
 import { parseSessionRecord, type FullSessionRecord, type RejectedRecord } from '../sources/fullsession/session-record.js';
 import type { SyncPageInput, SyncPageResult } from '../workflows/sync-contract.js';
 import { ownsSession, windowQuery } from '../workflows/windows.js';
@@ -34,7 +35,11 @@ export function createSyncPageActivity(deps: SyncPageDeps) {
     try {
       return await syncNextPage(deps, input);
     } catch (error) {
-      throw toActivityFailure(error);
+      const { attempt } = Context.current().info;
+      if (error instanceof FullSessionError && error.kind === 'malformed') {
+        deps.log.error({ siteId: input.site.siteId, windowStart: new Date(input.window.start).toISOString(), attempt, bodyExcerpt: error.details.bodyExcerpt }, 'malformed page; nothing of it was written');
+      }
+      throw toActivityFailure(error, attempt);
     } finally {
       stopHeartbeat();
     }

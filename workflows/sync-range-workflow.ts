@@ -29,6 +29,11 @@ export interface SyncRangeInput {
   kind: RunKind;
   /** The account's request budget, for the progress ETA. */
   ratePerMinute?: number;
+  /**
+   * How long a page may go without a heartbeat before Temporal retries it
+   * elsewhere: the time a killed worker's page waits. Default 20 s.
+   */
+  heartbeatTimeoutMs?: number;
   /** Pages per workflow run before continuing as new, which keeps history bounded. */
   pagesPerRun?: number;
   /** Carried across continue-as-new; absent on the first run. */
@@ -50,12 +55,16 @@ export type { SyncRangeProgress } from './progress.js';
 export const progressQuery = defineQuery<SyncRangeProgress>('progress');
 
 const DEFAULT_PAGES_PER_RUN = 400;
+const DEFAULT_HEARTBEAT_TIMEOUT_MS = 20_000;
 
-const { syncPage } = proxyActivities<Activities>({
-  startToCloseTimeout: '15m',
-  heartbeatTimeout: '20s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 },
-});
+/** The page activity: transient failures retried with backoff (1 s doubling to 1 min), 10 attempts. */
+function pageActivity(heartbeatTimeoutMs: number) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: '15m',
+    heartbeatTimeout: heartbeatTimeoutMs,
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 },
+  }).syncPage;
+}
 
 const runLog = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
@@ -81,6 +90,7 @@ export async function syncRangeWorkflow(input: SyncRangeInput): Promise<RunTotal
   let currentWindow: SyncWindow | null = null;
   setHandler(progressQuery, () => estimateProgress({ totals: state.totals, windowsTotal, currentWindow, startedAt: state.startedAt, now: Date.now(), ratePerMinute: input.ratePerMinute }));
 
+  const syncPage = pageActivity(input.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS);
   let pagesThisRun = 0;
   const pagesPerRun = input.pagesPerRun ?? DEFAULT_PAGES_PER_RUN;
   try {

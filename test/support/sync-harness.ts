@@ -31,7 +31,7 @@ export interface SyncHarness {
  * The real stack for one test file: its own database and task queue, the
  * shared Temporal dev server, an in-process worker against the sandbox.
  */
-export async function startSyncHarness(sandbox: FullSessionSandbox, token: string, ratePerMinute = 100_000): Promise<SyncHarness> {
+export async function startSyncHarness(sandbox: FullSessionSandbox, token: string, ratePerMinute = 100_000, env: Record<string, string> = {}): Promise<SyncHarness> {
   installTemporalRuntime(silentLogger);
   const database = await createTestDatabase();
   const temporalAddress = inject('temporalAddress');
@@ -53,6 +53,7 @@ export async function startSyncHarness(sandbox: FullSessionSandbox, token: strin
     WORKER_MAX_CONCURRENT_ACTIVITIES: '4',
     WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
     LOG_LEVEL: 'warn',
+    ...env,
     ...overrides,
   });
   const config = loadConfig(workerEnv(), { credentials: true });

@@ -8,7 +8,8 @@ export type FaultKind =
   | 'truncate' // 201 with the JSON cut in half
   | 'non_json' // 201 with an HTML body
   | 'short_page' // a correct page with fewer sessions than it could hold
-  | 'bad_record'; // a correct page plus two invalid sessions
+  | 'bad_record' // a correct page plus two invalid sessions
+  | 'rate_limited'; // 429 with the Retry-After of `retryAfter()`
 
 export interface RandomFaults {
   /** Share of API requests that fail, 0 to 1. */
@@ -27,6 +28,8 @@ export class FaultSwitch {
   private random: RandomFaults | undefined;
   private roll: () => number = Math.random;
   latencyMs = 2_000;
+  /** The Retry-After header a `rate_limited` fault sends: seconds, or an HTTP date. */
+  retryAfter: () => string = () => '1';
 
   /** The next `count` API requests fail with `kind`. */
   failNext(kind: FaultKind, count = 1): void {

@@ -194,6 +194,10 @@ export class FullSessionSandbox {
         entry.status = 201;
         res.writeHead(201, { 'content-type': 'text/html' }).end('<html><body>Maintenance</body></html>');
         return;
+      case 'rate_limited':
+        entry.status = 429;
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': this.faults.retryAfter() }).end(JSON.stringify({ status: 429, message: 'Too many requests' }));
+        return;
       case 'latency':
         await new Promise((resolve) => setTimeout(resolve, this.faults.latencyMs));
         break;

@@ -1,0 +1,111 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { FullSessionSandbox } from '../sources/fullsession/sandbox/sandbox-server.js';
+import { storedAndTruth } from './support/compare-with-truth.js';
+import { DAY, DAY0, HOUR, newToken, startTestSandbox } from './support/sandbox-fixtures.js';
+import { startSyncHarness, type SyncHarness } from './support/sync-harness.js';
+
+const TOKEN = newToken();
+
+describe('faults of the API: every run ends with exactly the ground truth', () => {
+  let sandbox: FullSessionSandbox;
+  let harness: SyncHarness;
+
+  beforeAll(async () => {
+    sandbox = await startTestSandbox(TOKEN);
+    // A 1 s request timeout turns the sandbox's 1.5 s latency fault into a timeout.
+    harness = await startSyncHarness(sandbox, TOKEN, 100_000, { FULLSESSION_REQUEST_TIMEOUT: '1s' });
+    await harness.startWorker();
+  });
+
+  afterEach(() => sandbox.faults.clear());
+
+  afterAll(async () => {
+    await harness?.close();
+    await sandbox?.close();
+  });
+
+  const newRequests = (since: number) => sandbox.requests.slice(since);
+
+  it('survives 30% of responses failing with 5xx, timeouts and dropped connections', async () => {
+    const since = sandbox.requests.length;
+    // Seeded for a reproducible run: about a third of requests fail, each kind at least once, at most two in a row
+    // (a longer streak only adds backoff time: 1 s, 2 s, 4 s, ...).
+    sandbox.faults.setRandom({ rate: 0.3, kinds: ['server_error', 'latency', 'drop'], latencyMs: 1_500, seed: 5 });
+    const from = DAY0;
+    const to = DAY0 + DAY;
+    const totals = await harness.syncRange({ from, to });
+    const { stored, truth } = await storedAndTruth(harness.database.db, sandbox, from, to);
+    expect(Object.keys(truth).length).toBeGreaterThan(500);
+    expect(stored).toEqual(truth);
+    const faults = newRequests(since).map((r) => r.fault);
+    expect(faults.filter((fault) => fault !== null).length / faults.length).toBeGreaterThan(0.2);
+    for (const kind of ['server_error', 'latency', 'drop'] as const) expect(faults).toContain(kind);
+    // Every page that failed was fetched again; the pages that counted are exactly the committed ones.
+    const clean = newRequests(since).filter((r) => r.fault === null).length;
+    expect(clean).toBe(totals.pages);
+  });
+
+  it('waits out a 429 storm for Retry-After (seconds or HTTP date) without using retry attempts', async () => {
+    const since = sandbox.requests.length;
+    let dateHeaders = 0;
+    sandbox.faults.retryAfter = () => (dateHeaders++ % 2 === 0 ? '1' : new Date(Math.ceil((Date.now() + 1_500) / 1000) * 1000).toUTCString());
+    sandbox.faults.failNext('rate_limited', 6);
+    const from = DAY0 + DAY;
+    const to = DAY0 + 2 * DAY;
+    const workflowId = `storm-${Date.now()}`;
+    const totals = await harness.syncRange({ from, to }, workflowId);
+    const { stored, truth } = await storedAndTruth(harness.database.db, sandbox, from, to);
+    expect(stored).toEqual(truth);
+    const requests = newRequests(since);
+    expect(requests.filter((r) => r.status === 429)).toHaveLength(6);
+    expect(totals.requests).toBe(totals.pages + 6);
+    for (const [index, request] of requests.entries()) {
+      if (request.status !== 429) continue;
+      const next = requests[index + 1];
+      expect(next, 'a request follows every 429').toBeDefined();
+      expect((next?.at ?? 0) - request.at).toBeGreaterThanOrEqual(1_000);
+    }
+    const history = await harness.client.workflow.getHandle(workflowId).fetchHistory();
+    const attempts = (history.events ?? []).flatMap((event) => (event.activityTaskStartedEventAttributes ? [event.activityTaskStartedEventAttributes.attempt] : []));
+    expect(attempts.length).toBeGreaterThan(0);
+    expect(new Set(attempts)).toEqual(new Set([1]));
+  });
+
+  it('never writes a truncated or non-JSON page; retried, the page lands exactly', async () => {
+    const since = sandbox.requests.length;
+    sandbox.faults.failNext('truncate');
+    sandbox.faults.failNext('non_json');
+    const from = DAY0 + 2 * DAY;
+    const to = DAY0 + 3 * DAY;
+    const totals = await harness.syncRange({ from, to });
+    const { stored, truth } = await storedAndTruth(harness.database.db, sandbox, from, to);
+    expect(stored).toEqual(truth);
+    expect(newRequests(since).map((r) => r.fault).slice(0, 3)).toEqual(['truncate', 'non_json', null]);
+    expect(newRequests(since)).toHaveLength(totals.pages + 2);
+  });
+
+  it('fails the window after three malformed answers, with an excerpt, and writes nothing of it', async () => {
+    const since = sandbox.requests.length;
+    sandbox.faults.setRandom({ rate: 1, kinds: ['non_json'] });
+    const from = DAY0 + 3 * DAY;
+    const to = DAY0 + 3 * DAY + 6 * HOUR;
+    const failure = await harness.syncRange({ from, to }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect(rootCause(failure).message).toBe(
+      'FullSession sent a malformed page: response body is not JSON (Unexpected token \'<\', "<html><bod"... is not valid JSON). Body starts: <html><body>Maintenance</body></html> (attempt 3 of 3; giving up on this window)',
+    );
+    expect(newRequests(since)).toHaveLength(3);
+    const rows = await harness.database.db.selectFrom('fullsession_sessions').select('session_id').where('end_time', '>=', new Date(from)).where('end_time', '<', new Date(to)).execute();
+    expect(rows).toEqual([]);
+    const run = await harness.database.db.selectFrom('sync_runs').select(['status', 'error', 'pages']).where('range_start', '=', new Date(from)).executeTakeFirstOrThrow();
+    expect(run).toMatchObject({ status: 'failed', pages: 0 });
+    expect(run.error).toContain('attempt 3 of 3');
+  });
+});
+
+function rootCause(error: unknown): Error {
+  let current = error as Error;
+  while (current.cause instanceof Error) current = current.cause;
+  return current;
+}
