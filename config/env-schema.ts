@@ -43,6 +43,7 @@ export const envSections = {
   worker: z.object({
     WORKER_SHUTDOWN_GRACE: duration('30s'),
     WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInteger(8),
+    WORKER_STICKY_QUEUE_TIMEOUT: duration('10s'),
     WORKFLOW_BUNDLE_PATH: z.string().trim().min(1).optional(),
   }),
   logging: z.object({

@@ -30,6 +30,8 @@ export interface FullSessionConfig {
 export interface WorkerSettings {
   shutdownGraceMs: number;
   maxConcurrentActivities: number;
+  /** How long a workflow cached on a dead worker waits before another worker takes it over. */
+  stickyQueueTimeoutMs: number;
   /** Pre-built workflow bundle (the container image ships one); absent means bundle at start. */
   workflowBundlePath: string | undefined;
 }
@@ -96,6 +98,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): LoadedConfig {
     worker: {
       shutdownGraceMs: worker.WORKER_SHUTDOWN_GRACE,
       maxConcurrentActivities: worker.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      stickyQueueTimeoutMs: worker.WORKER_STICKY_QUEUE_TIMEOUT,
       workflowBundlePath: worker.WORKFLOW_BUNDLE_PATH,
     },
     logging: toLoggingConfig(logging),

@@ -46,6 +46,7 @@ export async function createSyncWorker(deps: SyncWorkerDeps): Promise<SyncWorker
     activities: createActivities({ db: deps.db, sources, schedules, log }),
     maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities,
     shutdownGraceTime: settings.shutdownGraceMs,
+    stickyQueueScheduleToStartTimeout: settings.stickyQueueTimeoutMs,
   });
   return {
     worker,
