@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 
 /**
@@ -5,6 +6,10 @@ import { startEmbeddedPostgres } from './embedded-postgres.js';
  * line; stops it when stdin closes or on SIGTERM. A separate process because
  * embedded-postgres installs an exit hook that calls process.exit(0), which
  * would turn a failing test run's exit code into success.
+ *
+ * A `restart` line on stdin stops the server (fast shutdown: every
+ * connection is cut) and starts it again on the same data; `restarted` is
+ * printed once it is back.
  */
 const postgres = await startEmbeddedPostgres();
 process.stdout.write(`${JSON.stringify({ url: postgres.url })}\n`);
@@ -15,6 +20,10 @@ const stop = async () => {
   await postgres.stop();
   process.exit(0);
 };
-process.stdin.on('end', () => void stop());
-process.stdin.resume();
+const commands = createInterface({ input: process.stdin });
+commands.on('line', (line) => {
+  if (line.trim() !== 'restart') return;
+  void postgres.restart().then(() => process.stdout.write('restarted\n'));
+});
+commands.on('close', () => void stop());
 process.on('SIGTERM', () => void stop());

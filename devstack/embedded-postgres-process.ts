@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { LocalPostgres } from './embedded-postgres.js';
+import type { RestartablePostgres } from './embedded-postgres.js';
 
 const MAIN = fileURLToPath(new URL('./embedded-postgres-main.ts', import.meta.url));
 
@@ -9,11 +9,12 @@ const MAIN = fileURLToPath(new URL('./embedded-postgres-main.ts', import.meta.ur
  * Starts an embedded Postgres in a child process (see embedded-postgres-main.ts
  * for why) and resolves with its URL once it accepts connections.
  */
-export async function startEmbeddedPostgresProcess(): Promise<LocalPostgres> {
+export async function startEmbeddedPostgresProcess(): Promise<RestartablePostgres> {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const lines = createInterface({ input: child.stdout });
   const firstLine = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout }).once('line', resolve);
+    lines.once('line', resolve);
     child.once('exit', (code) => reject(new Error(`embedded Postgres exited with ${code} before it started`)));
   });
   const { url } = JSON.parse(firstLine) as { url: string };
@@ -22,6 +23,11 @@ export async function startEmbeddedPostgresProcess(): Promise<LocalPostgres> {
     stop: async () => {
       child.stdin.end();
       await exited;
+    },
+    restart: async () => {
+      const restarted = new Promise<void>((resolve) => lines.once('line', () => resolve()));
+      child.stdin.write('restart\n');
+      await restarted;
     },
   };
 }

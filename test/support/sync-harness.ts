@@ -31,9 +31,19 @@ export interface SyncHarness {
  * The real stack for one test file: its own database and task queue, the
  * shared Temporal dev server, an in-process worker against the sandbox.
  */
-export async function startSyncHarness(sandbox: FullSessionSandbox, token: string, ratePerMinute = 100_000, env: Record<string, string> = {}): Promise<SyncHarness> {
+export interface SyncHarnessOptions {
+  /** The account's request budget; high by default so only tests about the limit meet it. */
+  ratePerMinute?: number;
+  /** Extra worker environment, e.g. a shorter request timeout. */
+  env?: Record<string, string>;
+  /** A Postgres other than the suite's (the restart test brings its own). */
+  adminDatabaseUrl?: string;
+}
+
+export async function startSyncHarness(sandbox: FullSessionSandbox, token: string, options: SyncHarnessOptions = {}): Promise<SyncHarness> {
+  const { ratePerMinute = 100_000, env = {} } = options;
   installTemporalRuntime(silentLogger);
-  const database = await createTestDatabase();
+  const database = await createTestDatabase(true, options.adminDatabaseUrl);
   const temporalAddress = inject('temporalAddress');
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
   const client = new Client({ connection: await Connection.connect({ address: temporalAddress }) });

@@ -14,8 +14,7 @@ export interface TestDatabase {
 }
 
 /** Creates a fresh database for one test file and applies the real migrations. */
-export async function createTestDatabase(migrate = true): Promise<TestDatabase> {
-  const adminUrl = inject('adminDatabaseUrl');
+export async function createTestDatabase(migrate = true, adminUrl = inject('adminDatabaseUrl')): Promise<TestDatabase> {
   const name = `session_sync_test_${randomBytes(6).toString('hex')}`;
   await withAdmin(adminUrl, (admin) => admin.query(`create database ${name}`));
   const url = withDatabase(adminUrl, name);

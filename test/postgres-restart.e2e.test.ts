@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RestartablePostgres } from '../devstack/embedded-postgres.js';
+import { startEmbeddedPostgresProcess } from '../devstack/embedded-postgres-process.js';
+import type { FullSessionSandbox } from '../sources/fullsession/sandbox/sandbox-server.js';
+import { syncRangeWorkflow } from '../workflows/sync-range-workflow.js';
+import { storedAndTruth } from './support/compare-with-truth.js';
+import { CUSTOMER, DAY, DAY0, HOUR, MAX_SESSION, newToken, SITE, startTestSandbox, syncRequestCount } from './support/sandbox-fixtures.js';
+import { startSyncHarness, type SyncHarness } from './support/sync-harness.js';
+import { spawnWorker, waitFor, type WorkerProcess } from './support/worker-process.js';
+
+/**
+ * A Postgres of its own, restarted (fast shutdown: every connection cut, then
+ * refused until it is back) while a real worker process is mid-backfill.
+ */
+describe('Postgres restarted mid-backfill', () => {
+  const token = newToken();
+  let postgres: RestartablePostgres;
+  let sandbox: FullSessionSandbox;
+  let harness: SyncHarness;
+  let worker: WorkerProcess | undefined;
+
+  beforeAll(async () => {
+    postgres = await startEmbeddedPostgresProcess();
+    sandbox = await startTestSandbox(token, { pageSize: 20 });
+    sandbox.faults.setRandom({ rate: 1, kinds: ['latency'], latencyMs: 100 });
+    harness = await startSyncHarness(sandbox, token, { adminDatabaseUrl: postgres.url });
+  });
+
+  afterAll(async () => {
+    worker?.child.kill('SIGKILL');
+    await harness?.close();
+    await sandbox?.close();
+    await postgres?.stop();
+  });
+
+  const committedPages = async () => {
+    const row = await harness.database.db.selectFrom('sync_checkpoints').select(sql<string>`coalesce(sum(pages), 0)`.as('pages')).executeTakeFirstOrThrow();
+    return Number(row.pages);
+  };
+
+  it('retries through the outage and ends with exactly the ground truth', async () => {
+    const from = DAY0;
+    const to = DAY0 + 2 * DAY;
+    worker = spawnWorker(harness.workerEnv());
+    const handle = await harness.client.workflow.start(syncRangeWorkflow, {
+      workflowId: `pg-restart-${randomBytes(3).toString('hex')}`,
+      taskQueue: harness.taskQueue,
+      args: [{ site: { customerId: CUSTOMER, siteId: SITE, credentialName: 'FULLSESSION_API_TOKEN' }, from, to, windowMs: 6 * HOUR, lookbackMs: MAX_SESSION, force: false, kind: 'backfill' }],
+    });
+    await waitFor(async () => (await committedPages()) >= 10, 60_000, '10 committed pages');
+    const pagesBefore = await committedPages();
+    await postgres.restart();
+    const totals = await handle.result();
+
+    expect(worker.child.exitCode).toBe(null);
+    // The outage was felt: some page needed a second attempt.
+    const history = await handle.fetchHistory();
+    const attempts = (history.events ?? []).flatMap((event) => (event.activityTaskStartedEventAttributes ? [event.activityTaskStartedEventAttributes.attempt ?? 1] : []));
+    expect(Math.max(...attempts)).toBeGreaterThan(1);
+    const { stored, truth } = await storedAndTruth(harness.database.db, sandbox, from, to);
+    expect(Object.keys(truth).length).toBeGreaterThan(1000);
+    expect(stored).toEqual(truth);
+    expect(totals.pages).toBeGreaterThan(pagesBefore);
+    // The page in flight when the connections were cut is fetched again, nothing more.
+    expect(syncRequestCount(sandbox) - (await committedPages())).toBeLessThanOrEqual(1);
+  });
+});
