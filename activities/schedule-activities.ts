@@ -1,15 +1,15 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { advanceWatermark, readWatermark } from '../db/watermarks-repository.js';
-import type { AdvanceWatermarkInput, PauseSiteScheduleInput, PlanScheduledRunInput } from '../workflows/sync-contract.js';
+import type { AdvanceWatermarkInput, PauseSiteScheduleInput, ReadWatermarkInput } from '../workflows/sync-contract.js';
 import type { SiteSchedules } from './site-schedules.js';
 
 /** Activities of scheduled runs: where the next run starts, moving the watermark, pausing a failing schedule. */
 export function createScheduleActivities(db: Kysely<Database>, schedules: SiteSchedules) {
   return {
-    /** The site's watermark, or `firstFrom` before the first scheduled run. */
-    async planScheduledRun(input: PlanScheduledRunInput): Promise<number> {
-      return (await readWatermark(db, input.site)) ?? input.firstFrom;
+    /** Where the site's last scheduled run stopped, or null before the first one. */
+    async readWatermark(input: ReadWatermarkInput): Promise<number | null> {
+      return readWatermark(db, input.site);
     },
 
     async advanceWatermark(input: AdvanceWatermarkInput): Promise<void> {

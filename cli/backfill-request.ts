@@ -24,7 +24,7 @@ export interface BackfillRequest {
  * derived from site and range, so starting the same backfill twice attaches
  * to the one already running instead of doing the work twice.
  */
-export function backfillRequest(config: Pick<Config, 'sites'>, args: BackfillArgs): BackfillRequest {
+export function backfillRequest(config: Pick<Config, 'sites'>, args: BackfillArgs, now = Date.now()): BackfillRequest {
   const problems: string[] = [];
   const from = Date.parse(args.from);
   const to = Date.parse(args.to);
@@ -37,6 +37,12 @@ export function backfillRequest(config: Pick<Config, 'sites'>, args: BackfillArg
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     problems.push(error.message);
+  }
+  if (site && !Number.isNaN(to) && to > now - site.sync.settleDelayMs) {
+    problems.push(
+      `--to ${new Date(to).toISOString()} is later than now minus the settle delay (${new Date(now - site.sync.settleDelayMs).toISOString()}): ` +
+        'sessions ending after that may not have reached FullSession yet, and a completed window is never fetched again. Scheduled runs cover recent data.',
+    );
   }
   if (problems.length > 0 || !site) throw new UsageError(problems.join('\n'));
   return {

@@ -69,7 +69,9 @@ async function main(): Promise<void> {
       await close();
     });
 
-    await backfillCommand(config, { site: SITE, from: new Date(today - 3 * DAY).toISOString(), to: new Date(today).toISOString(), force: true, detach: false }, print, Boolean(process.stdout.isTTY));
+    // Three days up to the last six-hour boundary that is older than the settle delay (30 min).
+    const to = Math.floor((Date.now() - 30 * 60_000) / (6 * 3_600_000)) * 6 * 3_600_000;
+    await backfillCommand(config, { site: SITE, from: new Date(to - 3 * DAY).toISOString(), to: new Date(to).toISOString(), force: true, detach: false }, print, Boolean(process.stdout.isTTY));
     printNextSteps(temporal.uiUrl, postgres.url);
     if (process.stdin.isTTY) {
       print('\nThe stack keeps running so you can look around. Press Ctrl-C to stop everything.');

@@ -148,7 +148,7 @@ describe('operating session-sync from a config file', () => {
     expect((await stack.client.workflow.getHandle(competingId).describe()).status.name).toBe('RUNNING');
     await cancelBackfillCommand(stack.config(), competingId, print);
 
-    expect(first.totals).not.toBeNull();
+    expect(first.totals.pages).toBeGreaterThan(0);
     expect(second.from).toBe(first.to);
     expect(second.to - first.to).toBeGreaterThanOrEqual(6_000);
     const { stored, truth } = await storedAndTruth(stack.database.db, sandbox, first.from, second.to, 'site-live');

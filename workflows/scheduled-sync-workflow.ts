@@ -1,6 +1,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/create-activities.js';
+import { scheduledRange } from './scheduled-range.js';
 import { syncMemo, syncSearchAttributes } from './search-attributes.js';
 import type { RunTotals, SiteRef } from './sync-contract.js';
 import { syncRangeWorkflow } from './sync-range-workflow.js';
@@ -16,11 +17,11 @@ export interface ScheduledSyncInput {
   ratePerMinute: number;
 }
 
+/** What a scheduled run synced; the workflow returns null when there was nothing new. */
 export interface ScheduledSyncResult {
   from: number;
   to: number;
-  /** Null when there was nothing new to sync. */
-  totals: RunTotals | null;
+  totals: RunTotals;
 }
 
 const watermarks = proxyActivities<Activities>({
@@ -35,10 +36,11 @@ const watermarks = proxyActivities<Activities>({
  * progress at one run end after its `to` and land in a later run; windows
  * reach back `lookbackMs` on start time, so long sessions are found too.
  */
-export async function scheduledSyncWorkflow(input: ScheduledSyncInput): Promise<ScheduledSyncResult> {
-  const to = nominalTime() - input.settleDelayMs;
-  const from = await watermarks.planScheduledRun({ site: input.site, firstFrom: to - input.initialLookbackMs });
-  if (to <= from) return { from, to, totals: null };
+export async function scheduledSyncWorkflow(input: ScheduledSyncInput): Promise<ScheduledSyncResult | null> {
+  const watermark = await watermarks.readWatermark({ site: input.site });
+  const range = scheduledRange({ nominalTime: nominalTime(), settleDelayMs: input.settleDelayMs, initialLookbackMs: input.initialLookbackMs, watermark });
+  if (!range) return null;
+  const { start: from, end: to } = range;
   const totals = await executeChild(syncRangeWorkflow, {
     workflowId: scheduledRangeWorkflowId(input.site, to),
     args: [{ site: input.site, from, to, windowMs: input.windowMs, lookbackMs: input.lookbackMs, force: false, kind: 'scheduled', ratePerMinute: input.ratePerMinute }],

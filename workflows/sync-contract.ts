@@ -68,10 +68,8 @@ export interface ResetWindowInput {
   lookbackMs: number;
 }
 
-export interface PlanScheduledRunInput {
+export interface ReadWatermarkInput {
   site: SiteRef;
-  /** Where to start when the site has no watermark yet. */
-  firstFrom: number;
 }
 
 export interface AdvanceWatermarkInput {

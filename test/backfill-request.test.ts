@@ -1,0 +1,52 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { backfillRequest } from '../cli/backfill-request.js';
+import { loadConfig } from '../config/load-config.js';
+
+const config = loadConfig({
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+  TEMPORAL_ADDRESS: '127.0.0.1:7233',
+  SESSION_SYNC_CONFIG: fileURLToPath(new URL('../examples/session-sync.yaml', import.meta.url)),
+});
+const NOW = Date.parse('2026-11-22T12:00:00Z');
+
+function problems(args: { site: string; from: string; to: string }): string {
+  try {
+    backfillRequest(config, { ...args, force: false }, NOW);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return '';
+}
+
+describe('backfill arguments', () => {
+  it('derive the workflow id from site and range and take the site settings', () => {
+    const request = backfillRequest(config, { site: 'cust-acme/app', from: '2026-08-22', to: '2026-11-22T00:00:00Z', force: false }, NOW);
+    expect(request.workflowId).toBe('backfill:cust-acme:app:2026-08-22T00:00:00.000Z:2026-11-22T00:00:00.000Z');
+    expect(request.input).toEqual({
+      site: { customerId: 'cust-acme', siteId: 'app', credentialName: 'acme-prod' },
+      from: Date.parse('2026-08-22'),
+      to: Date.parse('2026-11-22T00:00:00Z'),
+      windowMs: 6 * 3_600_000,
+      lookbackMs: 4 * 3_600_000,
+      force: false,
+      kind: 'backfill',
+      ratePerMinute: 20,
+    });
+  });
+
+  it('name every mistake at once', () => {
+    expect(problems({ site: 'nope', from: 'yesterday', to: '2026-11-01' })).toBe(
+      '--from "yesterday" is not an ISO-8601 date\nsite "nope" is not configured (' +
+        `${fileURLToPath(new URL('../examples/session-sync.yaml', import.meta.url))} has: cust-acme/marketing, cust-acme/app, cust-globex/shop)`,
+    );
+    expect(problems({ site: 'shop', from: '2026-11-02', to: '2026-11-01' })).toBe('--to must be after --from');
+  });
+
+  it('refuse a range ending after now minus the settle delay: a done window is never fetched again', () => {
+    expect(problems({ site: 'shop', from: '2026-11-21', to: '2026-11-22T11:45:00Z' })).toBe(
+      '--to 2026-11-22T11:45:00.000Z is later than now minus the settle delay (2026-11-22T11:30:00.000Z): sessions ending after that may not have reached FullSession yet, and a completed window is never fetched again. Scheduled runs cover recent data.',
+    );
+    expect(problems({ site: 'shop', from: '2026-11-21', to: '2026-11-22T11:30:00Z' })).toBe('');
+  });
+});
