@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logging/logger.js';
+import type { SyncMetrics } from '../metrics/sync-metrics.js';
 import type { FullSessionSources } from './fullsession-sources.js';
 import { createRunActivities } from './run-activities.js';
 import { createScheduleActivities } from './schedule-activities.js';
@@ -11,6 +12,7 @@ export interface ActivityDeps {
   db: Kysely<Database>;
   sources: FullSessionSources;
   schedules: SiteSchedules;
+  metrics: SyncMetrics;
   log: Logger;
 }
 
@@ -18,7 +20,7 @@ export interface ActivityDeps {
  * Builds every activity from its dependencies; the worker is the one place
  * that creates those. Workflows import only the type.
  *
- * @example Worker.create({ activities: createActivities({ db, sources, schedules, log }), ... })
+ * @example Worker.create({ activities: createActivities({ db, sources, schedules, metrics, log }), ... })
  */
 export function createActivities(deps: ActivityDeps) {
   return {

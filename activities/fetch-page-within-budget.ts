@@ -23,8 +23,10 @@ export async function fetchPageWithinBudget(
     requests += 1;
     try {
       const page = await source.client.fetchPage({ ...request, signal: context.cancellationSignal });
+      source.countRequest('2xx');
       return { page, requests };
     } catch (error) {
+      source.countRequest(requestOutcome(error));
       if (!(error instanceof FullSessionError) || error.kind !== 'rate_limited') throw error;
       const retryAfterMs = error.details.retryAfterMs ?? 0;
       if (waited + retryAfterMs > MAX_RATE_LIMIT_WAIT_MS) throw error;
@@ -33,4 +35,11 @@ export async function fetchPageWithinBudget(
       await source.budget.pause(retryAfterMs);
     }
   }
+}
+
+/** The metric label of a failed request: its HTTP status, else what went wrong. */
+function requestOutcome(error: unknown): string {
+  if (!(error instanceof FullSessionError)) return 'error';
+  if (error.kind === 'malformed') return 'malformed';
+  return error.details.status ? String(error.details.status) : error.kind;
 }

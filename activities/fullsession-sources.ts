@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { DEFAULT_RATE_PER_MINUTE } from '../config/defaults.js';
 import type { Secret } from '../config/secret.js';
 import type { SiteConfig } from '../config/site-config.js';
+import { SyncMetrics } from '../metrics/sync-metrics.js';
 import type { Database } from '../db/database.js';
 import { FullSessionClient } from '../sources/fullsession/fullsession-client.js';
 import type { SiteRef } from '../workflows/sync-contract.js';
@@ -20,6 +21,8 @@ export interface FullSessionSourceSettings {
 export interface FullSessionSource {
   client: FullSessionClient;
   budget: RateBudget;
+  /** Counts one API request by outcome (HTTP status, or timeout/network/malformed). */
+  countRequest(outcome: string): void;
 }
 
 /**
@@ -37,6 +40,7 @@ export class FullSessionSources {
     private readonly settings: FullSessionSourceSettings,
     private readonly credentials: ReadonlyMap<string, Secret>,
     private readonly db: Kysely<Database>,
+    private readonly metrics: SyncMetrics = new SyncMetrics(),
   ) {}
 
   forSite(site: SiteRef): FullSessionSource {
@@ -53,7 +57,15 @@ export class FullSessionSources {
       });
       this.clients.set(key, client);
     }
-    return { client, budget };
+    const labels = { account: site.customerId, site: site.siteId };
+    return {
+      client,
+      budget,
+      countRequest: (outcome) => {
+        this.metrics.apiRequests.inc({ ...labels, status: outcome });
+        if (outcome === '429') this.metrics.rateLimited.inc({ account: site.customerId });
+      },
+    };
   }
 
   private budgetFor(customerId: string): RateBudget {
@@ -61,7 +73,7 @@ export class FullSessionSources {
     if (!budget) {
       const perMinute = this.settings.ratesPerMinute.get(customerId) ?? DEFAULT_RATE_PER_MINUTE;
       const shared = new PostgresSharedBudget(this.db, `fullsession:${customerId}`, perMinute);
-      budget = new RateBudget(perMinute, shared);
+      budget = new RateBudget(perMinute, shared, (waitedMs) => this.metrics.rateBudgetWaitSeconds.inc({ account: customerId }, waitedMs / 1000));
       this.budgets.set(customerId, budget);
     }
     return budget;

@@ -23,6 +23,8 @@ export class RateBudget {
   constructor(
     readonly perMinute: number,
     private readonly shared?: SharedBudget,
+    /** Told how long each request waited for its slot, for the wait-time metric. */
+    private readonly onWait: (waitedMs: number) => void = () => {},
   ) {
     const throttled = pThrottle({ limit: perMinute, interval: MINUTE_MS, strict: true })(
       <T>(call: () => Promise<T>) => call(),
@@ -41,12 +43,14 @@ export class RateBudget {
    * right before the call, so the grant's time is the request's time.
    */
   readonly gate: RateGate = async (call, signal) => {
+    const asked = Date.now();
     for (let wait = this.pausedUntil - Date.now(); wait > 0; wait = this.pausedUntil - Date.now()) {
       await sleep(wait, signal);
     }
     signal?.throwIfAborted();
     return this.throttle(async () => {
       await this.shared?.take(signal);
+      this.onWait(Date.now() - asked);
       return call();
     });
   };

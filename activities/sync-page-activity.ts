@@ -6,6 +6,7 @@ import { insertRejects } from '../db/rejects-repository.js';
 import { addToRun } from '../db/runs-repository.js';
 import { upsertSessions } from '../db/sessions-repository.js';
 import type { Logger } from '../logging/logger.js';
+import type { SyncMetrics } from '../metrics/sync-metrics.js';
 import { FullSessionError } from '../sources/fullsession/fullsession-error.js';
 import { parseSessionRecord, type FullSessionRecord, type RejectedRecord } from '../sources/fullsession/session-record.js';
 import type { SyncPageInput, SyncPageResult } from '../workflows/sync-contract.js';
@@ -18,6 +19,7 @@ import { keepHeartbeating } from './heartbeat.js';
 export interface SyncPageDeps {
   db: Kysely<Database>;
   sources: FullSessionSources;
+  metrics: SyncMetrics;
   log: Logger;
 }
 
@@ -37,7 +39,7 @@ export function createSyncPageActivity(deps: SyncPageDeps) {
     } catch (error) {
       const { attempt } = Context.current().info;
       if (error instanceof FullSessionError && error.kind === 'malformed') {
-        deps.log.error({ siteId: input.site.siteId, windowStart: new Date(input.window.start).toISOString(), attempt, bodyExcerpt: error.details.bodyExcerpt }, 'malformed page; nothing of it was written');
+        pageLogger(deps.log, input).error({ attempt, bodyExcerpt: error.details.bodyExcerpt }, 'malformed page; nothing of it was written');
       }
       throw toActivityFailure(error, attempt);
     } finally {
@@ -77,10 +79,27 @@ async function syncNextPage(deps: SyncPageDeps, input: SyncPageInput): Promise<S
     return count;
   });
 
+  const labels = { account: site.customerId, site: site.siteId };
+  deps.metrics.pages.inc(labels);
+  deps.metrics.sessionsSynced.inc(labels, owned.length);
+  deps.metrics.sessionsUpserted.inc(labels, written);
+  deps.metrics.rejects.inc(labels, rejects.length);
   const result = { windowDone: done, requests, pages: 1, sessionsSynced: owned.length, sessionsWritten: written, sessionsReceived: page.sessions.length, rejects: rejects.length };
-  deps.log.debug({ ...result, siteId: site.siteId, windowStart: new Date(window.start).toISOString(), workflowId: Context.current().info.workflowExecution?.workflowId }, 'page synced');
-  if (rejects.length > 0) deps.log.warn({ siteId: site.siteId, rejects: rejects.map((r) => r.reason) }, 'sessions rejected');
+  const log = pageLogger(deps.log, input);
+  log.debug(result, 'page synced');
+  if (rejects.length > 0) log.warn({ rejects: rejects.map((r) => r.reason) }, 'sessions rejected');
   return result;
+}
+
+/** Every line about a page carries its site, workflow and window. */
+function pageLogger(log: Logger, input: SyncPageInput): Logger {
+  return log.child({
+    customerId: input.site.customerId,
+    siteId: input.site.siteId,
+    workflowId: Context.current().info.workflowExecution?.workflowId,
+    windowStart: new Date(input.window.start).toISOString(),
+    windowEnd: new Date(input.window.end).toISOString(),
+  });
 }
 
 /**

@@ -1,39 +1,61 @@
+import { sql, type Kysely } from 'kysely';
 import type { LoadedConfig } from '../config/load-config.js';
 import { connectDatabase } from '../db/connect.js';
+import type { Database } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import type { Logger } from '../logging/logger.js';
+import { registerSiteGauges } from '../metrics/site-gauges.js';
+import { SyncMetrics } from '../metrics/sync-metrics.js';
 import { checkCredentials } from '../operations/check-credentials.js';
-import { createSyncWorker } from '../worker/create-worker.js';
+import { createSyncWorker, type SyncWorker } from '../worker/create-worker.js';
 import { installTemporalRuntime } from '../worker/install-runtime.js';
+import { startObservabilityServer, type ReadinessReport } from '../worker/observability-server.js';
 
 type Env = Record<string, string | undefined>;
 
 /**
  * `session-sync worker`: migrates (under the advisory lock, so a fleet can
  * start together), checks every credential against its sites and logs the
- * outcome, then polls the task queue until SIGINT or SIGTERM, when in-flight
- * activities get the configured grace time to finish their page.
+ * outcome, serves /metrics, /healthz and /readyz, then polls the task queue
+ * until SIGINT or SIGTERM, when in-flight activities get the configured
+ * grace time to finish their page.
  */
 export async function workerCommand(config: LoadedConfig, env: Env, log: Logger): Promise<void> {
-  installTemporalRuntime(log);
+  const { metricsPort, metricsHost } = config.worker;
+  const temporalMetricsAddress = metricsPort > 0 ? `127.0.0.1:${metricsPort + 1}` : undefined;
+  installTemporalRuntime(log, { metricsBindAddress: temporalMetricsAddress });
   const db = connectDatabase({ url: config.database.url, maxConnections: config.worker.maxConcurrentActivities + 2 });
   try {
     await migrateToLatest(db, log.child({ module: 'migrate' }));
     await logCredentialChecks(config, env, db, log);
-    const { worker, close } = await createSyncWorker({ config, credentials: config.credentials, db, log });
+    const metrics = new SyncMetrics({ processMetrics: true });
+    registerSiteGauges(metrics, db, config.sites.sites);
+    const syncWorker = await createSyncWorker({ config, credentials: config.credentials, db, log, metrics });
+    const server =
+      metricsPort > 0
+        ? await startObservabilityServer({
+            host: metricsHost,
+            port: metricsPort,
+            metrics,
+            temporalMetricsUrl: temporalMetricsAddress ? `http://${temporalMetricsAddress}/metrics` : null,
+            readiness: () => readiness(db, syncWorker),
+          })
+        : undefined;
     log.info(
       {
         taskQueue: config.temporal.taskQueue,
         temporal: config.temporal.address,
         sites: config.sites.sites.map((site) => `${site.customerId}/${site.siteId}`),
         credentials: [...config.credentials].map(([name, secret]) => `${name} (${secret.obfuscated})`),
+        metrics: server ? `http://${metricsHost}:${server.port}/metrics` : 'off',
       },
       'worker started',
     );
     try {
-      await worker.run();
+      await syncWorker.worker.run();
     } finally {
-      await close();
+      await server?.close();
+      await syncWorker.close();
     }
     log.info('worker stopped');
   } finally {
@@ -42,11 +64,32 @@ export async function workerCommand(config: LoadedConfig, env: Env, log: Logger)
 }
 
 /** A failing credential does not stop the worker (other sites may be fine), but it is logged loudly. */
-async function logCredentialChecks(config: LoadedConfig, env: Env, db: Parameters<typeof checkCredentials>[0]['db'], log: Logger): Promise<void> {
+async function logCredentialChecks(config: LoadedConfig, env: Env, db: Kysely<Database>, log: Logger): Promise<void> {
   const checks = await checkCredentials({ db, fullsession: config.fullsession, sites: config.sites, env });
   for (const check of checks) {
     const fields = { module: 'check', credential: check.credentialName, key: check.obfuscatedKey, customerId: check.customerId, siteId: check.siteId, outcome: check.outcome };
     if (check.outcome === 'ok') log.info(fields, 'credential check ok');
     else log.error({ ...fields, reason: check.message }, 'credential check failed');
   }
+}
+
+const READINESS_TIMEOUT_MS = 2_000;
+
+/** Ready when Postgres answers, Temporal answers and the worker is polling. */
+async function readiness(db: Kysely<Database>, syncWorker: SyncWorker): Promise<ReadinessReport> {
+  const probe = async (check: () => Promise<unknown>) => {
+    try {
+      await Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${READINESS_TIMEOUT_MS} ms`)), READINESS_TIMEOUT_MS))]);
+      return 'ok';
+    } catch (error) {
+      return `unreachable: ${(error as Error).message}`;
+    }
+  };
+  const [postgres, temporal] = await Promise.all([
+    probe(() => sql`select 1`.execute(db)),
+    probe(() => syncWorker.connection.workflowService.getSystemInfo({})),
+  ]);
+  const state = syncWorker.worker.getState();
+  const checks = { postgres, temporal, worker: state === 'RUNNING' ? 'ok' : state.toLowerCase() };
+  return { ready: Object.values(checks).every((value) => value === 'ok'), checks };
 }

@@ -32,6 +32,9 @@ export interface WorkerSettings {
   maxConcurrentActivities: number;
   /** How long a workflow cached on a dead worker waits before another worker takes it over. */
   stickyQueueTimeoutMs: number;
+  /** Port of /metrics, /healthz and /readyz; 0 turns the server off. Temporal's core metrics use the next port on 127.0.0.1. */
+  metricsPort: number;
+  metricsHost: string;
   /** Pre-built workflow bundle (the container image ships one); absent means bundle at start. */
   workflowBundlePath: string | undefined;
 }
@@ -99,6 +102,8 @@ export function loadConfig(env: Env, options: LoadOptions = {}): LoadedConfig {
       shutdownGraceMs: worker.WORKER_SHUTDOWN_GRACE,
       maxConcurrentActivities: worker.WORKER_MAX_CONCURRENT_ACTIVITIES,
       stickyQueueTimeoutMs: worker.WORKER_STICKY_QUEUE_TIMEOUT,
+      metricsPort: worker.METRICS_PORT,
+      metricsHost: worker.METRICS_HOST,
       workflowBundlePath: worker.WORKFLOW_BUNDLE_PATH,
     },
     logging: toLoggingConfig(logging),

@@ -8,6 +8,7 @@ import type { Config } from '../config/load-config.js';
 import type { Secret } from '../config/secret.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logging/logger.js';
+import { SyncMetrics } from '../metrics/sync-metrics.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -16,10 +17,13 @@ export interface SyncWorkerDeps {
   credentials: ReadonlyMap<string, Secret>;
   db: Kysely<Database>;
   log: Logger;
+  /** Where activities count requests, pages and sessions; a throw-away registry when omitted. */
+  metrics?: SyncMetrics;
 }
 
 export interface SyncWorker {
   worker: Worker;
+  connection: NativeConnection;
   /** Closes the worker's connections once `worker.run()` has returned. */
   close(): Promise<void>;
 }
@@ -31,10 +35,12 @@ export interface SyncWorker {
 export async function createSyncWorker(deps: SyncWorkerDeps): Promise<SyncWorker> {
   const { temporal, fullsession, sites, worker: settings } = deps.config;
   const connection = await NativeConnection.connect({ address: temporal.address });
+  const metrics = deps.metrics ?? new SyncMetrics();
   const sources = new FullSessionSources(
     { apiUrl: fullsession.apiUrl, requestTimeoutMs: fullsession.requestTimeoutMs, ratesPerMinute: ratesPerMinute(sites.sites) },
     deps.credentials,
     deps.db,
+    metrics,
   );
   const log = deps.log.child({ module: 'activities' });
   const schedules = new SiteSchedules(temporal, log);
@@ -43,13 +49,14 @@ export async function createSyncWorker(deps: SyncWorkerDeps): Promise<SyncWorker
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
     ...(settings.workflowBundlePath ? { workflowBundle: { codePath: settings.workflowBundlePath } } : { workflowsPath }),
-    activities: createActivities({ db: deps.db, sources, schedules, log }),
+    activities: createActivities({ db: deps.db, sources, schedules, metrics, log }),
     maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities,
     shutdownGraceTime: settings.shutdownGraceMs,
     stickyQueueScheduleToStartTimeout: settings.stickyQueueTimeoutMs,
   });
   return {
     worker,
+    connection,
     async close() {
       await schedules.close();
       await connection.close();

@@ -46,6 +46,7 @@ export async function startOperatorStack(options: { yaml: string; secrets: Recor
     SESSION_SYNC_CONFIG: configPath,
     WORKER_SHUTDOWN_GRACE: '1s',
     WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
+    METRICS_PORT: '0',
     LOG_LEVEL: 'info',
     ...options.secrets,
   };

@@ -62,6 +62,8 @@ export async function startSyncHarness(sandbox: FullSessionSandbox, token: strin
     WORKER_SHUTDOWN_GRACE: '1s',
     WORKER_MAX_CONCURRENT_ACTIVITIES: '4',
     WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
+    // Off: several workers of a test share the host; observability.e2e turns it on.
+    METRICS_PORT: '0',
     LOG_LEVEL: 'warn',
     ...env,
     ...overrides,

@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../devstack/free-port.js';
+import type { FullSessionSandbox } from '../sources/fullsession/sandbox/sandbox-server.js';
+import { syncRangeWorkflow } from '../workflows/sync-range-workflow.js';
+import { CUSTOMER, DAY, DAY0, HOUR, MAX_SESSION, newToken, SITE, startTestSandbox, syncRequestCount } from './support/sandbox-fixtures.js';
+import { startSyncHarness, type SyncHarness } from './support/sync-harness.js';
+import { spawnWorker, waitFor, type WorkerProcess } from './support/worker-process.js';
+
+/** What an operator's monitoring sees of a real worker process: metrics, health, logs. */
+describe('a worker process, observed', () => {
+  const token = newToken();
+  let sandbox: FullSessionSandbox;
+  let harness: SyncHarness;
+  let worker: WorkerProcess;
+  let base: string;
+
+  beforeAll(async () => {
+    sandbox = await startTestSandbox(token);
+    harness = await startSyncHarness(sandbox, token);
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    worker = spawnWorker(harness.workerEnv({ METRICS_PORT: String(port), METRICS_HOST: '127.0.0.1', LOG_LEVEL: 'debug' }));
+    await waitFor(async () => (await fetch(`${base}/readyz`).catch(() => null))?.status === 200, 60_000, 'the worker to be ready');
+    sandbox.faults.failNext('server_error');
+    await harness.client.workflow.execute(syncRangeWorkflow, {
+      workflowId: `observed-${randomBytes(3).toString('hex')}`,
+      taskQueue: harness.taskQueue,
+      args: [{ site: { customerId: CUSTOMER, siteId: SITE, credentialName: 'FULLSESSION_API_TOKEN' }, from: DAY0, to: DAY0 + DAY, windowMs: 6 * HOUR, lookbackMs: MAX_SESSION, force: false, kind: 'backfill' }],
+    });
+  });
+
+  afterAll(async () => {
+    worker?.child.kill('SIGTERM');
+    await worker?.exited;
+    await harness?.close();
+    await sandbox?.close();
+  });
+
+  it('serves the product metrics and Temporal runtime metrics on one /metrics', async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const value = (line: string) => Number(new RegExp(`^${line.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+    const labels = `account="${CUSTOMER}",site="${SITE}"`;
+    const pages = await harness.database.db.selectFrom('sync_checkpoints').select((eb) => eb.fn.sum<string>('pages').as('pages')).executeTakeFirstOrThrow();
+    const rows = await harness.database.db.selectFrom('fullsession_sessions').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    expect(value(`session_sync_pages_total{${labels}}`)).toBe(Number(pages.pages));
+    expect(value(`session_sync_sessions_upserted_total{${labels}}`)).toBe(Number(rows.n));
+    expect(value(`session_sync_api_requests_total{${labels},status="2xx"}`)).toBe(Number(pages.pages));
+    expect(value(`session_sync_api_requests_total{${labels},status="503"}`)).toBe(1);
+    expect(value(`session_sync_last_success_timestamp_seconds{${labels}}`)).toBeGreaterThan(Date.now() / 1000 - 120);
+    expect(text).toMatch(/^session_sync_lag_seconds\{account="cust-1",site="site-a"\} \d/m);
+    expect(text).toMatch(/^session_sync_rate_budget_wait_seconds_total\{account="cust-1"\} /m);
+    expect(text).toMatch(/^session_sync_process_resident_memory_bytes \d/m);
+    expect(text).toMatch(/^temporal_\w+/m);
+    expect(syncRequestCount(sandbox)).toBe(Number(pages.pages) + 1);
+  });
+
+  it('answers /healthz and /readyz with each dependency', async () => {
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ready: true, checks: { postgres: 'ok', temporal: 'ok', worker: 'ok' } });
+  });
+
+  it('logs JSON: a line per page at debug and per window at info, with site, workflow and window, Temporal forwarded, no key', async () => {
+    // Workflow log lines are written after the activation that completes the workflow.
+    await waitFor(() => worker.output().split('"msg":"window synced"').length - 1 === 4, 10_000, 'four window lines');
+    const lines = worker.output().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const pages = lines.filter((line) => line.msg === 'page synced');
+    expect(pages.length).toBeGreaterThan(4);
+    expect(pages[0]).toMatchObject({ level: 20, customerId: CUSTOMER, siteId: SITE, workflowId: expect.stringMatching(/^observed-/), windowStart: expect.any(String), windowEnd: expect.any(String) });
+    expect(lines.filter((line) => line.msg === 'window synced' && line.level === 30)).toHaveLength(4);
+    expect(lines.some((line) => line.module === 'temporal')).toBe(true);
+    expect(lines.some((line) => line.msg === 'credential check ok')).toBe(true);
+    expect(worker.output()).not.toContain(token);
+  });
+});

@@ -1,0 +1,68 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { SyncMetrics } from '../metrics/sync-metrics.js';
+
+export interface ReadinessReport {
+  ready: boolean;
+  /** Each dependency's state, e.g. { postgres: 'ok', temporal: 'unreachable: …' }. */
+  checks: Record<string, string>;
+}
+
+export interface ObservabilityServerOptions {
+  host: string;
+  port: number;
+  metrics: SyncMetrics;
+  /** Temporal core's own Prometheus endpoint, appended to /metrics; null when off. */
+  temporalMetricsUrl: string | null;
+  readiness: () => Promise<ReadinessReport>;
+}
+
+export interface ObservabilityServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The worker's HTTP endpoints for monitoring: `/metrics` (the product's
+ * metrics plus Temporal's runtime metrics, one scrape target), `/healthz`
+ * (the process answers) and `/readyz` (Postgres and Temporal reachable, the
+ * worker polling).
+ */
+export async function startObservabilityServer(options: ObservabilityServerOptions): Promise<ObservabilityServer> {
+  const server = createServer((req, res) => void route(options, req, res));
+  await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function route(options: ObservabilityServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  try {
+    if (path === '/metrics') {
+      const own = await options.metrics.registry.metrics();
+      const temporal = options.temporalMetricsUrl ? await fetchText(options.temporalMetricsUrl) : '';
+      res.writeHead(200, { 'content-type': options.metrics.registry.contentType }).end(`${own}\n${temporal}`);
+    } else if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    } else if (path === '/readyz') {
+      const report = await options.readiness();
+      res.writeHead(report.ready ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify(report)}\n`);
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /healthz or /readyz\n');
+    }
+  } catch (error) {
+    res.writeHead(500, { 'content-type': 'text/plain' }).end(`${(error as Error).message}\n`);
+  }
+}
+
+/** Temporal's metrics are a bonus: when its exporter is not up yet, /metrics still answers. */
+async function fetchText(url: string): Promise<string> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    return response.ok ? await response.text() : '';
+  } catch {
+    return '';
+  }
+}
