@@ -19,10 +19,15 @@ COPY cli ./cli
 COPY config ./config
 COPY db ./db
 COPY logging ./logging
+COPY metrics ./metrics
 COPY migrations ./migrations
+COPY operations ./operations
 COPY sources ./sources
 COPY worker ./worker
 COPY workflows ./workflows
 USER node
-# The same start command the kill/resume test runs as a real process.
+# /metrics, /healthz, /readyz (METRICS_PORT); Temporal core's exporter is folded in from the next port.
+EXPOSE 9464
+HEALTHCHECK --interval=15s --timeout=5s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:9464/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# The same start command the tests run as a real process (test/support/worker-process.ts).
 CMD ["node", "bin/session-sync.js", "worker"]

@@ -1,7 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../../bin/session-sync.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The worker's start command relative to the project root; the Dockerfile's CMD must match it. */
+export const WORKER_COMMAND = ['bin/session-sync.js', 'worker'];
 
 /** A real `session-sync worker` process, with its output kept for inspection. */
 export interface WorkerProcess {
@@ -12,7 +15,8 @@ export interface WorkerProcess {
 
 /** Starts `session-sync worker` with exactly the given environment (plus PATH). */
 export function spawnWorker(env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, [BIN, 'worker'], {
+  const child = spawn(process.execPath, WORKER_COMMAND, {
+    cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', LOG_PRETTY: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -40,7 +44,8 @@ export interface CliResult {
 
 /** Runs one `session-sync` command to completion with exactly the given environment (plus PATH). */
 export async function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [WORKER_COMMAND[0] as string, ...args], {
+    cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', LOG_PRETTY: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,100 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../config/config-error.js';
+import { envSections } from '../config/env-schema.js';
+import { loadConfig } from '../config/load-config.js';
+import { WORKER_COMMAND } from './support/worker-process.js';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+
+interface ComposeService {
+  image?: string;
+  build?: string;
+  environment?: Record<string, string | number>;
+  ports?: string[];
+  depends_on?: Record<string, unknown>;
+}
+const compose = parse(read('docker-compose.yml')) as { services: Record<string, ComposeService> };
+const dotenvExample = Object.fromEntries(
+  read('.env.example')
+    .split('\n')
+    .filter((line) => /^[A-Z_]+=/.test(line))
+    .map((line) => line.split('=', 2) as [string, string]),
+);
+
+/** Compose's `${VAR}`, `${VAR:-default}` and `${VAR:?message}`, resolved from .env.example. */
+function substitute(value: string | number): string {
+  return String(value).replace(/\$\{([A-Z_]+)(?::([-?])([^}]*))?\}/g, (_, name: string, kind?: string, rest?: string) => {
+    const given = dotenvExample[name];
+    if (given !== undefined) return given;
+    if (kind === '-') return rest ?? '';
+    throw new Error(`docker-compose.yml needs ${name}, which .env.example does not set`);
+  });
+}
+
+/**
+ * No Docker engine runs here, so the deployment is checked as text: the
+ * compose file and the Dockerfile against the configuration and the tests.
+ */
+describe('the container deployment', () => {
+  it('compose has Postgres, a Temporal server persisting to it, the UI and a scalable worker', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['postgres', 'temporal', 'temporal-ui', 'worker']);
+    expect(compose.services.temporal?.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgres' });
+    expect(compose.services['temporal-ui']?.environment?.TEMPORAL_ADDRESS).toBe('temporal:7233');
+    // A fixed host port would make `--scale worker=3` fail.
+    expect(compose.services.worker?.ports).toBeUndefined();
+    expect(Object.keys(compose.services.worker?.depends_on ?? {}).sort()).toEqual(['postgres', 'temporal']);
+  });
+
+  it("the worker's environment is a valid configuration, naming only variables session-sync knows", () => {
+    const environment = Object.fromEntries(Object.entries(compose.services.worker?.environment ?? {}).map(([name, value]) => [name, substitute(value)]));
+    const known = new Set([...Object.values(envSections).flatMap((schema) => Object.keys(schema.shape)), 'SESSION_SYNC_CONFIG', 'FULLSESSION_API_TOKEN', 'FULLSESSION_API_TOKEN_FILE']);
+    expect(Object.keys(environment).filter((name) => !known.has(name))).toEqual([]);
+    let problems: string[] = [];
+    try {
+      loadConfig(environment);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems = error.problems;
+    }
+    expect(problems).toEqual([]);
+    expect(environment.FULLSESSION_API_TOKEN_FILE).toBe('/run/secrets/fullsession_api_token');
+    const used = read('docker-compose.yml');
+    for (const name of Object.keys(dotenvExample)) expect(used, `${name} from .env.example`).toContain(`\${${name}`);
+  });
+
+  it('the image builds the workflow bundle and starts the worker with the command the tests run', () => {
+    const dockerfile = read('Dockerfile');
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+    expect(JSON.parse(cmd ?? '[]')).toEqual(['node', ...WORKER_COMMAND]);
+    const bundle = /npm run build:workflows -- (\S+)/.exec(dockerfile)?.[1];
+    expect(bundle).toBe('dist/workflow-bundle.js');
+    expect(dockerfile).toContain(`WORKFLOW_BUNDLE_PATH=/app/${bundle}`);
+    expect(dockerfile).toContain('EXPOSE 9464');
+  });
+
+  it('the image holds every source folder the CLI imports', () => {
+    const copied = new Set([...read('Dockerfile').matchAll(/^COPY (\w+) \.\/\1$/gm)].map((match) => match[1]));
+    const needed = new Set([...sourceFilesReachableFrom(join(ROOT, 'cli/main.ts'))].map((file) => relative(ROOT, file).split('/')[0]));
+    expect([...needed].filter((folder) => !copied.has(folder))).toEqual([]);
+  });
+});
+
+/** Relative imports followed from `entry`, `.js` specifiers resolved to the `.ts` sources. */
+function sourceFilesReachableFrom(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const match of readFileSync(file, 'utf8').matchAll(/from '(\.[^']+)'/g)) {
+      const target = resolve(dirname(file), (match[1] as string).replace(/\.js$/, '.ts'));
+      if (existsSync(target)) visit(target);
+    }
+  };
+  visit(entry);
+  return seen;
+}
