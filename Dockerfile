@@ -10,6 +10,8 @@ RUN npm run build:workflows -- dist/workflow-bundle.js
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
+# Memory: see WORKER_PROCESS_ENV in devstack/session-sync-process.ts (the tests and the benchmark use the same).
+ENV NODE_OPTIONS=--max-semi-space-size=4 MALLOC_ARENA_MAX=2
 COPY package.json package-lock.json ./
 RUN npm install --no-save --omit=dev --no-audit --no-fund
 COPY --from=build /app/dist ./dist

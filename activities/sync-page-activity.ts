@@ -55,6 +55,7 @@ async function syncNextPage(deps: SyncPageDeps, input: SyncPageInput): Promise<S
   if (checkpoint.status === 'done') return WINDOW_ALREADY_DONE;
 
   const cursor = checkpoint.cursor ?? undefined;
+  const timer = phaseTimer(deps.metrics);
   const { page, requests } = await fetchPageWithinBudget(deps.sources.forSite(site), {
     customerId: site.customerId,
     siteId: site.siteId,
@@ -64,8 +65,10 @@ async function syncNextPage(deps: SyncPageDeps, input: SyncPageInput): Promise<S
   if (page.nextCursor !== undefined && JSON.stringify(page.nextCursor) === JSON.stringify(cursor)) {
     throw ApplicationFailure.retryable(`FullSession returned the cursor it was given (${String(cursor)}) for site ${site.siteId}; paging would loop`, FailureType.repeatedCursor);
   }
+  timer.lap('fetch');
   const { owned, rejects } = splitPage(page.sessions, (record) => ownsSession(window, record.endTime));
   const done = page.nextCursor === undefined;
+  timer.lap('prepare');
 
   const written = await deps.db.transaction().execute(async (trx) => {
     const count = await upsertSessions(trx, site.customerId, site.siteId, owned);
@@ -78,6 +81,7 @@ async function syncNextPage(deps: SyncPageDeps, input: SyncPageInput): Promise<S
     await addToRun(trx, input.runId, { pages: 1, sessions: owned.length, requests, windowsDone: done ? 1 : 0 });
     return count;
   });
+  timer.lap('write');
 
   const labels = { account: site.customerId, site: site.siteId };
   deps.metrics.pages.inc(labels);
@@ -89,6 +93,18 @@ async function syncNextPage(deps: SyncPageDeps, input: SyncPageInput): Promise<S
   log.debug(result, 'page synced');
   if (rejects.length > 0) log.warn({ rejects: rejects.map((r) => r.reason) }, 'sessions rejected');
   return result;
+}
+
+/** Measures consecutive phases of one page into the phase histogram. */
+function phaseTimer(metrics: SyncMetrics) {
+  let last = performance.now();
+  return {
+    lap(phase: 'fetch' | 'prepare' | 'write') {
+      const now = performance.now();
+      metrics.pagePhaseSeconds.observe({ phase }, (now - last) / 1000);
+      last = now;
+    },
+  };
 }
 
 /** Every line about a page carries its site, workflow and window. */

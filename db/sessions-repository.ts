@@ -13,35 +13,54 @@ type Db = Kysely<Database> | Transaction<Database>;
  */
 export async function upsertSessions(db: Db, customerId: string, siteId: string, records: FullSessionRecord[]): Promise<number> {
   if (records.length === 0) return 0;
-  const result = await db
-    .insertInto('fullsession_sessions')
-    .values(records.map((record) => toRow(customerId, siteId, record)))
-    .onConflict((oc) =>
-      oc
-        .columns(['customer_id', 'site_id', 'session_id'])
-        .doUpdateSet((eb) => ({
-          ...Object.fromEntries(UPDATED_COLUMNS.map((column) => [column, eb.ref(`excluded.${column}`)])),
-          last_synced_at: sql<Date>`now()`,
-        }))
-        .where(sql<boolean>`fullsession_sessions.payload is distinct from excluded.payload`),
-    )
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0n);
+  // The page travels as ONE json parameter that Postgres unpacks with
+  // json_to_recordset: far cheaper to build and bind than 20 parameters per
+  // row (the write was 63% of a page's time before; see the README's bench).
+  const rows = JSON.stringify(records.map(toRow));
+  const result = await sql`
+    insert into fullsession_sessions (customer_id, site_id, ${sql.join(COLUMNS.map((c) => sql.ref(c)))})
+    select ${customerId}, ${siteId}, ${sql.join(COLUMNS.map((c) => sql.ref(`r.${c}`)))}
+    from json_to_recordset(${rows}::json) as r(${sql.raw(COLUMNS.map((c) => `${c} ${COLUMN_TYPES[c]}`).join(', '))})
+    on conflict (customer_id, site_id, session_id) do update set
+      ${sql.join(UPDATED_COLUMNS.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`))},
+      last_synced_at = now()
+    where fullsession_sessions.payload is distinct from excluded.payload
+  `.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
 }
 
-const UPDATED_COLUMNS = [
-  'user_id', 'start_time', 'end_time', 'duration_ms', 'active_time_ms', 'country', 'country_code', 'city', 'os',
-  'browser', 'browser_full_version', 'device', 'referrer', 'landing_page', 'exit_page', 'page_count', 'payload',
-] as const;
+/** The columns a page sets, with the types json_to_recordset reads them as. */
+const COLUMN_TYPES = {
+  session_id: 'text',
+  user_id: 'text',
+  start_time: 'timestamptz',
+  end_time: 'timestamptz',
+  duration_ms: 'bigint',
+  active_time_ms: 'bigint',
+  country: 'text',
+  country_code: 'text',
+  city: 'text',
+  os: 'text',
+  browser: 'text',
+  browser_full_version: 'text',
+  device: 'text',
+  referrer: 'text',
+  landing_page: 'text',
+  exit_page: 'text',
+  page_count: 'integer',
+  payload: 'jsonb',
+} as const satisfies Partial<Record<keyof NewSessionRow, string>>;
 
-function toRow(customerId: string, siteId: string, record: FullSessionRecord): NewSessionRow {
+type PageColumn = keyof typeof COLUMN_TYPES;
+const COLUMNS = Object.keys(COLUMN_TYPES) as PageColumn[];
+const UPDATED_COLUMNS = COLUMNS.filter((column) => column !== 'session_id');
+
+function toRow(record: FullSessionRecord): Record<PageColumn, unknown> {
   return {
-    customer_id: customerId,
-    site_id: siteId,
     session_id: record.sessionId,
     user_id: record.userId,
-    start_time: new Date(record.startTime),
-    end_time: new Date(record.endTime),
+    start_time: new Date(record.startTime).toISOString(),
+    end_time: new Date(record.endTime).toISOString(),
     duration_ms: record.durationMs,
     active_time_ms: record.activeTimeMs,
     country: record.country,
@@ -55,6 +74,6 @@ function toRow(customerId: string, siteId: string, record: FullSessionRecord): N
     landing_page: record.landingPage,
     exit_page: record.exitPage,
     page_count: record.pageCount,
-    payload: JSON.stringify(record.payload),
+    payload: record.payload,
   };
 }

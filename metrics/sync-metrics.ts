@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * The product's own Prometheus metrics, on a registry of their own (the
@@ -54,6 +54,14 @@ export class SyncMetrics {
     name: 'session_sync_rejects_total',
     help: 'Invalid sessions stored in fullsession_rejects instead of the table',
     labelNames: ['account', 'site'] as const,
+    registers: [this.registry],
+  });
+
+  readonly pagePhaseSeconds = new Histogram({
+    name: 'session_sync_page_phase_seconds',
+    help: "Where a page's time goes: fetch (rate budget wait and HTTP, parse included), prepare (validate and de-duplicate), write (the transaction)",
+    labelNames: ['phase'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
 

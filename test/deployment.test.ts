@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../config/config-error.js';
 import { envSections } from '../config/env-schema.js';
 import { loadConfig } from '../config/load-config.js';
-import { WORKER_COMMAND } from './support/worker-process.js';
+import { WORKER_COMMAND, WORKER_PROCESS_ENV } from '../devstack/session-sync-process.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -75,6 +75,8 @@ describe('the container deployment', () => {
     expect(bundle).toBe('dist/workflow-bundle.js');
     expect(dockerfile).toContain(`WORKFLOW_BUNDLE_PATH=/app/${bundle}`);
     expect(dockerfile).toContain('EXPOSE 9464');
+    const env = Object.entries(WORKER_PROCESS_ENV).map(([name, value]) => `${name}=${value}`).join(' ');
+    expect(dockerfile).toContain(`ENV ${env}`);
   });
 
   it('the image holds every source folder the CLI imports', () => {

@@ -5,7 +5,7 @@ import type { FullSessionSandbox } from '../sources/fullsession/sandbox/sandbox-
 import { syncRangeWorkflow } from '../workflows/sync-range-workflow.js';
 import { CUSTOMER, DAY, DAY0, HOUR, MAX_SESSION, newToken, SITE, startTestSandbox, syncRequestCount } from './support/sandbox-fixtures.js';
 import { startSyncHarness, type SyncHarness } from './support/sync-harness.js';
-import { spawnWorker, waitFor, type WorkerProcess } from './support/worker-process.js';
+import { spawnWorker, waitFor, type WorkerProcess } from '../devstack/session-sync-process.js';
 
 /** What an operator's monitoring sees of a real worker process: metrics, health, logs. */
 describe('a worker process, observed', () => {

@@ -13,7 +13,7 @@ import { capturingLogger } from './support/capturing-logger.js';
 import { storedAndTruth } from './support/compare-with-truth.js';
 import { startOperatorStack, type OperatorStack } from './support/operator-stack.js';
 import { CUSTOMER, DAY, HOUR, newToken } from './support/sandbox-fixtures.js';
-import { runCli, waitFor } from './support/worker-process.js';
+import { runCli, waitFor } from '../devstack/session-sync-process.js';
 
 const MAIN = newToken();
 const SCOPED = newToken();

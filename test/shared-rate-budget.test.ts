@@ -5,7 +5,7 @@ import { syncRangeWorkflow } from '../workflows/sync-range-workflow.js';
 import { storedAndTruth } from './support/compare-with-truth.js';
 import { CUSTOMER, DAY, DAY0, HOUR, MAX_SESSION, newToken, SITE, startTestSandbox } from './support/sandbox-fixtures.js';
 import { startSyncHarness, type SyncHarness } from './support/sync-harness.js';
-import { spawnWorker, type WorkerProcess } from './support/worker-process.js';
+import { spawnWorker, type WorkerProcess } from '../devstack/session-sync-process.js';
 
 /** The API's limit, scaled up from 20 so the test needs about a minute. */
 const LIMIT = 240;

@@ -11,7 +11,7 @@ import { capturingLogger } from './support/capturing-logger.js';
 import { storedAndTruth } from './support/compare-with-truth.js';
 import { startOperatorStack, type OperatorStack } from './support/operator-stack.js';
 import { CUSTOMER, DAY, newToken } from './support/sandbox-fixtures.js';
-import { waitFor } from './support/worker-process.js';
+import { waitFor } from '../devstack/session-sync-process.js';
 
 const OLD = newToken();
 const NEW = newToken();

@@ -6,7 +6,7 @@ import { syncRangeWorkflow } from '../workflows/sync-range-workflow.js';
 import { storedAndTruth } from './support/compare-with-truth.js';
 import { CUSTOMER, DAY, DAY0, HOUR, MAX_SESSION, newToken, SITE, startTestSandbox, syncRequestCount } from './support/sandbox-fixtures.js';
 import { startSyncHarness, type SyncHarness } from './support/sync-harness.js';
-import { spawnWorker, waitFor, type WorkerProcess } from './support/worker-process.js';
+import { spawnWorker, waitFor, type WorkerProcess } from '../devstack/session-sync-process.js';
 
 const KILLS = 20;
 

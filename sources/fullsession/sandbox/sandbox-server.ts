@@ -38,6 +38,7 @@ export interface RequestLogEntry {
   fault: FaultKind | null;
 }
 
+const RECENT_HOURS = 16;
 const API_PATH = /^\/v1\/external\/sessions\/([^/]+)\/([^/]+)$/;
 const TRUTH_PATH = /^\/_sandbox\/ground-truth\/([^/]+)\/([^/]+)$/;
 
@@ -54,6 +55,7 @@ export class FullSessionSandbox {
   private readonly limit: SlidingWindowLimit;
   private readonly tokens = new Map<string, SandboxToken>();
   private fixedNow: number | undefined;
+  private readonly recentHours = new Map<string, SandboxSession[]>();
 
   private constructor(
     private readonly options: SandboxOptions,
@@ -121,12 +123,27 @@ export class FullSessionSandbox {
   }
 
   private sessionsStartingBetween(site: SiteSpec, from: number, to: number): SandboxSession[] {
-    const sessions: SandboxSession[] = [];
+    return [...this.sessionsFrom(site, from, to)];
+  }
+
+  /** Sessions starting in [from, to) in start order, generated an hour at a time, as far as the caller reads. */
+  private *sessionsFrom(site: SiteSpec, from: number, to: number): Generator<SandboxSession> {
     const first = Math.floor(Math.max(from, this.options.activeFrom) / HOUR_MS) * HOUR_MS;
     for (let hour = first; hour < to; hour += HOUR_MS) {
-      for (const session of generateHour(site, hour)) {
-        if (session.startTime >= from && session.startTime < to) sessions.push(session);
+      for (const session of this.hour(site, hour)) {
+        if (session.startTime >= from && session.startTime < to) yield session;
       }
+    }
+  }
+
+  /** Generating an hour is the sandbox's main cost at benchmark densities; the last few are kept. */
+  private hour(site: SiteSpec, hourStart: number): SandboxSession[] {
+    const key = `${site.customerId}/${site.siteId}/${hourStart}`;
+    let sessions = this.recentHours.get(key);
+    if (!sessions) {
+      sessions = generateHour(site, hourStart);
+      this.recentHours.set(key, sessions);
+      if (this.recentHours.size > RECENT_HOURS) this.recentHours.delete(this.recentHours.keys().next().value as string);
     }
     return sessions;
   }
@@ -217,8 +234,13 @@ export class FullSessionSandbox {
     const startTime = entry.startTime ?? this.options.activeFrom;
     const endTime = Math.min(entry.endTime ?? now, now);
     const after = entry.cursor === null ? -Infinity : Number(entry.cursor);
-    const matching = this.sessionsStartingBetween(site, Math.max(startTime, after + 1), endTime + 1).filter((s) => s.endTime <= endTime);
     const pageSize = entry.fault === 'short_page' ? Math.ceil((this.options.pageSize ?? 1000) / 3) : this.options.pageSize ?? 1000;
+    // One more than a page tells whether another page follows.
+    const matching: SandboxSession[] = [];
+    for (const session of this.sessionsFrom(site, Math.max(startTime, after + 1), endTime + 1)) {
+      if (session.endTime <= endTime) matching.push(session);
+      if (matching.length > pageSize) break;
+    }
     const page = matching.slice(0, pageSize);
     entry.sessions = page.length;
     const sessions: unknown[] = shuffled(page.map((s) => s.json));

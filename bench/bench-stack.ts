@@ -1,0 +1,158 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { startEmbeddedPostgresProcess } from '../devstack/embedded-postgres-process.js';
+import { freePort } from '../devstack/free-port.js';
+import { createScratchDatabase, type ScratchDatabase } from '../devstack/scratch-database.js';
+import { spawnWorker, type WorkerProcess } from '../devstack/session-sync-process.js';
+import { startTemporalDevServer } from '../devstack/temporal-dev-server.js';
+import { FullSessionSandbox } from '../sources/fullsession/sandbox/sandbox-server.js';
+import { workflowsPath } from '../worker/create-worker.js';
+import { syncRangeWorkflow, type SyncRangeInput } from '../workflows/sync-range-workflow.js';
+import type { RunTotals } from '../workflows/sync-contract.js';
+
+export const CUSTOMER = 'bench';
+export const TOKEN = 'fus_benchmark0123456789abcdef0123';
+export const HOUR = 3_600_000;
+export const DAY = 24 * HOUR;
+/** Sessions are short, so a window's lookback returns few sessions it does not own. */
+export const MAX_SESSION = 60_000;
+export const SESSIONS_PER_HOUR = 20_000;
+export const WINDOW = 12 * HOUR;
+export const T0 = Date.UTC(2026, 0, 5);
+
+export interface BenchStack {
+  client: Client;
+  temporalAddress: string;
+  adminDatabaseUrl: string;
+  postgresSource: string;
+  bundlePath: string;
+  close(): Promise<void>;
+}
+
+/** The same real parts as the tests: a Temporal dev server, Postgres, a pre-built workflow bundle. */
+export async function startBenchStack(): Promise<BenchStack> {
+  const [temporal, postgres] = await Promise.all([
+    startTemporalDevServer(),
+    process.env.DATABASE_URL ? Promise.resolve({ url: process.env.DATABASE_URL, stop: async () => {} }) : startEmbeddedPostgresProcess(),
+  ]);
+  const bundle = await bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+  const bundlePath = join(mkdtempSync(join(tmpdir(), 'session-sync-bench-')), 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+  const client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
+  return {
+    client,
+    temporalAddress: temporal.address,
+    adminDatabaseUrl: postgres.url,
+    postgresSource: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded-postgres',
+    bundlePath,
+    async close() {
+      await client.connection.close();
+      await temporal.stop();
+      await postgres.stop();
+    },
+  };
+}
+
+export function siteIds(count: number, prefix: string): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}-${i + 1}`);
+}
+
+/** A sandbox at benchmark density: 1,000-session pages, as the real API's. */
+export function startBenchSandbox(sites: string[], limitPerMinute: number | null): Promise<FullSessionSandbox> {
+  return FullSessionSandbox.start({
+    sites: sites.map((siteId) => ({ customerId: CUSTOMER, siteId, sessionsPerHour: SESSIONS_PER_HOUR, maxSessionDurationMs: MAX_SESSION })),
+    tokens: [{ token: TOKEN, customerId: CUSTOMER, sites: 'all' }],
+    activeFrom: T0 - DAY,
+    now: T0 + 60 * DAY,
+    pageSize: 1000,
+    limitPerMinute,
+  });
+}
+
+export interface Scenario {
+  database: ScratchDatabase;
+  sandbox: FullSessionSandbox;
+  workers: WorkerProcess[];
+  metricsPorts: number[];
+  startWorkers(count: number, env?: Record<string, string>): Promise<void>;
+  backfill(siteId: string, from: number, to: number, extra?: Partial<SyncRangeInput>): Promise<RunTotals>;
+  close(): Promise<void>;
+}
+
+/** One figure's world: its own database, sandbox, task queue and worker processes. */
+export async function startScenario(stack: BenchStack, name: string, sites: string[], options: { limitPerMinute: number | null; ratePerMinute: number }): Promise<Scenario> {
+  const database = await createScratchDatabase(stack.adminDatabaseUrl, { prefix: 'session_sync_bench' });
+  const sandbox = await startBenchSandbox(sites, options.limitPerMinute);
+  const taskQueue = `bench-${name}-${Date.now()}`;
+  const scenario: Scenario = {
+    database,
+    sandbox,
+    workers: [],
+    metricsPorts: [],
+    async startWorkers(count, env = {}) {
+      for (let i = 0; i < count; i++) {
+        const port = await freePort();
+        scenario.metricsPorts.push(port);
+        scenario.workers.push(
+          spawnWorker({
+            DATABASE_URL: database.url,
+            TEMPORAL_ADDRESS: stack.temporalAddress,
+            TEMPORAL_TASK_QUEUE: taskQueue,
+            FULLSESSION_API_URL: sandbox.url,
+            FULLSESSION_API_TOKEN: TOKEN,
+            FULLSESSION_CUSTOMER_ID: CUSTOMER,
+            FULLSESSION_SITE_IDS: sites.join(','),
+            FULLSESSION_RATE_LIMIT_PER_MINUTE: String(options.ratePerMinute),
+            SYNC_WINDOW: '12h',
+            SYNC_MAX_SESSION_DURATION: '1m',
+            WORKFLOW_BUNDLE_PATH: stack.bundlePath,
+            METRICS_PORT: String(port),
+            METRICS_HOST: '127.0.0.1',
+            LOG_LEVEL: 'warn',
+            ...env,
+          }),
+        );
+      }
+      await Promise.all(scenario.metricsPorts.map((port) => waitUntilReady(port)));
+    },
+    backfill(siteId, from, to, extra = {}) {
+      return stack.client.workflow.execute(syncRangeWorkflow, {
+        workflowId: `bench-${name}-${siteId}-${Date.now()}`,
+        taskQueue,
+        args: [{ site: { customerId: CUSTOMER, siteId, credentialName: 'FULLSESSION_API_TOKEN' }, from, to, windowMs: WINDOW, lookbackMs: MAX_SESSION, force: false, kind: 'backfill', ...extra }],
+      });
+    },
+    async close() {
+      for (const worker of scenario.workers) worker.child.kill('SIGKILL');
+      await Promise.all(scenario.workers.map((worker) => worker.exited));
+      await sandbox.close();
+      await database.drop();
+    },
+  };
+  return scenario;
+}
+
+async function waitUntilReady(port: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const status = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0);
+    if (status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`worker on metrics port ${port} did not become ready`);
+}
+
+/** Current and peak resident memory of a process, from /proc (Linux); zeros once it has exited. */
+export function memoryOf(pid: number): { rssBytes: number; peakBytes: number } {
+  let status = '';
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return { rssBytes: 0, peakBytes: 0 };
+  }
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+  return { rssBytes: kb('VmRSS'), peakBytes: kb('VmHWM') };
+}

@@ -1,0 +1,65 @@
+import { sql } from 'kysely';
+import { DAY, siteIds, startScenario, T0, type BenchStack } from '../bench-stack.js';
+
+export interface RateFigure {
+  workers: number;
+  limitPerMinute: number;
+  sessionsPerMinute: number;
+  efficiency: number;
+  rateLimited: number;
+  /** Most requests the sandbox saw in any sliding 60 s. */
+  maxRequestsPerMinute: number;
+}
+
+const LIMIT = 600;
+const SITES = 4;
+/** The budget starts empty, so the first minute is a burst; measure the minute after it. */
+const WARM_UP_MS = 65_000;
+const MEASURE_MS = 60_000;
+
+/**
+ * Backfills of four sites of one account against a sandbox enforcing 600
+ * requests a minute, by `workers` processes sharing the account's budget:
+ * sessions committed per minute in steady state ÷ (limit × 1,000 a page).
+ */
+export async function measureRateEfficiency(stack: BenchStack, workers: number): Promise<RateFigure> {
+  const sites = siteIds(SITES, `rate${workers}`);
+  const scenario = await startScenario(stack, `rate-${workers}`, sites, { limitPerMinute: LIMIT, ratePerMinute: LIMIT });
+  try {
+    await scenario.startWorkers(workers);
+    const started = Date.now();
+    const runs = sites.map((site) => scenario.backfill(site, T0, T0 + 10 * DAY).catch(() => undefined));
+    await sleep(WARM_UP_MS);
+    const from = new Date();
+    await sleep(MEASURE_MS);
+    const to = new Date();
+    const { rows } = await sql<{ n: string }>`select count(*) as n from fullsession_sessions where first_synced_at >= ${from} and first_synced_at < ${to}`.execute(scenario.database.db);
+    const sessionsPerMinute = (Number(rows[0]!.n) * 60_000) / (to.getTime() - from.getTime());
+    const requests = scenario.sandbox.requests.filter((r) => r.at >= started);
+    void runs;
+    return {
+      workers,
+      limitPerMinute: LIMIT,
+      sessionsPerMinute,
+      efficiency: sessionsPerMinute / (LIMIT * 1000),
+      rateLimited: requests.filter((r) => r.status === 429).length,
+      maxRequestsPerMinute: maxInSlidingMinute(requests.map((r) => r.at)),
+    };
+  } finally {
+    await scenario.close();
+  }
+}
+
+function maxInSlidingMinute(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let max = 0;
+  for (let start = 0, end = 0; end < sorted.length; end++) {
+    while (sorted[end]! - sorted[start]! >= 60_000) start++;
+    max = Math.max(max, end - start + 1);
+  }
+  return max;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,69 @@
+import type { CrashFigure } from './figures/crash-cost.js';
+import type { MemoryFigure, PipelineFigure, ResyncFigure } from './figures/pipeline-and-memory.js';
+import type { RateFigure } from './figures/rate-efficiency.js';
+
+export interface BenchResults {
+  ranAt: string;
+  machine: { cpu: string; memoryGb: number; node: string; postgres: string };
+  figures: {
+    rate1?: RateFigure;
+    rate3?: RateFigure;
+    pipeline?: PipelineFigure;
+    memory?: MemoryFigure;
+    resync?: ResyncFigure;
+    crash?: CrashFigure;
+  };
+}
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const pct = (n: number) => `${Math.round(n * 100)}%`;
+
+/** The figures as a Markdown table, targets beside them (the README shows the latest). */
+export function renderTable(results: BenchResults): string {
+  const { rate1, rate3, pipeline, memory, resync, crash } = results.figures;
+  const rows: string[][] = [];
+  for (const rate of [rate1, rate3]) {
+    if (!rate) continue;
+    rows.push([
+      `rate efficiency, ${rate.workers} worker${rate.workers > 1 ? 's' : ''}`,
+      `${rate.efficiency.toFixed(3)}, ${rate.rateLimited} × 429`,
+      '≥ 0.98, 0 × 429',
+      `${int(rate.sessionsPerMinute)} sessions/min at ${rate.limitPerMinute} requests/min; at most ${rate.maxRequestsPerMinute} requests in any 60 s`,
+    ]);
+  }
+  if (pipeline) {
+    rows.push([
+      'pipeline ceiling',
+      pipeline.ratio.toFixed(2),
+      '≥ 0.40',
+      `${int(pipeline.sessionsPerSecond)} sessions/s end to end vs ${int(pipeline.copySessionsPerSecond)}/s by COPY; page time: ${Object.entries(pipeline.phases).map(([phase, share]) => `${phase} ${pct(share)}`).join(', ')}`,
+    ]);
+  }
+  if (memory) {
+    rows.push([
+      'memory',
+      `${int(memory.peakRssMb)} MB peak, ${memory.flat ? 'flat' : 'GROWS'}`,
+      '< 300 MB, flat',
+      `worker RSS by quarter of a ${int(memory.sessions)}-session backfill: ${memory.rssByQuarterMb.map((mb) => `${int(mb)}`).join(' / ')} MB`,
+    ]);
+  }
+  if (resync) {
+    rows.push([
+      'idempotent re-sync',
+      `${int(resync.rowsRewritten)} rows rewritten`,
+      '0',
+      `--force over ${int(resync.sessions)} unchanged sessions: ${resync.requests} requests, ${resync.seconds.toFixed(1)} s, tuple writes ${resync.tupleWrites}`,
+    ]);
+  }
+  if (crash) {
+    rows.push(['crash cost', `${crash.extraRequestsPerKill.toFixed(2)} extra requests per kill`, '≤ 1', `${crash.kills} SIGKILLs during a ${crash.pages}-page backfill: ${crash.requests} requests`]);
+  }
+  const m = results.machine;
+  return [
+    `| figure | measured | target | detail |`,
+    `| --- | --- | --- | --- |`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+    '',
+    `Ran ${results.ranAt} on ${m.cpu}, ${m.memoryGb} GB, Node ${m.node}, Postgres ${m.postgres}.`,
+  ].join('\n');
+}

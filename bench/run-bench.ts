@@ -1,0 +1,69 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { startBenchStack, type BenchStack } from './bench-stack.js';
+import { measureCrashCost } from './figures/crash-cost.js';
+import { measurePipelineMemoryResync } from './figures/pipeline-and-memory.js';
+import { measureRateEfficiency } from './figures/rate-efficiency.js';
+import { renderTable, type BenchResults } from './report.js';
+
+/**
+ * `npm run bench [-- rate|pipeline|crash ...]`: measures the figures against
+ * the sandbox API, a Temporal dev server and Postgres, prints a table and
+ * writes bench/results/<time>.json and bench/results/latest.json.
+ */
+const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
+const wanted = new Set(process.argv.slice(2));
+const runs = (name: string) => wanted.size === 0 || wanted.has(name);
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+async function main(): Promise<void> {
+  const stack = await startBenchStack();
+  try {
+    const results: BenchResults = { ranAt: new Date().toISOString(), machine: await machine(stack), figures: {} };
+    if (runs('rate')) {
+      log('rate efficiency, 1 worker (about 2.5 min)');
+      results.figures.rate1 = await measureRateEfficiency(stack, 1);
+      log('rate efficiency, 3 workers (about 2.5 min)');
+      results.figures.rate3 = await measureRateEfficiency(stack, 3);
+    }
+    if (runs('pipeline')) {
+      log('pipeline ceiling, memory and re-sync over about 1,000,000 sessions');
+      Object.assign(results.figures, await measurePipelineMemoryResync(stack));
+    }
+    if (runs('crash')) {
+      log('crash cost');
+      results.figures.crash = await measureCrashCost(stack);
+    }
+    const table = renderTable(results);
+    process.stdout.write(`${table}\n`);
+    mkdirSync(RESULTS, { recursive: true });
+    const json = `${JSON.stringify({ ...results, table }, null, 2)}\n`;
+    writeFileSync(`${RESULTS}${results.ranAt.replace(/[:.]/g, '-')}.json`, json);
+    writeFileSync(`${RESULTS}latest.json`, json);
+  } finally {
+    await stack.close();
+  }
+}
+
+async function machine(stack: BenchStack): Promise<BenchResults['machine']> {
+  const client = new pg.Client({ connectionString: stack.adminDatabaseUrl });
+  await client.connect();
+  const { rows } = await client.query<{ server_version: string }>('show server_version');
+  await client.end();
+  return {
+    cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    postgres: `${rows[0]?.server_version} (${stack.postgresSource})`,
+  };
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
