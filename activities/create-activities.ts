@@ -6,7 +6,7 @@ import type { FullSessionSources } from './fullsession-sources.js';
 import { createRunActivities } from './run-activities.js';
 import { createScheduleActivities } from './schedule-activities.js';
 import type { SiteSchedules } from './site-schedules.js';
-import { createSyncPageActivity } from './sync-page-activity.js';
+import { createSyncPagesActivity } from './sync-page-activity.js';
 
 export interface ActivityDeps {
   db: Kysely<Database>;
@@ -14,6 +14,8 @@ export interface ActivityDeps {
   schedules: SiteSchedules;
   metrics: SyncMetrics;
   log: Logger;
+  /** True once the worker is shutting down. */
+  draining: () => boolean;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface ActivityDeps {
  */
 export function createActivities(deps: ActivityDeps) {
   return {
-    syncPage: createSyncPageActivity(deps),
+    syncPages: createSyncPagesActivity(deps),
     ...createRunActivities(deps.db),
     ...createScheduleActivities(deps.db, deps.schedules),
   };

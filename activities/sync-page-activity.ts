@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { advanceCheckpoint, loadCheckpoint, type CheckpointKey } from '../db/checkpoints-repository.js';
 import type { Database } from '../db/database.js';
 import { insertRejects } from '../db/rejects-repository.js';
@@ -21,22 +21,39 @@ export interface SyncPageDeps {
   sources: FullSessionSources;
   metrics: SyncMetrics;
   log: Logger;
+  /** True once the worker is shutting down: finish the page in flight, start no other. */
+  draining: () => boolean;
 }
 
 const WINDOW_ALREADY_DONE: SyncPageResult = { windowDone: true, requests: 0, pages: 0, sessionsSynced: 0, sessionsWritten: 0, sessionsReceived: 0, rejects: 0 };
 
+/** A chunk ends after this many pages or this long, whichever comes first, keeping progress fresh and shutdown quick. */
+const MAX_CHUNK_MS = 5_000;
+
 /**
- * Syncs the next page of one window: reads the window's cursor from Postgres,
- * fetches the page, and commits the page's sessions, its rejects and the
- * cursor after it in ONE transaction. The cursor lives only in Postgres, so a
- * crash at any instant costs at most a re-fetch of the page in flight.
+ * Syncs the next pages of one window, up to `maxPages`: for each, reads the
+ * window's cursor from Postgres, fetches the page, and commits the page's
+ * sessions, its rejects and the cursor after it in ONE transaction. The
+ * cursor lives only in Postgres, so a crash at any instant costs at most a
+ * re-fetch of the page in flight. Several pages per activity spare Temporal
+ * a workflow task per page; the chunk stops early when the worker drains.
+ * A transient failure after some pages committed ends the chunk with what
+ * was done (the next chunk meets the failure again and reports it), so the
+ * workflow's counts stay exact.
  */
-export function createSyncPageActivity(deps: SyncPageDeps) {
-  return async function syncPage(input: SyncPageInput): Promise<SyncPageResult> {
+export function createSyncPagesActivity(deps: SyncPageDeps) {
+  return async function syncPages(input: SyncPageInput): Promise<SyncPageResult> {
     const stopHeartbeat = keepHeartbeating();
+    const chunk = emptyResult();
+    const deadline = Date.now() + MAX_CHUNK_MS;
     try {
-      return await syncNextPage(deps, input);
+      do {
+        addTo(chunk, await syncNextPage(deps, input));
+      } while (!chunk.windowDone && chunk.pages < (input.maxPages ?? 1) && Date.now() < deadline && !deps.draining());
+      return chunk;
     } catch (error) {
+      // Transient: report the pages done; the next chunk retries the failing one. Permanent: fail now.
+      if (chunk.pages > 0 && !(error instanceof FullSessionError && error.permanent)) return chunk;
       const { attempt } = Context.current().info;
       if (error instanceof FullSessionError && error.kind === 'malformed') {
         pageLogger(deps.log, input).error({ attempt, bodyExcerpt: error.details.bodyExcerpt }, 'malformed page; nothing of it was written');
@@ -46,6 +63,20 @@ export function createSyncPageActivity(deps: SyncPageDeps) {
       stopHeartbeat();
     }
   };
+}
+
+function emptyResult(): SyncPageResult {
+  return { windowDone: false, requests: 0, pages: 0, sessionsSynced: 0, sessionsWritten: 0, sessionsReceived: 0, rejects: 0 };
+}
+
+function addTo(chunk: SyncPageResult, page: SyncPageResult): void {
+  chunk.windowDone = page.windowDone;
+  chunk.requests += page.requests;
+  chunk.pages += page.pages;
+  chunk.sessionsSynced += page.sessionsSynced;
+  chunk.sessionsWritten += page.sessionsWritten;
+  chunk.sessionsReceived += page.sessionsReceived;
+  chunk.rejects += page.rejects;
 }
 
 async function syncNextPage(deps: SyncPageDeps, input: SyncPageInput): Promise<SyncPageResult> {
@@ -71,6 +102,9 @@ async function syncNextPage(deps: SyncPageDeps, input: SyncPageInput): Promise<S
   timer.lap('prepare');
 
   const written = await deps.db.transaction().execute(async (trx) => {
+    // Safe without waiting for the WAL flush: rows and cursor commit or vanish
+    // together, and a lost commit only means that page is fetched again.
+    await sql`set local synchronous_commit = off`.execute(trx);
     const count = await upsertSessions(trx, site.customerId, site.siteId, owned);
     await insertRejects(trx, site.customerId, site.siteId, rejects);
     const advanced = await advanceCheckpoint(trx, key, { expectedCursor: cursor, nextCursor: page.nextCursor, done, sessions: owned.length });

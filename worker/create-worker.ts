@@ -44,16 +44,20 @@ export async function createSyncWorker(deps: SyncWorkerDeps): Promise<SyncWorker
   );
   const log = deps.log.child({ module: 'activities' });
   const schedules = new SiteSchedules(temporal, log);
+  // Read by activities between pages; assigned once the worker exists.
+  let created: Worker | undefined;
+  const draining = () => created !== undefined && created.getState() !== 'RUNNING';
   const worker = await Worker.create({
     connection,
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
     ...(settings.workflowBundlePath ? { workflowBundle: { codePath: settings.workflowBundlePath } } : { workflowsPath }),
-    activities: createActivities({ db: deps.db, sources, schedules, metrics, log }),
+    activities: createActivities({ db: deps.db, sources, schedules, metrics, log, draining }),
     maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities,
     shutdownGraceTime: settings.shutdownGraceMs,
     stickyQueueScheduleToStartTimeout: settings.stickyQueueTimeoutMs,
   });
+  created = worker;
   return {
     worker,
     connection,

@@ -31,6 +31,8 @@ export interface SyncPageInput {
   site: SiteRef;
   window: SyncWindow;
   lookbackMs: number;
+  /** Pages one activity may sync before returning (it also stops after a few seconds). Default 1. */
+  maxPages?: number;
 }
 
 export interface SyncPageResult {

@@ -57,13 +57,16 @@ export const progressQuery = defineQuery<SyncRangeProgress>('progress');
 const DEFAULT_PAGES_PER_RUN = 400;
 const DEFAULT_HEARTBEAT_TIMEOUT_MS = 20_000;
 
+/** Pages one activity may commit before handing back (it also stops after 5 s). */
+const PAGES_PER_ACTIVITY = 10;
+
 /** The page activity: transient failures retried with backoff (1 s doubling to 1 min), 10 attempts. */
 function pageActivity(heartbeatTimeoutMs: number) {
   return proxyActivities<Activities>({
     startToCloseTimeout: '15m',
     heartbeatTimeout: heartbeatTimeoutMs,
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 },
-  }).syncPage;
+  }).syncPages;
 }
 
 const runLog = proxyActivities<Activities>({
@@ -73,14 +76,14 @@ const runLog = proxyActivities<Activities>({
 
 /**
  * Syncs every session of one site that ended in [from, to): window by window,
- * page by page, each page committed with its cursor by the `syncPage`
- * activity. The workflow holds only ids, windows and counters; the durable
- * cursor is in Postgres, so any retry or new run resumes where the last one
+ * page by page, each page committed with its cursor by the `syncPages`
+ * activity (several pages per call). The workflow holds only ids, windows
+ * and counters; the durable cursor is in Postgres, so any retry or new run resumes where the last one
  * stopped. Continues as new every `pagesPerRun` pages.
  *
- * Cancellation takes effect between pages: a page in flight finishes and
- * commits, so the checkpoint is intact and starting again resumes. A
- * permanent source failure (revoked key, site out of scope) pauses the
+ * Cancellation takes effect between pages: the activity in flight finishes
+ * its current chunk (at most 10 pages or 5 s) and commits, so the checkpoint
+ * is intact and starting again resumes. A permanent source failure (revoked key, site out of scope) pauses the
  * site's schedule with the reason, so it does not fail again every run.
  */
 export async function syncRangeWorkflow(input: SyncRangeInput): Promise<RunTotals> {
@@ -90,7 +93,7 @@ export async function syncRangeWorkflow(input: SyncRangeInput): Promise<RunTotal
   let currentWindow: SyncWindow | null = null;
   setHandler(progressQuery, () => estimateProgress({ totals: state.totals, windowsTotal, currentWindow, startedAt: state.startedAt, now: Date.now(), ratePerMinute: input.ratePerMinute }));
 
-  const syncPage = pageActivity(input.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS);
+  const syncPages = pageActivity(input.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS);
   let pagesThisRun = 0;
   const pagesPerRun = input.pagesPerRun ?? DEFAULT_PAGES_PER_RUN;
   try {
@@ -103,7 +106,7 @@ export async function syncRangeWorkflow(input: SyncRangeInput): Promise<RunTotal
         state.windowReset = true;
       }
       const page = await CancellationScope.nonCancellable(() =>
-        syncPage({ runId: state.runId, site: input.site, window, lookbackMs: input.lookbackMs }),
+        syncPages({ runId: state.runId, site: input.site, window, lookbackMs: input.lookbackMs, maxPages: PAGES_PER_ACTIVITY }),
       );
       addPage(state.totals, page);
       pagesThisRun += page.pages;
