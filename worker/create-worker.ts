@@ -44,9 +44,9 @@ export async function createSyncWorker(deps: SyncWorkerDeps): Promise<SyncWorker
   );
   const log = deps.log.child({ module: 'activities' });
   const schedules = new SiteSchedules(temporal, log);
-  // Read by activities between pages; assigned once the worker exists.
-  let created: Worker | undefined;
-  const draining = () => created !== undefined && created.getState() !== 'RUNNING';
+  // Read by activities between pages; set once the worker exists.
+  const lifecycle: { worker?: Worker } = {};
+  const draining = () => lifecycle.worker !== undefined && lifecycle.worker.getState() !== 'RUNNING';
   const worker = await Worker.create({
     connection,
     namespace: temporal.namespace,
@@ -57,7 +57,7 @@ export async function createSyncWorker(deps: SyncWorkerDeps): Promise<SyncWorker
     shutdownGraceTime: settings.shutdownGraceMs,
     stickyQueueScheduleToStartTimeout: settings.stickyQueueTimeoutMs,
   });
-  created = worker;
+  lifecycle.worker = worker;
   return {
     worker,
     connection,
