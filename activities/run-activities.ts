@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { resetCheckpoint } from '../db/checkpoints-repository.js';
 import type { Database } from '../db/database.js';
-import { finishRun, startRun } from '../db/runs-repository.js';
+import { finishRun, startRun, type RecordedTotals } from '../db/runs-repository.js';
 import type { FinishRunInput, ResetWindowInput, StartRunInput } from '../workflows/sync-contract.js';
 
 /** Activities that record a run's lifecycle and reset windows on `--force`. */
@@ -20,8 +20,9 @@ export function createRunActivities(db: Kysely<Database>) {
       });
     },
 
-    async finishRun(input: FinishRunInput): Promise<void> {
-      await finishRun(db, input.runId, input.status, input.error);
+    /** Closes the run; returns the totals its pages committed (exact across crashes). */
+    async finishRun(input: FinishRunInput): Promise<RecordedTotals> {
+      return finishRun(db, input.runId, input.status, input.error);
     },
 
     async resetWindow(input: ResetWindowInput): Promise<void> {

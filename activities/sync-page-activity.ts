@@ -112,7 +112,7 @@ async function syncNextPage(deps: SyncPageDeps, input: SyncPageInput): Promise<S
       // Another attempt of this activity committed this page first; ours rolls back.
       throw ApplicationFailure.retryable(`checkpoint of window ${new Date(window.start).toISOString()} moved during the page`, FailureType.checkpointMoved);
     }
-    await addToRun(trx, input.runId, { pages: 1, sessions: owned.length, requests, windowsDone: done ? 1 : 0 });
+    await addToRun(trx, input.runId, { pages: 1, sessions: owned.length, requests, rejects: rejects.length, windowsDone: done ? 1 : 0 });
     return count;
   });
   timer.lap('write');

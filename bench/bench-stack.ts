@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startEmbeddedPostgresProcess } from '../devstack/embedded-postgres-process.js';
 import { freePort } from '../devstack/free-port.js';
@@ -78,7 +78,10 @@ export interface Scenario {
   workers: WorkerProcess[];
   metricsPorts: number[];
   startWorkers(count: number, env?: Record<string, string>): Promise<void>;
+  /** Runs a backfill to its end. */
   backfill(siteId: string, from: number, to: number, extra?: Partial<SyncRangeInput>): Promise<RunTotals>;
+  /** Starts a backfill and returns its handle (the rate figure stops them by terminating). */
+  startBackfill(siteId: string, from: number, to: number): Promise<WorkflowHandle<typeof syncRangeWorkflow>>;
   close(): Promise<void>;
 }
 
@@ -87,6 +90,12 @@ export async function startScenario(stack: BenchStack, name: string, sites: stri
   const database = await createScratchDatabase(stack.adminDatabaseUrl, { prefix: 'session_sync_bench' });
   const sandbox = await startBenchSandbox(sites, options.limitPerMinute);
   const taskQueue = `bench-${name}-${Date.now()}`;
+  const start = (siteId: string, from: number, to: number, extra: Partial<SyncRangeInput>) =>
+    stack.client.workflow.start(syncRangeWorkflow, {
+      workflowId: `bench-${name}-${siteId}-${Date.now()}`,
+      taskQueue,
+      args: [{ site: { customerId: CUSTOMER, siteId, credentialName: 'FULLSESSION_API_TOKEN' }, from, to, windowMs: WINDOW, lookbackMs: MAX_SESSION, force: false, kind: 'backfill', ...extra }],
+    });
   const scenario: Scenario = {
     database,
     sandbox,
@@ -116,15 +125,12 @@ export async function startScenario(stack: BenchStack, name: string, sites: stri
           }),
         );
       }
-      await Promise.all(scenario.metricsPorts.map((port) => waitUntilReady(port)));
+      await Promise.all(scenario.workers.slice(-count).map((worker, i) => waitUntilReady(scenario.metricsPorts.slice(-count)[i]!, worker)));
     },
-    backfill(siteId, from, to, extra = {}) {
-      return stack.client.workflow.execute(syncRangeWorkflow, {
-        workflowId: `bench-${name}-${siteId}-${Date.now()}`,
-        taskQueue,
-        args: [{ site: { customerId: CUSTOMER, siteId, credentialName: 'FULLSESSION_API_TOKEN' }, from, to, windowMs: WINDOW, lookbackMs: MAX_SESSION, force: false, kind: 'backfill', ...extra }],
-      });
+    async backfill(siteId, from, to, extra = {}) {
+      return (await start(siteId, from, to, extra)).result();
     },
+    startBackfill: (siteId, from, to) => start(siteId, from, to, {}),
     async close() {
       for (const worker of scenario.workers) worker.child.kill('SIGKILL');
       await Promise.all(scenario.workers.map((worker) => worker.exited));
@@ -135,14 +141,14 @@ export async function startScenario(stack: BenchStack, name: string, sites: stri
   return scenario;
 }
 
-async function waitUntilReady(port: number): Promise<void> {
+async function waitUntilReady(port: number, worker: WorkerProcess): Promise<void> {
   const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && worker.child.exitCode === null) {
     const status = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0);
     if (status === 200) return;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`worker on metrics port ${port} did not become ready`);
+  throw new Error(`worker on metrics port ${port} did not become ready; its output ends:\n${worker.output().slice(-2000)}`);
 }
 
 /** Current and peak resident memory of a process, from /proc (Linux); zeros once it has exited. */

@@ -65,6 +65,7 @@ export interface SyncRunsTable {
   pages: Generated<number>;
   sessions: Generated<number>;
   requests: Generated<number>;
+  rejects: Generated<number>;
   error: string | null;
   started_at: DefaultedTimestamp;
   finished_at: Timestamp | null;

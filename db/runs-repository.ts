@@ -46,6 +46,7 @@ export interface RunIncrement {
   pages: number;
   sessions: number;
   requests: number;
+  rejects: number;
   windowsDone: number;
 }
 
@@ -57,17 +58,29 @@ export async function addToRun(db: Db, runId: string, increment: RunIncrement): 
       pages: sql`pages + ${increment.pages}`,
       sessions: sql`sessions + ${increment.sessions}`,
       requests: sql`requests + ${increment.requests}`,
+      rejects: sql`rejects + ${increment.rejects}`,
       windows_done: sql`windows_done + ${increment.windowsDone}`,
     })
     .where('id', '=', runId)
     .execute();
 }
 
-/** Closes the run with its outcome; the error message is what `status` shows. */
-export async function finishRun(db: Db, runId: string, status: Exclude<RunStatus, 'running'>, error: string | null): Promise<void> {
-  await db
+export interface RecordedTotals {
+  pages: number;
+  sessions: number;
+  requests: number;
+  rejects: number;
+}
+
+/**
+ * Closes the run with its outcome (the error message is what `status`
+ * shows) and returns the totals its pages committed.
+ */
+export async function finishRun(db: Db, runId: string, status: Exclude<RunStatus, 'running'>, error: string | null): Promise<RecordedTotals> {
+  return db
     .updateTable('sync_runs')
     .set({ status, error, finished_at: sql`now()` })
     .where('id', '=', runId)
-    .execute();
+    .returning(['pages', 'sessions', 'requests', 'rejects'])
+    .executeTakeFirstOrThrow();
 }

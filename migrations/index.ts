@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as initial from './20261122000000_initial.js';
 import * as rateBudget from './20261122010000_rate_budget.js';
 import * as watermarksAndChecks from './20261122020000_watermarks_and_checks.js';
+import * as runRejects from './20261122030000_run_rejects.js';
 
 /**
  * Every migration by name, in order. Listed statically rather than read from
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '20261122000000_initial': initial,
   '20261122010000_rate_budget': rateBudget,
   '20261122020000_watermarks_and_checks': watermarksAndChecks,
+  '20261122030000_run_rejects': runRejects,
 };

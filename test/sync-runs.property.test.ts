@@ -53,7 +53,7 @@ class SyncModel {
       if (this.done.has(key)) continue;
       const query = windowQuery(window, this.settings.lookbackMs);
       for (const session of this.sessions) {
-        const returned = session.start >= query.startTime && session.end <= query.endTime && session.end < this.now - 1;
+        const returned = session.start >= query.startTime && session.end <= query.endTime && session.end <= this.now;
         if (returned && ownsSession(window, session.end)) this.stored.add(session.id);
       }
       this.done.add(key);

@@ -77,12 +77,15 @@ describe('worker processes killed and stopped', () => {
     expect(Object.keys(truth).length).toBeGreaterThan(3000);
     expect(stored).toEqual(truth);
     expect(totals.windowsDone).toBe(20);
+    // The run's totals count every committed page, also those a killed worker could not report.
+    expect(totals.pages).toBe(await committedPages());
+    expect(totals.sessions).toBe(Object.keys(truth).length);
     expect(killedAt[KILLS - 1]).toBeLessThan(await committedPages());
     const refetches = syncRequestCount(sandbox) - (await committedPages());
     expect(refetches).toBeGreaterThanOrEqual(0);
     expect(refetches).toBeLessThanOrEqual(KILLS);
     for (const worker of workers) expect(worker.output()).not.toContain(token);
-  });
+  }, 420_000);
 
   it('stops on SIGTERM within the grace time, finishing the page in flight', async () => {
     sandbox.faults.setRandom({ rate: 1, kinds: ['latency'], latencyMs: 1_500 });

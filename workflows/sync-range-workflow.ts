@@ -126,8 +126,10 @@ export async function syncRangeWorkflow(input: SyncRangeInput): Promise<RunTotal
   if (state.windowIndex < windowsTotal) {
     return continueAsNew<typeof syncRangeWorkflow>({ ...input, resume: state });
   }
-  await runLog.finishRun({ runId: state.runId, status: 'succeeded', error: null });
-  return state.totals;
+  // The totals the pages committed, from Postgres: the workflow's own counts
+  // miss pages a killed worker committed but could not report.
+  const recorded = await runLog.finishRun({ runId: state.runId, status: 'succeeded', error: null });
+  return { ...state.totals, ...recorded };
 }
 
 function validate(input: SyncRangeInput): void {

@@ -28,7 +28,7 @@ export async function measureRateEfficiency(stack: BenchStack, workers: number):
   try {
     await scenario.startWorkers(workers);
     const started = Date.now();
-    const runs = sites.map((site) => scenario.backfill(site, T0, T0 + 10 * DAY).catch(() => undefined));
+    const runs = await Promise.all(sites.map((site) => scenario.startBackfill(site, T0, T0 + 10 * DAY)));
     await sleep(WARM_UP_MS);
     const from = new Date();
     await sleep(MEASURE_MS);
@@ -36,7 +36,7 @@ export async function measureRateEfficiency(stack: BenchStack, workers: number):
     const { rows } = await sql<{ n: string }>`select count(*) as n from fullsession_sessions where first_synced_at >= ${from} and first_synced_at < ${to}`.execute(scenario.database.db);
     const sessionsPerMinute = (Number(rows[0]!.n) * 60_000) / (to.getTime() - from.getTime());
     const requests = scenario.sandbox.requests.filter((r) => r.at >= started);
-    void runs;
+    await Promise.all(runs.map((run) => run.terminate('benchmark measured')));
     return {
       workers,
       limitPerMinute: LIMIT,
