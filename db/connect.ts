@@ -19,8 +19,12 @@ export function connectDatabase(options: ConnectOptions): Kysely<Database> {
     // Fail fast when Postgres is down so the activity's retry policy takes over.
     connectionTimeoutMillis: 10_000,
   });
-  // An idle client's error (Postgres restarted) must not crash the worker;
-  // the next query gets a fresh connection.
+  // A lost connection (Postgres restarted) must not crash the worker. pg
+  // emits 'error' on the client: the pool listens only while a client is
+  // idle, so a client checked out between two queries of a transaction needs
+  // its own listener. The query fails instead, the activity is retried, and
+  // the pool drops the broken client.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

@@ -52,7 +52,10 @@ describe('Postgres restarted mid-backfill', () => {
     await waitFor(async () => (await committedPages()) >= 10, 60_000, '10 committed pages');
     const pagesBefore = await committedPages();
     await postgres.restart();
-    const totals = await handle.result();
+    const totals = await Promise.race([
+      handle.result(),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no result; worker output ends:\n${worker?.output().slice(-3000)}`)), 90_000)),
+    ]);
 
     expect(worker.child.exitCode).toBe(null);
     // The outage was felt: some page needed a second attempt.
