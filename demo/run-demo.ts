@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { backfillCommand } from '../cli/backfill-command.js';
+import { statusCommand } from '../cli/status-command.js';
 import { loadConfig } from '../config/load-config.js';
 import { connectDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
@@ -72,6 +73,8 @@ async function main(): Promise<void> {
     // Three days up to the last six-hour boundary that is older than the settle delay (30 min).
     const to = Math.floor((Date.now() - 30 * 60_000) / (6 * 3_600_000)) * 6 * 3_600_000;
     await backfillCommand(config, { site: SITE, from: new Date(to - 3 * DAY).toISOString(), to: new Date(to).toISOString(), force: true, detach: false }, print, Boolean(process.stdout.isTTY));
+    print('\n$ session-sync status');
+    await statusCommand(config, db, { json: false }, print);
     printNextSteps(temporal.uiUrl, postgres.url);
     if (process.stdin.isTTY) {
       print('\nThe stack keeps running so you can look around. Press Ctrl-C to stop everything.');
