@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../config/config-error.js';
 import { loadConfig } from '../config/load-config.js';
+import { configProblems } from './support/config-problems.js';
 
 const EXAMPLE = fileURLToPath(new URL('../examples/session-sync.yaml', import.meta.url));
 const baseEnv = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', TEMPORAL_ADDRESS: '127.0.0.1:7233' };
@@ -15,15 +15,7 @@ function writeConfig(text: string): string {
   return path;
 }
 
-function problemsOf(env: Record<string, string>, credentials = false): string[] {
-  try {
-    loadConfig(env, { credentials });
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const problemsOf = (env: Record<string, string>, credentials = false) => configProblems(env, { credentials });
 
 describe('the config file', () => {
   it('reads the README example: accounts, sites, named credentials, defaults and overrides', () => {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../config/config-error.js';
 import { loadConfig } from '../config/load-config.js';
+import { configProblems } from './support/config-problems.js';
 
 const TOKEN = 'fus_configtest0123456789abcdef';
 const valid = {
@@ -15,15 +15,7 @@ const valid = {
   FULLSESSION_API_TOKEN: TOKEN,
 };
 
-function problemsOf(env: Record<string, string>, credentials = true): string[] {
-  try {
-    loadConfig(env, { credentials });
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const problemsOf = (env: Record<string, string>, credentials = true) => configProblems(env, { credentials });
 
 describe('configuration from the environment', () => {
   it('applies the documented defaults', () => {

@@ -3,10 +3,9 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../config/config-error.js';
 import { envSections } from '../config/env-schema.js';
-import { loadConfig } from '../config/load-config.js';
 import { WORKER_COMMAND, WORKER_PROCESS_ENV } from '../devstack/session-sync-process.js';
+import { configProblems } from './support/config-problems.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -54,14 +53,7 @@ describe('the container deployment', () => {
     const environment = Object.fromEntries(Object.entries(compose.services.worker?.environment ?? {}).map(([name, value]) => [name, substitute(value)]));
     const known = new Set([...Object.values(envSections).flatMap((schema) => Object.keys(schema.shape)), 'SESSION_SYNC_CONFIG', 'FULLSESSION_API_TOKEN', 'FULLSESSION_API_TOKEN_FILE']);
     expect(Object.keys(environment).filter((name) => !known.has(name))).toEqual([]);
-    let problems: string[] = [];
-    try {
-      loadConfig(environment);
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      problems = error.problems;
-    }
-    expect(problems).toEqual([]);
+    expect(configProblems(environment)).toEqual([]);
     expect(environment.FULLSESSION_API_TOKEN_FILE).toBe('/run/secrets/fullsession_api_token');
     const used = read('docker-compose.yml');
     for (const name of Object.keys(dotenvExample)) expect(used, `${name} from .env.example`).toContain(`\${${name}`);
