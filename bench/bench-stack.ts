@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,8 @@ import { syncRangeWorkflow, type SyncRangeInput } from '../workflows/sync-range-
 import type { RunTotals } from '../workflows/sync-contract.js';
 
 export const CUSTOMER = 'bench';
-export const TOKEN = 'fus_benchmark0123456789abcdef0123';
+/** A fresh sandbox key per run, shaped like FullSession's. */
+export const TOKEN = `fus_${randomBytes(16).toString('hex')}`;
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
 /** Sessions are short, so a window's lookback returns few sessions it does not own. */
