@@ -10,7 +10,7 @@ import type { SyncMetrics } from './sync-metrics.js';
  * latest successful range) and the time of the last successful run.
  */
 export function registerSiteGauges(metrics: SyncMetrics, db: Kysely<Database>, sites: readonly SiteConfig[]): void {
-  const facts = () => siteSyncFacts(db, sites);
+  const facts = sharedWhileInFlight(() => siteSyncFacts(db, sites));
   metrics.addScrapeGauge('session_sync_lag_seconds', 'How far behind now the synced data of a site is', async () => {
     const now = Date.now();
     return (await facts()).flatMap((fact) => {
@@ -21,4 +21,18 @@ export function registerSiteGauges(metrics: SyncMetrics, db: Kysely<Database>, s
   metrics.addScrapeGauge('session_sync_last_success_timestamp_seconds', 'When a sync run of the site last succeeded (Unix seconds)', async () =>
     (await facts()).flatMap((fact) => (fact.lastSuccessAt ? [{ labels: { account: fact.customerId, site: fact.siteId }, value: fact.lastSuccessAt / 1000 }] : [])),
   );
+}
+
+/**
+ * One read for every gauge of a scrape: prom-client collects the gauges
+ * concurrently, so callers arriving while a read is in flight share it.
+ */
+function sharedWhileInFlight<T>(read: () => Promise<T>): () => Promise<T> {
+  let inFlight: Promise<T> | undefined;
+  return () => {
+    inFlight ??= read().finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
+  };
 }
