@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backfillCommand, cancelBackfillCommand } from '../cli/backfill-command.js';
 import { applySchedulesCommand, scheduleActionCommand } from '../cli/schedule-commands.js';
 import { statusCommand } from '../cli/status-command.js';
+import { committedPages as countCommittedPages } from '../devstack/committed-pages.js';
 import { obfuscateKey } from '../config/secret.js';
 import { FullSessionSandbox } from '../sources/fullsession/sandbox/sandbox-server.js';
 import { installTemporalRuntime } from '../worker/install-runtime.js';
@@ -265,15 +266,8 @@ describe('operating session-sync from a config file', () => {
     return stack.client.workflow.getHandle(workflowId).result();
   }
 
-  async function committedPages(range: { from: string; to: string }): Promise<number> {
-    const row = await stack.database.db
-      .selectFrom('sync_checkpoints')
-      .select(sql<string>`coalesce(sum(pages), 0)`.as('pages'))
-      .where('site_id', '=', 'site-a')
-      .where('window_start', '>=', new Date(range.from))
-      .where('window_end', '<=', new Date(range.to))
-      .executeTakeFirstOrThrow();
-    return Number(row.pages);
+  function committedPages(range: { from: string; to: string }): Promise<number> {
+    return countCommittedPages(stack.database.db, { siteId: 'site-a', from: Date.parse(range.from), to: Date.parse(range.to) });
   }
 
   async function countRows(siteId: string): Promise<number> {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RestartablePostgres } from '../devstack/embedded-postgres.js';
 import { startEmbeddedPostgresProcess } from '../devstack/embedded-postgres-process.js';
+import { committedPages as countCommittedPages } from '../devstack/committed-pages.js';
 import type { FullSessionSandbox } from '../sources/fullsession/sandbox/sandbox-server.js';
 import { syncRangeWorkflow } from '../workflows/sync-range-workflow.js';
 import { storedAndTruth } from './support/compare-with-truth.js';
@@ -35,10 +35,7 @@ describe('Postgres restarted mid-backfill', () => {
     await postgres?.stop();
   });
 
-  const committedPages = async () => {
-    const row = await harness.database.db.selectFrom('sync_checkpoints').select(sql<string>`coalesce(sum(pages), 0)`.as('pages')).executeTakeFirstOrThrow();
-    return Number(row.pages);
-  };
+  const committedPages = () => countCommittedPages(harness.database.db);
 
   it('retries through the outage and ends with exactly the ground truth', async () => {
     const from = DAY0;

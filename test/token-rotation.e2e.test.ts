@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCommand } from '../cli/credentials-commands.js';
 import { applySchedulesCommand, scheduleActionCommand } from '../cli/schedule-commands.js';
+import { committedPages } from '../devstack/committed-pages.js';
 import { obfuscateKey } from '../config/secret.js';
 import { FullSessionSandbox } from '../sources/fullsession/sandbox/sandbox-server.js';
 import { installTemporalRuntime } from '../worker/install-runtime.js';
@@ -64,7 +64,7 @@ accounts:
   it('stops after one 401, pauses the schedule with the reason, and a new key resumes to an exact table', async () => {
     const schedule = stack.client.schedule.getHandle(SCHEDULE);
     await schedule.trigger();
-    await waitFor(async () => (await committedPages()) >= 5, 60_000, '5 committed pages');
+    await waitFor(async () => (await committedPages(stack.database.db)) >= 5, 60_000, '5 committed pages');
     sandbox.revokeToken(OLD);
     await waitFor(async () => (await schedule.describe()).state.paused, 60_000, 'the schedule to pause');
 
@@ -103,10 +103,6 @@ accounts:
     }
   });
 
-  async function committedPages(): Promise<number> {
-    const row = await stack.database.db.selectFrom('sync_checkpoints').select(sql<string>`coalesce(sum(pages), 0)`.as('pages')).executeTakeFirstOrThrow();
-    return Number(row.pages);
-  }
 });
 
 function escape(text: string): string {

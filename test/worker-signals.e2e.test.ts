@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { committedPages as countCommittedPages } from '../devstack/committed-pages.js';
 import type { FullSessionSandbox } from '../sources/fullsession/sandbox/sandbox-server.js';
 import { syncRangeWorkflow } from '../workflows/sync-range-workflow.js';
 import { storedAndTruth } from './support/compare-with-truth.js';
@@ -47,10 +47,7 @@ describe('worker processes killed and stopped', () => {
     await sandbox?.close();
   });
 
-  const committedPages = async () => {
-    const row = await harness.database.db.selectFrom('sync_checkpoints').select(sql<string>`coalesce(sum(pages), 0)`.as('pages')).executeTakeFirstOrThrow();
-    return Number(row.pages);
-  };
+  const committedPages = () => countCommittedPages(harness.database.db);
 
   it(`survives ${KILLS} SIGKILLs at random instants with exact rows and at most one re-fetch per kill`, async () => {
     const from = DAY0;

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { committedPages } from '../../devstack/committed-pages.js';
 import { waitFor } from '../../devstack/session-sync-process.js';
 import { HOUR, siteIds, startScenario, T0, type BenchStack } from '../bench-stack.js';
 
@@ -20,10 +20,7 @@ export async function measureCrashCost(stack: BenchStack): Promise<CrashFigure> 
   const scenario = await startScenario(stack, 'crash', [site], { limitPerMinute: null, ratePerMinute: 1_000_000 });
   const fastFailover = { WORKER_STICKY_QUEUE_TIMEOUT: '1s' };
   try {
-    const committed = async () => {
-      const row = await scenario.database.db.selectFrom('sync_checkpoints').select(sql<string>`coalesce(sum(pages), 0)`.as('n')).executeTakeFirstOrThrow();
-      return Number(row.n);
-    };
+    const committed = () => committedPages(scenario.database.db);
     // Latency per page, so that kills land inside pages as well as between them.
     scenario.sandbox.faults.setRandom({ rate: 1, kinds: ['latency'], latencyMs: 150 });
     const run = scenario.backfill(site, T0, T0 + 6 * HOUR, { heartbeatTimeoutMs: 4_000, pagesPerRun: 20 });

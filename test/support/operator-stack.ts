@@ -3,11 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { loadConfig, type LoadedConfig } from '../../config/load-config.js';
 import type { Logger } from '../../logging/logger.js';
-import { createSyncWorker } from '../../worker/create-worker.js';
+import { startInProcessWorker, type InProcessWorker } from './in-process-worker.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 export interface OperatorStack {
@@ -50,7 +49,7 @@ export async function startOperatorStack(options: { yaml: string; secrets: Recor
     LOG_LEVEL: 'info',
     ...options.secrets,
   };
-  let running: { worker: Worker; done: Promise<void>; close: () => Promise<void> } | undefined;
+  let running: InProcessWorker | undefined;
   const stack: OperatorStack = {
     database,
     client,
@@ -61,14 +60,10 @@ export async function startOperatorStack(options: { yaml: string; secrets: Recor
     writeConfig: (yaml) => writeFileSync(configPath, yaml),
     async startWorker() {
       const config = stack.config();
-      const { worker, close } = await createSyncWorker({ config, credentials: config.credentials, db: database.db, log: options.log });
-      running = { worker, done: worker.run(), close };
+      running = await startInProcessWorker({ config, credentials: config.credentials, db: database.db, log: options.log });
     },
     async stopWorker() {
-      if (!running) return;
-      running.worker.shutdown();
-      await running.done;
-      await running.close();
+      await running?.stop();
       running = undefined;
     },
     async close() {

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { ENV_CREDENTIAL_NAME, loadConfig, type LoadedConfig } from '../../config/load-config.js';
 import type { FullSessionSandbox } from '../../sources/fullsession/sandbox/sandbox-server.js';
-import { createSyncWorker } from '../../worker/create-worker.js';
+import { startInProcessWorker, type InProcessWorker } from './in-process-worker.js';
 import { installTemporalRuntime } from '../../worker/install-runtime.js';
 import { syncRangeWorkflow, type SyncRangeInput } from '../../workflows/sync-range-workflow.js';
 import type { RunTotals } from '../../workflows/sync-contract.js';
@@ -69,7 +68,7 @@ export async function startSyncHarness(sandbox: FullSessionSandbox, token: strin
     ...overrides,
   });
   const config = loadConfig(workerEnv(), { credentials: true });
-  let running: { worker: Worker; done: Promise<void>; close: () => Promise<void> } | undefined;
+  let running: InProcessWorker | undefined;
 
   const harness: SyncHarness = {
     database,
@@ -77,15 +76,11 @@ export async function startSyncHarness(sandbox: FullSessionSandbox, token: strin
     taskQueue,
     config,
     async startWorker() {
-      const { worker, close } = await createSyncWorker({ config, credentials: config.credentials, db: database.db, log: silentLogger });
-      running = { worker, done: worker.run(), close };
+      running = await startInProcessWorker({ config, credentials: config.credentials, db: database.db, log: silentLogger });
     },
     workerEnv,
     async stopWorker() {
-      if (!running) return;
-      running.worker.shutdown();
-      await running.done;
-      await running.close();
+      await running?.stop();
       running = undefined;
     },
     async syncRange(overrides, workflowId = `range-${randomBytes(4).toString('hex')}`) {
