@@ -5,7 +5,8 @@ import { FullSessionError } from '../sources/fullsession/fullsession-error.js';
 export const FailureType = {
   credentialMissing: 'CredentialMissing',
   checkpointMoved: 'CheckpointMoved',
-  repeatedCursor: 'FullSession.repeated_cursor',
+  /** The API's paging would never end (a cursor handed out twice, or pages of nothing): fails the window, not retried. */
+  cursorLoop: 'CursorLoop',
   fullSession: (kind: string) => `FullSession.${kind}`,
 } as const;
 

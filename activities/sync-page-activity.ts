@@ -1,17 +1,14 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { sql, type Kysely } from 'kysely';
-import { advanceCheckpoint, loadCheckpoint, type CheckpointKey } from '../db/checkpoints-repository.js';
+import type { Kysely } from 'kysely';
+import { loadCheckpoint, type CheckpointKey } from '../db/checkpoints-repository.js';
 import type { Database } from '../db/database.js';
-import { insertRejects } from '../db/rejects-repository.js';
-import { addToRun } from '../db/runs-repository.js';
-import { upsertSessions } from '../db/sessions-repository.js';
 import type { Logger } from '../logging/logger.js';
 import type { SyncMetrics } from '../metrics/sync-metrics.js';
 import { FullSessionError } from '../sources/fullsession/fullsession-error.js';
-import { parseSessionRecord, type FullSessionRecord, type RejectedRecord } from '../sources/fullsession/session-record.js';
 import type { SyncPageInput, SyncPageResult } from '../workflows/sync-contract.js';
-import { ownsSession, windowQuery } from '../workflows/windows.js';
-import { FailureType, toActivityFailure } from './failures.js';
+import { windowQuery } from '../workflows/windows.js';
+import { commitPage, preparePage } from './commit-page.js';
+import { toActivityFailure } from './failures.js';
 import { fetchPageWithinBudget } from './fetch-page-within-budget.js';
 import type { FullSessionSources } from './fullsession-sources.js';
 import { keepHeartbeating } from './heartbeat.js';
@@ -53,7 +50,7 @@ export function createSyncPagesActivity(deps: SyncPageDeps) {
       return chunk;
     } catch (error) {
       // Transient: report the pages done; the next chunk retries the failing one. Permanent: fail now.
-      if (chunk.pages > 0 && !(error instanceof FullSessionError && error.permanent)) return chunk;
+      if (chunk.pages > 0 && !stopsTheWindow(error)) return chunk;
       const { attempt } = Context.current().info;
       if (error instanceof FullSessionError && error.kind === 'malformed') {
         pageLogger(deps.log, input).error({ attempt, bodyExcerpt: error.details.bodyExcerpt }, 'malformed page; nothing of it was written');
@@ -63,6 +60,12 @@ export function createSyncPagesActivity(deps: SyncPageDeps) {
       stopHeartbeat();
     }
   };
+}
+
+/** Failures that no retry of the page can fix: a permanent API answer, or paging that would loop. */
+function stopsTheWindow(error: unknown): boolean {
+  if (error instanceof FullSessionError) return error.permanent;
+  return error instanceof ApplicationFailure && error.nonRetryable === true;
 }
 
 function emptyResult(): SyncPageResult {
@@ -85,44 +88,27 @@ async function syncNextPage(deps: SyncPageDeps, input: SyncPageInput): Promise<S
   const checkpoint = await loadCheckpoint(deps.db, key);
   if (checkpoint.status === 'done') return WINDOW_ALREADY_DONE;
 
-  const cursor = checkpoint.cursor ?? undefined;
   const timer = phaseTimer(deps.metrics);
   const { page, requests } = await fetchPageWithinBudget(deps.sources.forSite(site), {
     customerId: site.customerId,
     siteId: site.siteId,
     ...windowQuery(window, lookbackMs),
-    cursor,
+    cursor: checkpoint.cursor ?? undefined,
   });
-  if (page.nextCursor !== undefined && JSON.stringify(page.nextCursor) === JSON.stringify(cursor)) {
-    throw ApplicationFailure.retryable(`FullSession returned the cursor it was given (${String(cursor)}) for site ${site.siteId}; paging would loop`, FailureType.repeatedCursor);
-  }
   timer.lap('fetch');
-  const { owned, rejects } = splitPage(page.sessions, (record) => ownsSession(window, record.endTime));
-  const done = page.nextCursor === undefined;
+  const prepared = preparePage(key, window, checkpoint, page);
   timer.lap('prepare');
-
-  const written = await deps.db.transaction().execute(async (trx) => {
-    // Safe without waiting for the WAL flush: rows and cursor commit or vanish
-    // together, and a lost commit only means that page is fetched again.
-    await sql`set local synchronous_commit = off`.execute(trx);
-    const count = await upsertSessions(trx, site.customerId, site.siteId, owned);
-    await insertRejects(trx, site.customerId, site.siteId, rejects);
-    const advanced = await advanceCheckpoint(trx, key, { expectedCursor: cursor, nextCursor: page.nextCursor, done, sessions: owned.length });
-    if (!advanced) {
-      // Another attempt of this activity committed this page first; ours rolls back.
-      throw ApplicationFailure.retryable(`checkpoint of window ${new Date(window.start).toISOString()} moved during the page`, FailureType.checkpointMoved);
-    }
-    await addToRun(trx, input.runId, { pages: 1, sessions: owned.length, requests, rejects: rejects.length, windowsDone: done ? 1 : 0 });
-    return count;
-  });
+  const written = await commitPage(deps.db, prepared, { runId: input.runId, requests });
   timer.lap('write');
+  const { done, rejects } = prepared;
+  const owned = prepared.owned.length;
 
   const labels = { account: site.customerId, site: site.siteId };
   deps.metrics.pages.inc(labels);
-  deps.metrics.sessionsSynced.inc(labels, owned.length);
+  deps.metrics.sessionsSynced.inc(labels, owned);
   deps.metrics.sessionsUpserted.inc(labels, written);
   deps.metrics.rejects.inc(labels, rejects.length);
-  const result = { windowDone: done, requests, pages: 1, sessionsSynced: owned.length, sessionsWritten: written, sessionsReceived: page.sessions.length, rejects: rejects.length };
+  const result = { windowDone: done, requests, pages: 1, sessionsSynced: owned, sessionsWritten: written, sessionsReceived: page.sessions.length, rejects: rejects.length };
   const log = pageLogger(deps.log, input);
   log.debug(result, 'page synced');
   if (rejects.length > 0) log.warn({ rejects: rejects.map((r) => r.reason) }, 'sessions rejected');
@@ -150,19 +136,4 @@ function pageLogger(log: Logger, input: SyncPageInput): Logger {
     windowStart: new Date(input.window.start).toISOString(),
     windowEnd: new Date(input.window.end).toISOString(),
   });
-}
-
-/**
- * Parses a page's raw sessions: valid ones this window owns (deduplicated by
- * id, last wins, since the API's order is undocumented) and rejects.
- */
-function splitPage(raw: unknown[], owns: (record: FullSessionRecord) => boolean): { owned: FullSessionRecord[]; rejects: RejectedRecord[] } {
-  const byId = new Map<string, FullSessionRecord>();
-  const rejects: RejectedRecord[] = [];
-  for (const item of raw) {
-    const parsed = parseSessionRecord(item);
-    if (!parsed.ok) rejects.push(parsed.reject);
-    else if (owns(parsed.record)) byId.set(parsed.record.sessionId, parsed.record);
-  }
-  return { owned: [...byId.values()], rejects };
 }

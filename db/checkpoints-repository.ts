@@ -45,8 +45,12 @@ export interface CheckpointAdvance {
   /** The cursor the page was fetched with; the update applies only if it is still current. */
   expectedCursor: unknown;
   nextCursor: unknown;
+  /** How the next cursor is remembered in the window's cursor history (activities/paging-guard.ts). */
+  nextCursorKey: string;
   done: boolean;
   sessions: number;
+  /** Sessions the page returned, owned by the window or not. */
+  received: number;
 }
 
 /**
@@ -62,6 +66,9 @@ export async function advanceCheckpoint(trx: Transaction<Database>, key: Checkpo
       status: advance.done ? 'done' : 'pending',
       pages: sql`pages + 1`,
       sessions: sql`sessions + ${advance.sessions}`,
+      received: sql`received + ${advance.received}`,
+      // A completed window is never paged again: its history can go.
+      cursor_history: advance.done ? sql`'[]'::jsonb` : sql`cursor_history || jsonb_build_array(${advance.nextCursorKey}::text)`,
       updated_at: sql`now()`,
       completed_at: advance.done ? sql`now()` : null,
     })
@@ -76,7 +83,7 @@ export async function advanceCheckpoint(trx: Transaction<Database>, key: Checkpo
 export async function resetCheckpoint(db: Db, key: CheckpointKey): Promise<void> {
   await db
     .updateTable('sync_checkpoints')
-    .set({ cursor: null, status: 'pending', pages: 0, sessions: 0, completed_at: null, updated_at: sql`now()` })
+    .set({ cursor: null, status: 'pending', pages: 0, sessions: 0, received: 0, cursor_history: sql`'[]'::jsonb`, completed_at: null, updated_at: sql`now()` })
     .where((eb) => eb.and(matchKey(key)))
     .execute();
 }

@@ -26,6 +26,8 @@ export interface FullSessionSessionsTable {
   exit_page: string | null;
   page_count: number | null;
   payload: ColumnType<Record<string, unknown>, string, string>;
+  /** The session exactly as received, as JSON text, when `payload` had to replace unstorable characters. */
+  payload_original: string | null;
   first_synced_at: DefaultedTimestamp;
   last_synced_at: DefaultedTimestamp;
 }
@@ -43,6 +45,10 @@ export interface SyncCheckpointsTable {
   status: CheckpointStatus;
   pages: Generated<number>;
   sessions: Generated<number>;
+  /** Hashes of the cursors this window has moved to (see db/cursor-history.ts); emptied when it completes. */
+  cursor_history: ColumnType<string[], string | undefined, string>;
+  /** Sessions its pages returned, owned or not. */
+  received: Generated<number>;
   updated_at: DefaultedTimestamp;
   completed_at: Timestamp | null;
 }
@@ -78,6 +84,8 @@ export interface FullSessionRejectsTable {
   session_id: string | null;
   reason: string;
   raw: ColumnType<unknown, string, string>;
+  /** The record exactly as received, as JSON text, when `raw` had to replace unstorable characters. */
+  raw_original: string | null;
   raw_sha256: string;
   rejected_at: DefaultedTimestamp;
 }

@@ -49,6 +49,7 @@ const COLUMN_TYPES = {
   exit_page: 'text',
   page_count: 'integer',
   payload: 'jsonb',
+  payload_original: 'text',
 } as const satisfies Partial<Record<keyof NewSessionRow, string>>;
 
 type PageColumn = keyof typeof COLUMN_TYPES;
@@ -75,5 +76,6 @@ function toRow(record: FullSessionRecord): Record<PageColumn, unknown> {
     exit_page: record.exitPage,
     page_count: record.pageCount,
     payload: record.payload,
+    payload_original: record.payloadOriginal,
   };
 }

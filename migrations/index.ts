@@ -3,6 +3,8 @@ import * as initial from './20261122000000_initial.js';
 import * as rateBudget from './20261122010000_rate_budget.js';
 import * as watermarksAndChecks from './20261122020000_watermarks_and_checks.js';
 import * as runRejects from './20261122030000_run_rejects.js';
+import * as originalValues from './20261124000000_original_values.js';
+import * as cursorHistory from './20261124010000_cursor_history.js';
 
 /**
  * Every migration by name, in order. Listed statically rather than read from
@@ -13,4 +15,6 @@ export const migrations: Record<string, Migration> = {
   '20261122010000_rate_budget': rateBudget,
   '20261122020000_watermarks_and_checks': watermarksAndChecks,
   '20261122030000_run_rejects': runRejects,
+  '20261124000000_original_values': originalValues,
+  '20261124010000_cursor_history': cursorHistory,
 };

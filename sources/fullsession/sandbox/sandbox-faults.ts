@@ -9,7 +9,17 @@ export type FaultKind =
   | 'non_json' // 201 with an HTML body
   | 'short_page' // a correct page with fewer sessions than it could hold
   | 'bad_record' // a correct page plus two invalid sessions
-  | 'rate_limited'; // 429 with the Retry-After of `retryAfter()`
+  | 'rate_limited' // 429 with the Retry-After of `retryAfter()`
+  | 'echo_headers' // 400 whose JSON body quotes the request's headers, Authorization included, as some proxies do
+  | 'echo_headers_html' // 201 with an HTML error page quoting the request's headers
+  | 'gzip_bomb'; // 201, gzip: about 300 KB on the wire that expand to `gzipBombBytes` of JSON
+
+/**
+ * How the API pages, when it misbehaves: 'cycle' hands out a query's first
+ * cursor again from its third page on (A, B, A, …); 'endless_empty' answers
+ * every page with no sessions and a fresh cursor.
+ */
+export type PagingMischief = 'none' | 'cycle' | 'endless_empty';
 
 export interface RandomFaults {
   /** Share of API requests that fail, 0 to 1. */
@@ -30,6 +40,8 @@ export class FaultSwitch {
   latencyMs = 2_000;
   /** The Retry-After header a `rate_limited` fault sends: seconds, or an HTTP date. */
   retryAfter: () => string = () => '1';
+  paging: PagingMischief = 'none';
+  gzipBombBytes = 300_000_000;
 
   /** The next `count` API requests fail with `kind`. */
   failNext(kind: FaultKind, count = 1): void {
@@ -45,6 +57,7 @@ export class FaultSwitch {
   clear(): void {
     this.queue = [];
     this.random = undefined;
+    this.paging = 'none';
   }
 
   next(): FaultKind | undefined {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { obfuscateKey } from '../../../config/secret.js';
 import { FaultSwitch, type FaultKind } from './sandbox-faults.js';
 import { generateHour, HOUR_MS, type SandboxSession, type SiteSpec } from './session-generator.js';
@@ -56,6 +57,8 @@ export class FullSessionSandbox {
   private readonly tokens = new Map<string, SandboxToken>();
   private fixedNow: number | undefined;
   private readonly recentHours = new Map<string, SandboxSession[]>();
+  /** Cursors handed out per query, for `faults.paging = 'cycle'`. */
+  private readonly cursorsHandedOut = new Map<string, number[]>();
 
   private constructor(
     private readonly options: SandboxOptions,
@@ -190,7 +193,7 @@ export class FullSessionSandbox {
       return this.reject(res, entry, 400, 'Bad request');
     }
     entry.fault = this.faults.next() ?? null;
-    await this.answer(res, entry, site);
+    await this.answer(req, res, entry, site);
   }
 
   private reject(res: ServerResponse, entry: RequestLogEntry, status: number, message: string): void {
@@ -198,7 +201,7 @@ export class FullSessionSandbox {
     send(res, status, { status, message });
   }
 
-  private async answer(res: ServerResponse, entry: RequestLogEntry, site: SiteSpec): Promise<void> {
+  private async answer(req: IncomingMessage, res: ServerResponse, entry: RequestLogEntry, site: SiteSpec): Promise<void> {
     switch (entry.fault) {
       case 'drop':
         res.socket?.destroy();
@@ -218,6 +221,18 @@ export class FullSessionSandbox {
       case 'latency':
         await new Promise((resolve) => setTimeout(resolve, this.faults.latencyMs));
         break;
+      case 'echo_headers':
+        entry.status = 400;
+        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 400, message: 'Bad request', request: { headers: req.headers } }));
+        return;
+      case 'echo_headers_html':
+        entry.status = 201;
+        res.writeHead(201, { 'content-type': 'text/html' }).end(`<html><body>Proxy error. Request headers: ${JSON.stringify(req.headers)}</body></html>`);
+        return;
+      case 'gzip_bomb':
+        entry.status = 201;
+        res.writeHead(201, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(gzipBomb(this.faults.gzipBombBytes));
+        return;
     }
     const body = this.page(site, entry);
     entry.status = 201;
@@ -234,6 +249,7 @@ export class FullSessionSandbox {
     const startTime = entry.startTime ?? this.options.activeFrom;
     const endTime = Math.min(entry.endTime ?? now, now);
     const after = entry.cursor === null ? -Infinity : Number(entry.cursor);
+    if (this.faults.paging === 'endless_empty') return { status: 201, message: 'success', data: { ...this.misbehavingCursor(entry, undefined), sessions: [] } };
     const pageSize = entry.fault === 'short_page' ? Math.ceil((this.options.pageSize ?? 1000) / 3) : this.options.pageSize ?? 1000;
     // One more than a page tells whether another page follows.
     const matching: SandboxSession[] = [];
@@ -248,11 +264,22 @@ export class FullSessionSandbox {
       sessions.push({ userId: 'no-id', startTime: startTime, endTime: startTime + 1000 }, { uuid: `bad-${startTime}`, startTime: 'yesterday', endTime: 'today' });
     }
     const more = matching.length > page.length;
-    return {
-      status: 201,
-      message: 'success',
-      data: more ? { startAfter: page[page.length - 1]!.startTime, sessions } : { sessions },
-    };
+    const startAfter = more ? page[page.length - 1]!.startTime : undefined;
+    return { status: 201, message: 'success', data: { ...this.misbehavingCursor(entry, startAfter), sessions } };
+  }
+
+  /** The page's `startAfter` as `faults.paging` would have it; by default the honest one. */
+  private misbehavingCursor(entry: RequestLogEntry, startAfter: number | undefined): { startAfter?: number } {
+    const paging = this.faults.paging;
+    if (paging === 'endless_empty') return { startAfter: (entry.cursor === null ? entry.startTime ?? 0 : Number(entry.cursor)) + 1 };
+    if (paging === 'cycle') {
+      const query = `${entry.siteId}/${entry.startTime}/${entry.endTime}`;
+      const handedOut = this.cursorsHandedOut.get(query) ?? [];
+      this.cursorsHandedOut.set(query, handedOut);
+      if (handedOut.length >= 2) return { startAfter: handedOut[0] };
+      if (startAfter !== undefined) handedOut.push(startAfter);
+    }
+    return startAfter === undefined ? {} : { startAfter };
   }
 }
 
@@ -264,6 +291,20 @@ function numberParam(url: URL, name: string): number | null {
 /** A stable shuffle: callers must not depend on the order of sessions in a page. */
 function shuffled<T>(items: T[]): T[] {
   return items.map((item, i) => ({ item, key: (i * 2_654_435_761) % 4_294_967_296 })).sort((a, b) => a.key - b.key).map((x) => x.item);
+}
+
+/**
+ * A gzip body that expands to about `bytes` of a JSON page padded with
+ * spaces: small on the wire, huge once read. Built from concatenated gzip
+ * members (which decompress as one stream), so making it costs no memory.
+ */
+function gzipBomb(bytes: number): Buffer {
+  const block = 16 << 20;
+  const spaces = gzipSync(Buffer.alloc(block, ' '), { level: 9 });
+  const members = [gzipSync('{"data":{"sessions":[')];
+  for (let written = 0; written < bytes; written += block) members.push(spaces);
+  members.push(gzipSync(']}}'));
+  return Buffer.concat(members);
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
