@@ -1,5 +1,6 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FREE_PAGES } from '../activities/paging-guard.js';
 import type { FullSessionSandbox } from '../sources/fullsession/sandbox/sandbox-server.js';
 import { storedAndTruth } from './support/compare-with-truth.js';
 import { DAY, DAY0, HOUR, newToken, startTestSandbox } from './support/sandbox-fixtures.js';
@@ -102,6 +103,37 @@ describe('faults of the API: every run ends with exactly the ground truth', () =
     expect(run).toMatchObject({ status: 'failed', pages: 0 });
     expect(run.error).toContain('attempt 3 of 3');
   });
+
+  it('stops a window whose API hands out a cursor again (A, B, A) after three requests; the pages before it stay', async () => {
+    const since = sandbox.requests.length;
+    sandbox.faults.paging = 'cycle';
+    const from = DAY0 + 4 * DAY;
+    const to = DAY0 + 5 * DAY;
+    const failure = await harness.syncRange({ from, to, windowMs: DAY }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect(rootCause(failure).message).toBe(
+      `window ${new Date(from).toISOString()}..${new Date(to).toISOString()} of site site-a stopped: the API returned a cursor this window already used (after 3 pages): paging would loop. ` +
+        'Nothing of that page was written and its checkpoint stays before it; the next run of the window tries again from there.',
+    );
+    expect(newRequests(since)).toHaveLength(3);
+    expect(await checkpointPages(from, to)).toBe(2);
+  });
+
+  it('stops a window of endless empty pages after FREE_PAGES + 1 requests', async () => {
+    const since = sandbox.requests.length;
+    sandbox.faults.paging = 'endless_empty';
+    const from = DAY0 + 5 * DAY;
+    const to = DAY0 + 6 * DAY;
+    const failure = await harness.syncRange({ from, to, windowMs: DAY }).catch((error: unknown) => error);
+    expect(rootCause(failure).message).toContain(`stopped: ${FREE_PAGES + 1} pages returned only 0 sessions and the API still offers more: paging would not end.`);
+    expect(newRequests(since)).toHaveLength(FREE_PAGES + 1);
+    expect(await checkpointPages(from, to)).toBe(FREE_PAGES);
+  });
+
+  async function checkpointPages(from: number, to: number): Promise<number> {
+    const row = await harness.database.db.selectFrom('sync_checkpoints').select('pages').where('window_start', '=', new Date(from)).where('window_end', '=', new Date(to)).executeTakeFirstOrThrow();
+    return row.pages;
+  }
 });
 
 function rootCause(error: unknown): Error {
