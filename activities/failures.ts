@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { scrubSecrets } from '../config/secret.js';
 import { FullSessionError } from '../sources/fullsession/fullsession-error.js';
 
 /** Failure types workflows and operators see; permanent ones are never retried. */
@@ -24,12 +25,28 @@ export const MALFORMED_PAGE_ATTEMPTS = 3;
  * retry policy (bounded backoff). `attempt` is the activity's attempt number.
  */
 export function toActivityFailure(error: unknown, attempt: number): unknown {
-  if (!(error instanceof FullSessionError)) return error;
+  if (!(error instanceof FullSessionError)) return withoutSecrets(error);
   const givingUp = error.kind === 'malformed' && attempt >= MALFORMED_PAGE_ATTEMPTS;
   return ApplicationFailure.create({
-    message: givingUp ? `${error.message} (attempt ${attempt} of ${MALFORMED_PAGE_ATTEMPTS}; giving up on this window)` : error.message,
+    message: scrubSecrets(givingUp ? `${error.message} (attempt ${attempt} of ${MALFORMED_PAGE_ATTEMPTS}; giving up on this window)` : error.message),
     type: FailureType.fullSession(error.kind),
     nonRetryable: error.permanent || givingUp,
     details: [{ kind: error.kind, status: error.details.status ?? null }],
+  });
+}
+
+/**
+ * The last guard before Temporal's history: an error whose message or stack
+ * quotes a key (a library echoing a request) is replaced by one that does
+ * not, keeping its type and retry decision.
+ */
+function withoutSecrets(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const message = scrubSecrets(error.message);
+  if (message === error.message && scrubSecrets(error.stack ?? '') === (error.stack ?? '')) return error;
+  return ApplicationFailure.create({
+    message,
+    type: error instanceof ApplicationFailure ? (error.type ?? undefined) : error.name,
+    nonRetryable: error instanceof ApplicationFailure && error.nonRetryable === true,
   });
 }

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { DEFAULT_RATE_PER_MINUTE } from '../config/defaults.js';
+import type { FullSessionConfig } from '../config/load-config.js';
 import type { Secret } from '../config/secret.js';
 import type { SiteConfig } from '../config/site-config.js';
 import { SyncMetrics } from '../metrics/sync-metrics.js';
@@ -11,9 +12,7 @@ import { FailureType } from './failures.js';
 import { RateBudget } from './rate-budget.js';
 import { PostgresSharedBudget } from './shared-rate-budget.js';
 
-export interface FullSessionSourceSettings {
-  apiUrl: string;
-  requestTimeoutMs: number;
+export interface FullSessionSourceSettings extends FullSessionConfig {
   /** Each account's requests per minute (FullSession customer id → limit). */
   ratesPerMinute: ReadonlyMap<string, number>;
 }
@@ -53,6 +52,7 @@ export class FullSessionSources {
         credentialName: site.credentialName,
         token: this.secret(site.credentialName),
         requestTimeoutMs: this.settings.requestTimeoutMs,
+        maxResponseBytes: this.settings.maxResponseBytes,
         rateGate: budget.gate,
       });
       this.clients.set(key, client);

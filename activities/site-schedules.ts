@@ -1,5 +1,6 @@
 import { Client, Connection, ScheduleNotFoundError } from '@temporalio/client';
 import type { TemporalConfig } from '../config/load-config.js';
+import { scrubSecrets } from '../config/secret.js';
 import type { Logger } from '../logging/logger.js';
 import type { SiteRef } from '../workflows/sync-contract.js';
 import { scheduleId } from '../workflows/workflow-ids.js';
@@ -20,7 +21,7 @@ export class SiteSchedules {
   async pause(site: SiteRef, reason: string): Promise<void> {
     const handle = (await this.connect()).schedule.getHandle(scheduleId(site));
     try {
-      await handle.pause(`paused by session-sync at ${new Date().toISOString()}: ${reason}`);
+      await handle.pause(scrubSecrets(`paused by session-sync at ${new Date().toISOString()}: ${reason}`));
       this.log.error({ siteId: site.siteId, customerId: site.customerId, scheduleId: handle.scheduleId, reason }, 'schedule paused after a permanent failure');
     } catch (error) {
       // Backfills of sites without a schedule fail the same way; nothing to pause.

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseByteSize } from './byte-size.js';
 import { parseDuration } from './duration.js';
 
 /**
@@ -18,6 +19,16 @@ export function durationText(options: { allowZero?: boolean } = {}) {
 }
 
 const CRON_FIELD = /^[\d*,/\-A-Za-z?]+$/;
+
+/** A size in bytes such as 16MiB or 500kB, at least 1 KiB. */
+export const byteSize = z.string().transform((text, ctx) => {
+  const bytes = parseByteSize(text);
+  if (bytes === undefined || bytes < 1_024) {
+    ctx.addIssue({ code: 'custom', message: `expected a size of at least 1KiB like 16MiB or 500kB, got "${text}"` });
+    return z.NEVER;
+  }
+  return bytes;
+});
 
 /** Five-field cron (minute hour day-of-month month day-of-week) or an @-shorthand, as Temporal accepts. */
 export const cronExpression = z.string().refine(

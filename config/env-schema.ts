@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cronExpression, durationText, timeZone } from './config-values.js';
+import { byteSize, cronExpression, durationText, timeZone } from './config-values.js';
 import { DEFAULT_RATE_PER_MINUTE, SCHEDULE_DEFAULTS, SYNC_DEFAULTS } from './defaults.js';
 
 const duration = (fallback: string, options: { allowZero?: boolean } = {}) => z.string().default(fallback).pipe(durationText(options));
@@ -26,6 +26,7 @@ export const envSections = {
     FULLSESSION_API_URL: url('http(s)').default('https://app.fullsession.io'),
     FULLSESSION_RATE_LIMIT_PER_MINUTE: positiveInteger(DEFAULT_RATE_PER_MINUTE),
     FULLSESSION_REQUEST_TIMEOUT: duration('30s'),
+    FULLSESSION_MAX_RESPONSE_SIZE: z.string().default('16MiB').pipe(byteSize),
   }),
   /** One account's sites from the environment, when there is no config file. */
   singleAccount: z.object({

@@ -25,6 +25,8 @@ export interface TemporalConfig {
 export interface FullSessionConfig {
   apiUrl: string;
   requestTimeoutMs: number;
+  /** Response bodies larger than this (decompressed) are refused as malformed pages. */
+  maxResponseBytes: number;
 }
 
 export interface WorkerSettings {
@@ -96,6 +98,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): LoadedConfig {
     fullsession: {
       apiUrl: fullsession.FULLSESSION_API_URL,
       requestTimeoutMs: fullsession.FULLSESSION_REQUEST_TIMEOUT,
+      maxResponseBytes: fullsession.FULLSESSION_MAX_RESPONSE_SIZE,
     },
     sites: sites as SitesConfig,
     worker: {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Secret } from './secret.js';
+import { keyShapeProblem, Secret } from './secret.js';
 import { describeSecretSource, type CredentialConfig } from './site-config.js';
 
 type Env = Record<string, string | undefined>;
@@ -13,14 +13,21 @@ export type ResolvedSecret = { ok: true; secret: Secret } | { ok: false; problem
  */
 export function resolveSecret(credential: CredentialConfig, env: Env): ResolvedSecret {
   const source = credential.source;
+  const where = `credential ${credential.name}: ${describeSecretSource(source)}`;
   if ('env' in source) {
     const value = env[source.env]?.trim();
-    return value ? { ok: true, secret: new Secret(value) } : { ok: false, problem: `credential ${credential.name}: ${describeSecretSource(source)} is not set` };
+    return value ? asKey(value, where) : { ok: false, problem: `${where} is not set` };
   }
   try {
     const value = readFileSync(source.file, 'utf8').trim();
-    return value ? { ok: true, secret: new Secret(value) } : { ok: false, problem: `credential ${credential.name}: ${describeSecretSource(source)} is empty` };
+    return value ? asKey(value, where) : { ok: false, problem: `${where} is empty` };
   } catch (error) {
-    return { ok: false, problem: `credential ${credential.name}: ${describeSecretSource(source)} cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'}` };
+    return { ok: false, problem: `${where} cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'}` };
   }
+}
+
+/** A value that cannot be a key is refused here, never sent: an HTTP client would quote it in its error. */
+function asKey(value: string, where: string): ResolvedSecret {
+  const problem = keyShapeProblem(value);
+  return problem === null ? { ok: true, secret: new Secret(value) } : { ok: false, problem: `${where} ${problem}` };
 }

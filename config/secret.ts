@@ -12,6 +12,9 @@ export function obfuscateKey(key: string): string {
   return `${prefix}****${key.slice(-3)}`;
 }
 
+/** Every key this process holds, so that scrubSecrets can find them in text that came from outside. */
+const heldKeys = new Set<string>();
+
 /**
  * Holds an API key so that it cannot leak by accident: logging, JSON
  * serialisation, string interpolation and util.inspect all show the
@@ -24,6 +27,7 @@ export class Secret {
   constructor(value: string) {
     this.#value = value;
     this.obfuscated = obfuscateKey(value);
+    heldKeys.add(value);
   }
 
   reveal(): string {
@@ -41,4 +45,45 @@ export class Secret {
   [inspect.custom](): string {
     return `Secret(${this.obfuscated})`;
   }
+}
+
+/** What a key looks like inside a header: one line of printable ASCII, no spaces. */
+const KEY_CHARACTERS = /^[\x21-\x7e]+$/;
+
+/**
+ * Why a key read from an environment variable or file cannot be a key, or
+ * null. Says what is wrong without quoting any of it: a value with two lines
+ * is often two keys left over from a rotation.
+ */
+export function keyShapeProblem(value: string): string | null {
+  if (KEY_CHARACTERS.test(value)) return null;
+  const lines = value.split(/\r?\n/).length;
+  if (lines > 1) return `holds ${lines} lines; a key is one line (keep only the current key)`;
+  return 'holds spaces or characters outside printable ASCII; a key is one line of printable characters';
+}
+
+/** `Authorization` values of any key, held or not: a proxy may echo one we do not know. */
+const AUTHORIZATION_VALUE = /\b(Bearer|Basic)(\s+)(?=\S*\d)[A-Za-z0-9._~+/=-]{8,}/gi;
+
+/**
+ * Replaces every key this process holds, in each form text may quote it
+ * (as is, URL-encoded, JSON-escaped, base64), with its obfuscated form, and
+ * any Bearer or Basic credential with "[redacted]". Apply it to whatever
+ * came from outside before it goes into a message, a log line, a row or a
+ * workflow history; and before cutting an excerpt, so no half key survives.
+ *
+ * @example scrubSecrets('echo: Bearer fus_abcdefghijkl') // 'echo: Bearer [redacted]'
+ */
+export function scrubSecrets(text: string): string {
+  let scrubbed = text;
+  for (const key of heldKeys) {
+    for (const form of quotedForms(key)) {
+      if (scrubbed.includes(form)) scrubbed = scrubbed.replaceAll(form, obfuscateKey(key));
+    }
+  }
+  return scrubbed.replace(AUTHORIZATION_VALUE, '$1$2[redacted]');
+}
+
+function quotedForms(key: string): string[] {
+  return [key, encodeURIComponent(key), JSON.stringify(key).slice(1, -1), Buffer.from(key).toString('base64')];
 }

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { scrubSecrets } from '../config/secret.js';
 import type { Database, RunStatus } from './database.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -79,7 +80,7 @@ export interface RecordedTotals {
 export async function finishRun(db: Db, runId: string, status: Exclude<RunStatus, 'running'>, error: string | null): Promise<RecordedTotals> {
   return db
     .updateTable('sync_runs')
-    .set({ status, error, finished_at: sql`now()` })
+    .set({ status, error: error === null ? null : scrubSecrets(error), finished_at: sql`now()` })
     .where('id', '=', runId)
     .returning(['pages', 'sessions', 'requests', 'rejects'])
     .executeTakeFirstOrThrow();

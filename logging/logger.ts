@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { scrubSecrets } from '../config/secret.js';
 
 export type { Logger };
 
@@ -41,6 +42,9 @@ export function createLogger(options: LoggerOptions, destination?: pino.Destinat
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // Redaction above knows field names; this knows the keys themselves,
+    // wherever a message, an error or an API's answer quotes one.
+    hooks: { streamWrite: scrubSecrets },
   };
   if (options.pretty) return pino({ ...settings, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', destination: fd } } });
   return pino(settings, destination ?? pino.destination({ fd, sync: true }));

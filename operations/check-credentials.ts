@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { FullSessionSources, ratesPerMinute } from '../activities/fullsession-sources.js';
 import type { FullSessionConfig } from '../config/load-config.js';
 import { resolveSecret } from '../config/resolve-secret.js';
-import type { Secret } from '../config/secret.js';
+import { scrubSecrets, type Secret } from '../config/secret.js';
 import type { SitesConfig, SiteConfig } from '../config/site-config.js';
 import { recordCheck } from '../db/credential-checks-repository.js';
 import type { CheckOutcome, Database } from '../db/database.js';
@@ -65,7 +65,7 @@ async function checkSite(site: SiteConfig, sources: FullSessionSources, secret: 
     await client.fetchPage({ customerId: site.customerId, siteId: site.siteId, startTime: now - PROBE_WINDOW_MS, endTime: now, cursor: undefined });
     return { ...base, outcome: 'ok', message: 'ok' };
   } catch (error) {
-    return { ...base, outcome: outcomeOf(error), message: error instanceof Error ? error.message : String(error) };
+    return { ...base, outcome: outcomeOf(error), message: scrubSecrets(error instanceof Error ? error.message : String(error)) };
   }
 }
 

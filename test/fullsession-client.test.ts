@@ -12,7 +12,7 @@ describe('FullSession client against the sandbox over HTTP', () => {
   let sandbox: FullSessionSandbox;
 
   const client = (key = token, timeoutMs = 2_000) =>
-    new FullSessionClient({ baseUrl: sandbox.url, credentialName: 'main', token: new Secret(key), requestTimeoutMs: timeoutMs, rateGate: new RateBudget(100_000).gate });
+    new FullSessionClient({ baseUrl: sandbox.url, credentialName: 'main', token: new Secret(key), requestTimeoutMs: timeoutMs, maxResponseBytes: 1 << 20, rateGate: new RateBudget(100_000).gate });
   const query = { customerId: CUSTOMER, siteId: SITE, startTime: DAY0, endTime: DAY0 + 6 * HOUR - 1 };
 
   beforeAll(async () => {
@@ -86,6 +86,32 @@ describe('FullSession client against the sandbox over HTTP', () => {
     const unknown = await failure(client().fetchPage({ ...query, siteId: 'no-such-site', cursor: undefined }));
     expect(unknown.kind).toBe('not_found');
     for (const error of [wrong, outOfScope, unknown]) expect(error.message).not.toContain(token);
+  });
+
+  it('never quotes the key when the API echoes the request headers: status errors and malformed pages', async () => {
+    const obfuscated = new Secret(token).obfuscated;
+    sandbox.faults.failNext('echo_headers');
+    const echoed = await failure(client().fetchPage({ ...query, cursor: undefined }));
+    expect(echoed.kind).toBe('bad_request');
+    expect(echoed.message).toContain(`"authorization":"Bearer ${obfuscated}"`);
+    sandbox.faults.failNext('echo_headers_html');
+    const html = await failure(client().fetchPage({ ...query, cursor: undefined }));
+    expect(html.kind).toBe('malformed');
+    expect(html.message).toContain(`"authorization":"Bearer ${obfuscated}"`);
+    for (const error of [echoed, html]) {
+      expect(`${error.message} ${error.details.bodyExcerpt}`).not.toContain(token);
+      // Not even the part of it the 200-character excerpt would have cut off.
+      expect(`${error.message} ${error.details.bodyExcerpt}`).not.toContain(token.slice(0, 12));
+    }
+  });
+
+  it('refuses a gzip body that expands past the cap after reading no more than the cap', async () => {
+    sandbox.faults.failNext('gzip_bomb');
+    const bomb = await failure(client().fetchPage({ ...query, cursor: undefined }));
+    expect(bomb.kind).toBe('malformed');
+    expect(bomb.message).toBe(`FullSession sent a malformed page: response body exceeds the ${1 << 20}-byte cap (FULLSESSION_MAX_RESPONSE_SIZE) for site site-a of customer cust-1; nothing of it was read further`);
+    // The next page is read normally: the connection was given up, not the client.
+    expect((await client().fetchPage({ ...query, cursor: undefined })).sessions.length).toBeGreaterThan(0);
   });
 
   it('reports 429 with the Retry-After it was given', async () => {

@@ -12,6 +12,7 @@ import { KIND_ATTRIBUTE, SITE_ATTRIBUTE } from '../workflows/search-attributes.j
 import { scheduleId } from '../workflows/workflow-ids.js';
 import { capturingLogger } from './support/capturing-logger.js';
 import { storedAndTruth } from './support/compare-with-truth.js';
+import { databaseText, historiesText } from './support/leak-scan.js';
 import { startOperatorStack, type OperatorStack } from './support/operator-stack.js';
 import { CUSTOMER, DAY, HOUR, newToken } from './support/sandbox-fixtures.js';
 import { runCli, waitFor } from '../devstack/session-sync-process.js';
@@ -246,8 +247,10 @@ describe('operating session-sync from a config file', () => {
     expectNoToken(printed.join('\n'));
     expectNoToken(logLines.join(''));
     expect(logLines.some((line) => line.includes('"msg":"window synced"'))).toBe(true);
-    expectNoToken(await databaseText());
-    expectNoToken(await historiesText());
+    expectNoToken(await databaseText(stack.database.db));
+    const histories = await historiesText(stack.client, stack.taskQueue);
+    expect(histories.count).toBeGreaterThan(5);
+    expectNoToken(histories.text);
   });
 
   async function triggerAndWait(siteId: string): Promise<ScheduledSyncResult> {
@@ -274,28 +277,6 @@ describe('operating session-sync from a config file', () => {
   async function countRows(siteId: string): Promise<number> {
     const row = await stack.database.db.selectFrom('fullsession_sessions').select(sql<string>`count(*)`.as('n')).where('site_id', '=', siteId).executeTakeFirstOrThrow();
     return Number(row.n);
-  }
-
-  /** Every row of every table, as text. */
-  async function databaseText(): Promise<string> {
-    const tables = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = 'public'`.execute(stack.database.db);
-    const parts: string[] = [];
-    for (const { table_name } of tables.rows) {
-      const rows = await sql<{ row: string }>`select t::text as row from ${sql.table(table_name)} t`.execute(stack.database.db);
-      parts.push(...rows.rows.map((r) => r.row));
-    }
-    return parts.join('\n');
-  }
-
-  /** The full history of every workflow this deployment ran. */
-  async function historiesText(): Promise<string> {
-    const parts: string[] = [];
-    for await (const execution of stack.client.workflow.list({ query: `TaskQueue = "${stack.taskQueue}"` })) {
-      const history = await stack.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
-      parts.push(JSON.stringify(history));
-    }
-    expect(parts.length).toBeGreaterThan(5);
-    return parts.join('\n');
   }
 });
 

@@ -37,7 +37,7 @@ export async function createSyncWorker(deps: SyncWorkerDeps): Promise<SyncWorker
   const connection = await NativeConnection.connect({ address: temporal.address });
   const metrics = deps.metrics ?? new SyncMetrics();
   const sources = new FullSessionSources(
-    { apiUrl: fullsession.apiUrl, requestTimeoutMs: fullsession.requestTimeoutMs, ratesPerMinute: ratesPerMinute(sites.sites) },
+    { ...fullsession, ratesPerMinute: ratesPerMinute(sites.sites) },
     deps.credentials,
     deps.db,
     metrics,

@@ -1,4 +1,5 @@
-import type { Secret } from '../../config/secret.js';
+import { scrubSecrets, type Secret } from '../../config/secret.js';
+import { BodyTooLargeError, readCappedText } from '../http/capped-body.js';
 import { errorForStatus, FullSessionError, type RequestSubject } from './fullsession-error.js';
 import { excerpt, parsePageBody, type FullSessionPage } from './page-body.js';
 import { retryAfterMs } from './retry-after.js';
@@ -11,6 +12,8 @@ export interface FullSessionClientOptions {
   credentialName: string;
   token: Secret;
   requestTimeoutMs: number;
+  /** Larger response bodies (decompressed) are refused as malformed pages. */
+  maxResponseBytes: number;
   rateGate: RateGate;
 }
 
@@ -73,20 +76,24 @@ export class FullSessionClient {
   private async get(url: URL, subject: RequestSubject, cancel?: AbortSignal) {
     const timeout = AbortSignal.timeout(this.options.requestTimeoutMs);
     const signal = cancel ? AbortSignal.any([cancel, timeout]) : timeout;
+    const where = `site ${subject.siteId} of customer ${subject.customerId}`;
     try {
       const response = await fetch(url, {
         headers: { authorization: `Bearer ${this.options.token.reveal()}`, accept: 'application/json' },
         signal,
       });
-      return { status: response.status, headers: response.headers, body: await response.text() };
+      return { status: response.status, headers: response.headers, body: await readCappedText(response, this.options.maxResponseBytes) };
     } catch (error) {
       if (cancel?.aborted) throw error;
-      const where = `site ${subject.siteId} of customer ${subject.customerId}`;
+      if (error instanceof BodyTooLargeError) {
+        throw new FullSessionError('malformed', `FullSession sent a malformed page: response body exceeds the ${error.maxBytes}-byte cap (FULLSESSION_MAX_RESPONSE_SIZE) for ${where}; nothing of it was read further`);
+      }
       if (timeout.aborted) {
         throw new FullSessionError('timeout', `FullSession did not answer within ${this.options.requestTimeoutMs} ms for ${where}`, {}, { cause: error });
       }
+      // No cause kept: Node's errors may quote the request, headers included.
       const reason = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new FullSessionError('network', `cannot reach FullSession at ${url.origin} for ${where}: ${reason?.code ?? reason?.message ?? (error as Error).message}`, {}, { cause: error });
+      throw new FullSessionError('network', scrubSecrets(`cannot reach FullSession at ${url.origin} for ${where}: ${reason?.code ?? reason?.message ?? (error as Error).message}`));
     }
   }
 }

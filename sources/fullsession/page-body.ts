@@ -1,3 +1,4 @@
+import { scrubSecrets } from '../../config/secret.js';
 import { FullSessionError } from './fullsession-error.js';
 
 /** One page of the sessions endpoint: the raw sessions and the cursor for the next page. */
@@ -8,10 +9,17 @@ export interface FullSessionPage {
 }
 
 const EXCERPT_LENGTH = 200;
+/** Scrubbing this much of a body covers any key that starts within the excerpt. */
+const MAX_SCRUBBED_LENGTH = 64 * 1024;
 
-/** The start of a response body, for error messages and logs. */
+/**
+ * The start of a response body, for error messages and logs, with every key
+ * scrubbed out first: an API or proxy may echo the request's Authorization
+ * header, and a key cut in half by the excerpt would escape the scrubbing.
+ */
 export function excerpt(body: string): string {
-  return body.length > EXCERPT_LENGTH ? `${body.slice(0, EXCERPT_LENGTH)}…` : body;
+  const scrubbed = scrubSecrets(body.length > MAX_SCRUBBED_LENGTH ? body.slice(0, MAX_SCRUBBED_LENGTH) : body);
+  return scrubbed.length > EXCERPT_LENGTH ? `${scrubbed.slice(0, EXCERPT_LENGTH)}…` : scrubbed;
 }
 
 /**
@@ -24,8 +32,9 @@ export function parsePageBody(body: string): FullSessionPage {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
-  } catch (error) {
-    throw malformed(`response body is not JSON (${(error as Error).message})`, body);
+  } catch {
+    // JSON.parse's own message quotes the body, unscrubbed: the excerpt says it instead.
+    throw malformed('response body is not JSON', body);
   }
   const data = (parsed as { data?: unknown } | null)?.data;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
