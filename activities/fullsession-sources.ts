@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { DEFAULT_RATE_PER_MINUTE } from '../config/defaults.js';
@@ -82,12 +83,18 @@ export class FullSessionSources {
   private secret(credentialName: string): Secret {
     const secret = this.credentials.get(credentialName);
     if (secret) return secret;
+    // The operator's error is about this worker and this run (a CLI whose
+    // config differs from the workers'), not about the site: nothing is paused.
     throw ApplicationFailure.nonRetryable(
-      `credential ${credentialName} is not configured on this worker; add it to the worker's config (SESSION_SYNC_CONFIG or FULLSESSION_API_TOKEN) and restart the worker`,
+      `credential ${credentialName} is not configured on worker ${WORKER_IDENTITY}, so this run fails; the site's schedule is left as it is. ` +
+        "Start the run with a credential the workers know, or add it to every worker's config (SESSION_SYNC_CONFIG or FULLSESSION_API_TOKEN) and restart them",
       FailureType.credentialMissing,
     );
   }
 }
+
+/** How Temporal names this worker process (its default identity): what an operator greps the fleet for. */
+const WORKER_IDENTITY = `${process.pid}@${hostname()}`;
 
 /** The per-account limits of the configured sites, for FullSessionSourceSettings. */
 export function ratesPerMinute(sites: readonly SiteConfig[]): Map<string, number> {

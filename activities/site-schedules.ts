@@ -19,7 +19,7 @@ export class SiteSchedules {
   ) {}
 
   async pause(site: SiteRef, reason: string): Promise<void> {
-    const handle = (await this.connect()).schedule.getHandle(scheduleId(site));
+    const handle = (await this.connect()).schedule.getHandle(scheduleId(this.temporal.taskQueue, site));
     try {
       await handle.pause(scrubSecrets(`paused by session-sync at ${new Date().toISOString()}: ${reason}`));
       this.log.error({ siteId: site.siteId, customerId: site.customerId, scheduleId: handle.scheduleId, reason }, 'schedule paused after a permanent failure');

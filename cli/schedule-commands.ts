@@ -1,7 +1,8 @@
-import type { Client } from '@temporalio/client';
+import type { Client, ScheduleDescription } from '@temporalio/client';
 import type { Config } from '../config/load-config.js';
 import { describeOrNull, describeSchedules, managedScheduleIds, type ScheduleRow } from '../operations/schedule-descriptions.js';
-import { scheduleId } from '../workflows/workflow-ids.js';
+import type { SiteConfig } from '../config/site-config.js';
+import { legacyScheduleId, scheduleId } from '../workflows/workflow-ids.js';
 import { ensureSearchAttributes } from './ensure-search-attributes.js';
 import { findSite } from './find-site.js';
 import { formatTable, formatTime } from './format.js';
@@ -9,7 +10,7 @@ import type { Print } from './print.js';
 import { configHashOf, siteScheduleOptions } from './site-schedule-options.js';
 import { connectTemporalClient } from './temporal-client.js';
 
-export type ApplyOutcome = 'created' | 'updated' | 'unchanged' | 'deleted' | 'orphaned';
+export type ApplyOutcome = 'created' | 'moved' | 'updated' | 'unchanged' | 'deleted' | 'orphaned';
 
 async function withClient<T>(config: Config, run: (client: Client) => Promise<T>): Promise<T> {
   const client = await connectTemporalClient(config.temporal);
@@ -30,12 +31,18 @@ export async function applySchedulesCommand(config: Config, options: { prune: bo
   return withClient(config, async (client) => {
     await ensureSearchAttributes(client, config.temporal.namespace);
     const outcomes = new Map<string, ApplyOutcome>();
+    const movedFrom = new Map<string, string>();
     for (const site of config.sites.sites) {
       const desired = siteScheduleOptions(site, config.temporal.taskQueue);
       const existing = await describeOrNull(client, desired.scheduleId);
       if (!existing) {
-        await client.schedule.create(desired);
-        outcomes.set(desired.scheduleId, 'created');
+        const legacy = await legacyScheduleOf(client, site, config.temporal.taskQueue);
+        await client.schedule.create(legacy ? { ...desired, state: { paused: legacy.state.paused, note: legacy.state.note } } : desired);
+        if (legacy) {
+          await client.schedule.getHandle(legacy.scheduleId).delete();
+          movedFrom.set(desired.scheduleId, legacy.scheduleId);
+        }
+        outcomes.set(desired.scheduleId, legacy ? 'moved' : 'created');
       } else if (configHashOf(existing) === configHashOf(desired)) {
         outcomes.set(desired.scheduleId, 'unchanged');
       } else {
@@ -49,15 +56,26 @@ export async function applySchedulesCommand(config: Config, options: { prune: bo
       }
     }
     for (const id of await managedScheduleIds(client, config.temporal.taskQueue)) {
-      if (outcomes.has(id)) continue;
+      // Listing lags behind: a schedule just moved may still be listed under its old id.
+      if (outcomes.has(id) || [...movedFrom.values()].includes(id)) continue;
       if (options.prune) await client.schedule.getHandle(id).delete();
       outcomes.set(id, options.prune ? 'deleted' : 'orphaned');
     }
     for (const [id, outcome] of outcomes) {
-      print(`${outcome.padEnd(9)} ${id}${outcome === 'orphaned' ? ' (no longer in the config; `schedule apply --prune` deletes it)' : ''}`);
+      const why = outcome === 'orphaned' ? ' (no longer in the config; `schedule apply --prune` deletes it)' : outcome === 'moved' ? ` (from ${movedFrom.get(id)}, paused state and note kept)` : '';
+      print(`${outcome.padEnd(9)} ${id}${why}`);
     }
     return outcomes;
   });
+}
+
+/**
+ * The site's schedule under the id used before ids named the task queue, if
+ * this deployment made it (its memo names our task queue).
+ */
+async function legacyScheduleOf(client: Client, site: SiteConfig, taskQueue: string): Promise<ScheduleDescription | null> {
+  const legacy = await describeOrNull(client, legacyScheduleId(site));
+  return legacy?.memo?.taskQueue === taskQueue ? legacy : null;
 }
 
 export async function listSchedulesCommand(config: Config, print: Print): Promise<ScheduleRow[]> {
@@ -87,7 +105,7 @@ export type ScheduleAction = 'pause' | 'resume' | 'trigger';
 export async function scheduleActionCommand(config: Config, action: ScheduleAction, siteName: string, reason: string | undefined, print: Print): Promise<void> {
   const site = findSite(config.sites, siteName);
   await withClient(config, async (client) => {
-    const handle = client.schedule.getHandle(scheduleId(site));
+    const handle = client.schedule.getHandle(scheduleId(config.temporal.taskQueue, site));
     const note = `${action === 'pause' ? 'paused' : 'resumed'} by an operator at ${new Date().toISOString()}${reason ? `: ${reason}` : ''}`;
     if (action === 'pause') await handle.pause(note);
     if (action === 'resume') await handle.unpause(note);

@@ -27,7 +27,7 @@ export function siteScheduleOptions(site: SiteConfig, taskQueue: string): SiteSc
   const policies = { overlap: 'SKIP' as const, catchupWindow: site.schedule.catchupWindowMs };
   const configHash = createHash('sha256').update(JSON.stringify({ spec, policies, input, taskQueue })).digest('hex').slice(0, 16);
   return {
-    scheduleId: scheduleId(site),
+    scheduleId: scheduleId(taskQueue, site),
     spec,
     policies,
     action: {

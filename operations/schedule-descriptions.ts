@@ -17,7 +17,7 @@ export interface ScheduleRow {
 
 /** Every session-sync schedule as `schedule list` and `status` show it. */
 export async function describeSchedules(client: Client, config: Config): Promise<ScheduleRow[]> {
-  const configured = new Set(config.sites.sites.map((site) => scheduleId(site)));
+  const configured = new Set(config.sites.sites.map((site) => scheduleId(config.temporal.taskQueue, site)));
   const rows: ScheduleRow[] = [];
   for (const id of await managedScheduleIds(client, config.temporal.taskQueue)) {
     const description = await describeOrNull(client, id);

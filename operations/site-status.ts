@@ -43,7 +43,7 @@ export async function siteStatus(deps: { db: Kysely<Database>; client: Client; c
   return {
     generatedAt: now,
     sites: facts.map(({ lastSyncedUntil, ...fact }) => {
-      const schedule = scheduleById.get(scheduleId(fact));
+      const schedule = scheduleById.get(scheduleId(deps.config.temporal.taskQueue, fact));
       const syncedUntil = Math.max(fact.watermark ?? 0, lastSyncedUntil ?? 0) || null;
       return {
         ...fact,

@@ -114,7 +114,7 @@ describe('operating session-sync from a config file', () => {
   });
 
   it('schedule apply is idempotent, keeps a paused schedule paused and prunes only with --prune', async () => {
-    const ids = ['site-a', 'site-live', 'site-b', 'site-c'].map((siteId) => scheduleId({ customerId: CUSTOMER, siteId }));
+    const ids = ['site-a', 'site-live', 'site-b', 'site-c'].map((siteId) => scheduleId(stack.taskQueue, { customerId: CUSTOMER, siteId }));
     const created = await applySchedulesCommand(stack.config(), { prune: false }, print);
     expect([...created]).toEqual(ids.map((id) => [id, 'created']));
     const again = await applySchedulesCommand(stack.config(), { prune: false }, print);
@@ -166,9 +166,9 @@ describe('operating session-sync from a config file', () => {
 
   it('a revoked key fails the run once and pauses the schedule with the reason', async () => {
     const before = requestsFor('site-c');
-    await stack.client.schedule.getHandle(scheduleId({ customerId: CUSTOMER, siteId: 'site-c' })).trigger();
-    await waitFor(async () => (await stack.client.schedule.getHandle(scheduleId({ customerId: CUSTOMER, siteId: 'site-c' })).describe()).state.paused, 60_000, 'site-c paused');
-    const description = await stack.client.schedule.getHandle(scheduleId({ customerId: CUSTOMER, siteId: 'site-c' })).describe();
+    await stack.client.schedule.getHandle(scheduleId(stack.taskQueue, { customerId: CUSTOMER, siteId: 'site-c' })).trigger();
+    await waitFor(async () => (await stack.client.schedule.getHandle(scheduleId(stack.taskQueue, { customerId: CUSTOMER, siteId: 'site-c' })).describe()).state.paused, 60_000, 'site-c paused');
+    const description = await stack.client.schedule.getHandle(scheduleId(stack.taskQueue, { customerId: CUSTOMER, siteId: 'site-c' })).describe();
     expect(description.state.note).toMatch(
       new RegExp(`^paused by session-sync at \\S+: FullSession rejected credential revoked \\(${escape(obfuscateKey(REVOKED))}\\) with 401: the token is wrong, revoked or deleted\\.`),
     );
@@ -254,7 +254,7 @@ describe('operating session-sync from a config file', () => {
   });
 
   async function triggerAndWait(siteId: string): Promise<ScheduledSyncResult> {
-    const handle = stack.client.schedule.getHandle(scheduleId({ customerId: CUSTOMER, siteId }));
+    const handle = stack.client.schedule.getHandle(scheduleId(stack.taskQueue, { customerId: CUSTOMER, siteId }));
     const before = (await handle.describe()).info.numActionsTaken;
     await handle.trigger();
     let workflowId = '';

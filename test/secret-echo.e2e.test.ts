@@ -65,7 +65,7 @@ describe('keys never leave the process, whatever the API sends back', () => {
 
   it('a 400 that echoes the Authorization header pauses the schedule with the reason, the key obfuscated', async () => {
     sandbox.faults.failNext('echo_headers');
-    const handle = stack.client.schedule.getHandle(scheduleId({ customerId: CUSTOMER, siteId: 'site-a' }));
+    const handle = stack.client.schedule.getHandle(scheduleId(stack.taskQueue, { customerId: CUSTOMER, siteId: 'site-a' }));
     await handle.trigger();
     await waitFor(async () => (await handle.describe()).state.paused, 60_000, 'site-a paused');
     const { note } = (await handle.describe()).state;

@@ -16,7 +16,6 @@ import { waitFor } from '../devstack/session-sync-process.js';
 const OLD = newToken();
 const NEW = newToken();
 const SITE = 'site-rotate';
-const SCHEDULE = scheduleId({ customerId: CUSTOMER, siteId: SITE });
 
 const { log, lines: logLines } = capturingLogger();
 const printed: string[] = [];
@@ -62,7 +61,7 @@ accounts:
   });
 
   it('stops after one 401, pauses the schedule with the reason, and a new key resumes to an exact table', async () => {
-    const schedule = stack.client.schedule.getHandle(SCHEDULE);
+    const schedule = stack.client.schedule.getHandle(scheduleId(stack.taskQueue, { customerId: CUSTOMER, siteId: SITE }));
     await schedule.trigger();
     await waitFor(async () => (await committedPages(stack.database.db)) >= 5, 60_000, '5 committed pages');
     sandbox.revokeToken(OLD);

@@ -1,15 +1,17 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 
 /**
- * Failure types that retrying cannot fix: the operator must act (new key,
- * wider token scope, correct ids). Mirrors FailureType in activities/failures.ts.
+ * Failure types that retrying cannot fix and that will fail every run of
+ * the site the same way: the operator must act (new key, wider token scope,
+ * correct ids), so the site's schedule is paused. Mirrors FailureType in
+ * activities/failures.ts. A credential missing on one worker is not here:
+ * it fails that run only; the site and its schedule are fine.
  */
 const PERMANENT_TYPES: ReadonlySet<string> = new Set([
   'FullSession.unauthorized',
   'FullSession.forbidden',
   'FullSession.not_found',
   'FullSession.bad_request',
-  'CredentialMissing',
 ]);
 
 /** The permanent source failure under `error` (an activity or child workflow failure), if any. */

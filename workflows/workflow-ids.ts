@@ -8,7 +8,16 @@ import type { SiteRef } from './sync-contract.js';
 /** Every schedule session-sync manages starts with this, which is how `--prune` finds its own. */
 export const SCHEDULE_ID_PREFIX = 'session-sync:';
 
-export function scheduleId(site: Pick<SiteRef, 'customerId' | 'siteId'>): string {
+/**
+ * One schedule per site and deployment: the task queue is part of the id, so
+ * two deployments sharing a Temporal namespace never overwrite each other's.
+ */
+export function scheduleId(taskQueue: string, site: Pick<SiteRef, 'customerId' | 'siteId'>): string {
+  return `${SCHEDULE_ID_PREFIX}${taskQueue}:${site.customerId}:${site.siteId}`;
+}
+
+/** The id schedules had before it named the task queue; `schedule apply` moves them over. */
+export function legacyScheduleId(site: Pick<SiteRef, 'customerId' | 'siteId'>): string {
   return `${SCHEDULE_ID_PREFIX}${site.customerId}:${site.siteId}`;
 }
 
