@@ -1,7 +1,9 @@
 import type { Config } from '../config/load-config.js';
 import type { SiteConfig } from '../config/site-config.js';
 import type { SyncRangeInput } from '../workflows/sync-range-workflow.js';
+import { countWindows, MAX_WINDOWS_PER_RANGE } from '../workflows/windows.js';
 import { backfillWorkflowId } from '../workflows/workflow-ids.js';
+import { parseIsoInstant } from './iso-instant.js';
 import { findSite } from './find-site.js';
 import { UsageError } from './usage-error.js';
 
@@ -26,10 +28,11 @@ export interface BackfillRequest {
  */
 export function backfillRequest(config: Pick<Config, 'sites'>, args: BackfillArgs, now = Date.now()): BackfillRequest {
   const problems: string[] = [];
-  const from = Date.parse(args.from);
-  const to = Date.parse(args.to);
-  if (Number.isNaN(from)) problems.push(`--from "${args.from}" is not an ISO-8601 date`);
-  if (Number.isNaN(to)) problems.push(`--to "${args.to}" is not an ISO-8601 date`);
+  const from = parseIsoInstant(args.from) ?? Number.NaN;
+  const to = parseIsoInstant(args.to) ?? Number.NaN;
+  const expected = 'is not an ISO-8601 date (2026-03-01) or date-time with a zone (2026-03-01T12:00:00Z) that exists';
+  if (Number.isNaN(from)) problems.push(`--from "${args.from}" ${expected}`);
+  if (Number.isNaN(to)) problems.push(`--to "${args.to}" ${expected}`);
   if (!Number.isNaN(from) && !Number.isNaN(to) && to <= from) problems.push('--to must be after --from');
   let site: SiteConfig | undefined;
   try {
@@ -44,7 +47,14 @@ export function backfillRequest(config: Pick<Config, 'sites'>, args: BackfillArg
         'sessions ending after that may not have reached FullSession yet, and a completed window is never fetched again. Scheduled runs cover recent data.',
     );
   }
-  if (problems.length > 0 || !site) throw new UsageError(problems.join('\n'));
+  const windowMs = args.window ?? site?.sync.windowMs;
+  if (windowMs !== undefined && to > from && countWindows(from, to, windowMs) > MAX_WINDOWS_PER_RANGE) {
+    problems.push(
+      `--from..--to at this window size is ${countWindows(from, to, windowMs).toLocaleString('en')} windows; at most ${MAX_WINDOWS_PER_RANGE.toLocaleString('en')} are allowed: ` +
+        `use --window ${Math.ceil((to - from) / MAX_WINDOWS_PER_RANGE / 3_600_000)}h or more, or split the range`,
+    );
+  }
+  if (problems.length > 0 || !site || windowMs === undefined) throw new UsageError(problems.join('\n'));
   return {
     workflowId: backfillWorkflowId(site, from, to),
     site,
@@ -52,7 +62,7 @@ export function backfillRequest(config: Pick<Config, 'sites'>, args: BackfillArg
       site: { customerId: site.customerId, siteId: site.siteId, credentialName: site.credentialName },
       from,
       to,
-      windowMs: args.window ?? site.sync.windowMs,
+      windowMs,
       lookbackMs: site.sync.maxSessionDurationMs,
       force: args.force,
       kind: 'backfill',

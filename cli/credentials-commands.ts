@@ -17,6 +17,7 @@ export interface CredentialListing {
   source: string;
   key: string | null;
   keyProblem: string | null;
+  keyWarning: string | null;
   sites: string[];
   lastCheck: { outcome: string; at: number; site: string } | null;
 }
@@ -38,6 +39,7 @@ export async function listCredentialsCommand(config: Config, db: Kysely<Database
       source: describeSecretSource(credential.source),
       key: resolved.ok ? resolved.secret.obfuscated : null,
       keyProblem: resolved.ok ? null : resolved.problem,
+      keyWarning: resolved.ok ? resolved.warning : null,
       sites: config.sites.sites.filter((site) => site.credentialName === credential.name).map((site) => `${site.customerId}/${site.siteId}`),
       lastCheck: worstCheck(checks.filter((check) => check.credential_name === credential.name)),
     };
@@ -56,6 +58,10 @@ export async function listCredentialsCommand(config: Config, db: Kysely<Database
       ]),
     ),
   );
+  for (const listing of listings) {
+    if (listing.keyProblem) print(`problem: ${listing.keyProblem}`);
+    if (listing.keyWarning) print(`warning: ${listing.keyWarning}`);
+  }
   return listings;
 }
 
@@ -68,6 +74,10 @@ function worstCheck(checks: CheckRow[]): CredentialListing['lastCheck'] {
 
 /** `session-sync check`: one cheap request per credential and site; true when all are ok. */
 export async function checkCommand(config: Config, db: Kysely<Database>, env: Env, filter: CheckFilter, print: Print): Promise<SiteCheck[]> {
+  for (const credential of config.sites.credentials) {
+    const resolved = resolveSecret(credential, env);
+    if (resolved.ok && resolved.warning) print(`warning: ${resolved.warning}`);
+  }
   const checks = await checkCredentials({ db, fullsession: config.fullsession, sites: config.sites, env }, filter);
   if (checks.length === 0) print(`nothing to check: no configured site matches ${JSON.stringify(filter)}`);
   for (const check of checks) print(checkLine(check));

@@ -10,6 +10,7 @@ import { createLogger } from '../logging/logger.js';
 import { backfillCommand, cancelBackfillCommand } from './backfill-command.js';
 import { checkCommand, listCredentialsCommand } from './credentials-commands.js';
 import { migrateCommand } from './migrate-command.js';
+import { operatorMessage } from './operator-message.js';
 import { applySchedulesCommand, listSchedulesCommand, scheduleActionCommand } from './schedule-commands.js';
 import { statusCommand } from './status-command.js';
 import { UsageError } from './usage-error.js';
@@ -83,7 +84,8 @@ schedule
   .description('create or update one schedule per configured site (idempotent)')
   .option('--prune', 'delete schedules of sites no longer in the config', false)
   .action(async (options: { prune: boolean }) => {
-    await applySchedulesCommand(loadConfig(env), options, print);
+    const outcomes = await applySchedulesCommand(loadConfig(env), options, print);
+    if ([...outcomes.values()].includes('failed')) process.exitCode = 1;
   });
 schedule
   .command('list')
@@ -133,6 +135,8 @@ program.parseAsync().catch((error: unknown) => {
     process.stderr.write(`session-sync: ${error.message}\n`);
     process.exit(2);
   }
-  log.fatal({ err: error }, 'session-sync failed');
+  // One line an operator can act on; the stack only with LOG_LEVEL=debug.
+  process.stderr.write(`session-sync: ${operatorMessage(error)}\n`);
+  log.debug({ err: error }, 'session-sync failed');
   process.exit(1);
 });

@@ -7,10 +7,11 @@ import { ensureSearchAttributes } from './ensure-search-attributes.js';
 import { findSite } from './find-site.js';
 import { formatTable, formatTime } from './format.js';
 import type { Print } from './print.js';
-import { configHashOf, siteScheduleOptions } from './site-schedule-options.js';
+import { operatorMessage } from './operator-message.js';
+import { configHashOf, siteScheduleOptions, type SiteScheduleOptions } from './site-schedule-options.js';
 import { connectTemporalClient } from './temporal-client.js';
 
-export type ApplyOutcome = 'created' | 'moved' | 'updated' | 'unchanged' | 'deleted' | 'orphaned';
+export type ApplyOutcome = 'created' | 'moved' | 'updated' | 'unchanged' | 'deleted' | 'orphaned' | 'failed';
 
 async function withClient<T>(config: Config, run: (client: Client) => Promise<T>): Promise<T> {
   const client = await connectTemporalClient(config.temporal);
@@ -32,27 +33,15 @@ export async function applySchedulesCommand(config: Config, options: { prune: bo
     await ensureSearchAttributes(client, config.temporal.namespace);
     const outcomes = new Map<string, ApplyOutcome>();
     const movedFrom = new Map<string, string>();
+    const failures = new Map<string, string>();
     for (const site of config.sites.sites) {
       const desired = siteScheduleOptions(site, config.temporal.taskQueue);
-      const existing = await describeOrNull(client, desired.scheduleId);
-      if (!existing) {
-        const legacy = await legacyScheduleOf(client, site, config.temporal.taskQueue);
-        await client.schedule.create(legacy ? { ...desired, state: { paused: legacy.state.paused, note: legacy.state.note } } : desired);
-        if (legacy) {
-          await client.schedule.getHandle(legacy.scheduleId).delete();
-          movedFrom.set(desired.scheduleId, legacy.scheduleId);
-        }
-        outcomes.set(desired.scheduleId, legacy ? 'moved' : 'created');
-      } else if (configHashOf(existing) === configHashOf(desired)) {
-        outcomes.set(desired.scheduleId, 'unchanged');
-      } else {
-        await client.schedule.getHandle(desired.scheduleId).update((previous) => ({
-          spec: desired.spec,
-          action: desired.action,
-          policies: desired.policies,
-          state: { paused: previous.state.paused, note: previous.state.note },
-        }));
-        outcomes.set(desired.scheduleId, 'updated');
+      try {
+        outcomes.set(desired.scheduleId, await applySiteSchedule(client, site, desired, config.temporal.taskQueue, movedFrom));
+      } catch (error) {
+        // One site's failure must not leave the sites after it unapplied.
+        outcomes.set(desired.scheduleId, 'failed');
+        failures.set(desired.scheduleId, operatorMessage(error));
       }
     }
     for (const id of await managedScheduleIds(client, config.temporal.taskQueue)) {
@@ -62,11 +51,36 @@ export async function applySchedulesCommand(config: Config, options: { prune: bo
       outcomes.set(id, options.prune ? 'deleted' : 'orphaned');
     }
     for (const [id, outcome] of outcomes) {
-      const why = outcome === 'orphaned' ? ' (no longer in the config; `schedule apply --prune` deletes it)' : outcome === 'moved' ? ` (from ${movedFrom.get(id)}, paused state and note kept)` : '';
+      const why =
+        outcome === 'orphaned' ? ' (no longer in the config; `schedule apply --prune` deletes it)'
+        : outcome === 'moved' ? ` (from ${movedFrom.get(id)}, paused state and note kept)`
+        : outcome === 'failed' ? `: ${failures.get(id)}`
+        : '';
       print(`${outcome.padEnd(9)} ${id}${why}`);
     }
     return outcomes;
   });
+}
+
+/** Creates, moves or updates one site's schedule; an update keeps its paused state and note. */
+async function applySiteSchedule(client: Client, site: SiteConfig, desired: SiteScheduleOptions, taskQueue: string, movedFrom: Map<string, string>): Promise<ApplyOutcome> {
+  const existing = await describeOrNull(client, desired.scheduleId);
+  if (!existing) {
+    const legacy = await legacyScheduleOf(client, site, taskQueue);
+    await client.schedule.create(legacy ? { ...desired, state: { paused: legacy.state.paused, note: legacy.state.note } } : desired);
+    if (!legacy) return 'created';
+    await client.schedule.getHandle(legacy.scheduleId).delete();
+    movedFrom.set(desired.scheduleId, legacy.scheduleId);
+    return 'moved';
+  }
+  if (configHashOf(existing) === configHashOf(desired)) return 'unchanged';
+  await client.schedule.getHandle(desired.scheduleId).update((previous) => ({
+    spec: desired.spec,
+    action: desired.action,
+    policies: desired.policies,
+    state: { paused: previous.state.paused, note: previous.state.note },
+  }));
+  return 'updated';
 }
 
 /**

@@ -24,6 +24,7 @@ export async function workerCommand(config: LoadedConfig, env: Env, log: Logger)
   const { metricsPort, metricsHost } = config.worker;
   const temporalMetricsAddress = metricsPort > 0 ? `127.0.0.1:${metricsPort + 1}` : undefined;
   installTemporalRuntime(log, { metricsBindAddress: temporalMetricsAddress });
+  for (const warning of config.warnings) log.warn(warning);
   const db = connectDatabase({ url: config.database.url, maxConnections: config.worker.maxConcurrentActivities + 2 });
   try {
     await migrateToLatest(db, log.child({ module: 'migrate' }));

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { cronExpression, durationText, identifier, timeZone } from './config-values.js';
+import { cronExpression, durationText, identifier, secretFilePath, secretVariableName, timeZone } from './config-values.js';
 import { CREDENTIAL_KINDS } from './site-config.js';
 
 const secretSource = z
-  .object({ env: z.string().trim().min(1).optional(), file: z.string().trim().min(1).optional() })
+  .object({ env: secretVariableName.optional(), file: secretFilePath.optional() })
   .strict()
   .refine((source) => (source.env === undefined) !== (source.file === undefined), {
     message: 'must name exactly one of env (an environment variable) or file (a path); the key itself never goes in this file',

@@ -23,7 +23,7 @@ export function readConfigFile(path: string, defaultRatePerMinute = DEFAULT_RATE
     throw new ConfigError(document.errors.map((error) => `${name}:${lines.linePos(error.pos[0]).line} ${error.message.split('\n')[0]}`));
   }
   const at = (where: Path) => `${name}:${lineOf(document, lines, where)} ${where.map(String).join('.') || '(top level)'}`;
-  const parsed = configFileSchema.safeParse(document.toJS());
+  const parsed = configFileSchema.safeParse(toPlainValue(document, name), { reportInput: true });
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, at)));
   const problems = crossReferenceProblems(parsed.data, at);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -44,7 +44,33 @@ function describeIssue(issue: z.core.$ZodIssue, at: (where: Path) => string): st
   }
   if (issue.code === 'invalid_key') return `${at(issue.path)}: ${issue.issues[0]?.message ?? issue.message}`;
   if (issue.code === 'invalid_type' && issue.input === undefined) return `${at(issue.path)}: ${issue.message.startsWith('is required') ? issue.message : 'is required'}`;
+  // The value itself is not quoted: it may be a key pasted in the wrong place.
+  if (issue.code === 'invalid_type') return `${at(issue.path)}: must be ${article(issue.expected)}, not ${article(jsonType(issue.input))}`;
   return `${at(issue.path)}: ${issue.message}`;
+}
+
+/**
+ * The document as plain values. YAML aliases can repeat one node billions
+ * of times (a "billion laughs" file): the yaml library refuses past 100
+ * aliases, which is reported as a problem of the file, not a crash.
+ */
+function toPlainValue(document: Document, name: string): unknown {
+  try {
+    return document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new ConfigError([`${name}: ${(error as Error).message}; the file cannot be read safely`]);
+  }
+}
+
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'list';
+  if (typeof value === 'object') return 'mapping';
+  return typeof value === 'string' ? 'text' : typeof value;
+}
+
+function article(type: string): string {
+  return ['text', 'null'].includes(type) ? type : `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
 }
 
 /** Sites must name a defined credential. */

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { byteSize, cronExpression, durationText, timeZone } from './config-values.js';
+import { byteSize, cronExpression, durationText, identifier, timeZone } from './config-values.js';
 import { DEFAULT_RATE_PER_MINUTE, SCHEDULE_DEFAULTS, SYNC_DEFAULTS } from './defaults.js';
 
 const duration = (fallback: string, options: { allowZero?: boolean } = {}) => z.string().default(fallback).pipe(durationText(options));
 
-const url = (what: string) =>
-  z.string({ error: 'is required' }).refine((text) => URL.canParse(text), { message: `must be a ${what} URL` });
+/** A URL with one of `protocols` (e.g. 'http:'), so a `file://` API URL fails at start-up. */
+const url = (what: string, protocols: string[]) =>
+  z.string({ error: 'is required' }).refine((text) => URL.canParse(text) && protocols.includes(new URL(text).protocol), { message: `must be a ${what} URL` });
 
 const positiveInteger = (fallback: number) =>
   z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive('must be positive').default(fallback);
@@ -15,7 +16,7 @@ const required = z.string({ error: 'is required' }).trim().min(1, 'is required')
 /** Environment variables by section; each command validates the sections it needs. */
 export const envSections = {
   database: z.object({
-    DATABASE_URL: url('postgres://'),
+    DATABASE_URL: url('postgres://', ['postgres:', 'postgresql:']),
   }),
   temporal: z.object({
     TEMPORAL_ADDRESS: required,
@@ -23,15 +24,16 @@ export const envSections = {
     TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('session-sync'),
   }),
   fullsession: z.object({
-    FULLSESSION_API_URL: url('http(s)').default('https://app.fullsession.io'),
+    FULLSESSION_API_URL: url('http(s)', ['http:', 'https:']).default('https://app.fullsession.io'),
     FULLSESSION_RATE_LIMIT_PER_MINUTE: positiveInteger(DEFAULT_RATE_PER_MINUTE),
     FULLSESSION_REQUEST_TIMEOUT: duration('30s'),
     FULLSESSION_MAX_RESPONSE_SIZE: z.string().default('16MiB').pipe(byteSize),
   }),
   /** One account's sites from the environment, when there is no config file. */
   singleAccount: z.object({
-    FULLSESSION_CUSTOMER_ID: required,
-    FULLSESSION_SITE_IDS: required.transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean)),
+    // Ids are judged exactly as in the config file: they end up in workflow and schedule ids.
+    FULLSESSION_CUSTOMER_ID: required.pipe(identifier),
+    FULLSESSION_SITE_IDS: required.transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean)).pipe(z.array(identifier)),
     SYNC_SCHEDULE_CRON: cronExpression.default(SCHEDULE_DEFAULTS.cron),
     SYNC_SCHEDULE_TIMEZONE: timeZone.default(SCHEDULE_DEFAULTS.timezone),
     SYNC_SCHEDULE_JITTER: duration(SCHEDULE_DEFAULTS.jitter, { allowZero: true }),

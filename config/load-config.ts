@@ -63,6 +63,8 @@ export interface LoadOptions {
 export interface LoadedConfig extends Config {
   /** Credential name to key; empty unless requested. */
   credentials: Map<string, Secret>;
+  /** What works but should be fixed (a key file everyone can read); the worker logs them at start-up. */
+  warnings: string[];
 }
 
 /**
@@ -85,10 +87,12 @@ export function loadConfig(env: Env, options: LoadOptions = {}): LoadedConfig {
   const worker = section(envSections.worker);
   const logging = section(envSections.logging);
   const sites = loadSites(env, fullsession?.FULLSESSION_RATE_LIMIT_PER_MINUTE ?? DEFAULT_RATE_PER_MINUTE, section, problems);
-  const credentials = options.credentials && sites ? loadSecrets(sites, env, problems) : new Map<string, Secret>();
+  const warnings: string[] = [];
+  const credentials = options.credentials && sites ? loadSecrets(sites, env, problems, warnings) : new Map<string, Secret>();
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     credentials,
+    warnings,
     database: { url: database.DATABASE_URL },
     temporal: {
       address: temporal.TEMPORAL_ADDRESS,
@@ -137,13 +141,14 @@ function loadSites(
 }
 
 /** Resolves the key of every credential a site uses; each missing one is a problem. */
-function loadSecrets(sites: SitesConfig, env: Env, problems: string[]): Map<string, Secret> {
+function loadSecrets(sites: SitesConfig, env: Env, problems: string[], warnings: string[]): Map<string, Secret> {
   const used = new Set(sites.sites.map((site) => site.credentialName));
   const secrets = new Map<string, Secret>();
   for (const credential of sites.credentials.filter((c) => used.has(c.name))) {
     const resolved = resolveSecret(credential, env);
     if (resolved.ok) secrets.set(credential.name, resolved.secret);
-    else problems.push(`${resolved.problem} (the worker needs it for ${sitesOf(sites, credential.name).join(', ')})`);
+    if (resolved.ok && resolved.warning) warnings.push(resolved.warning);
+    if (!resolved.ok) problems.push(`${resolved.problem} (the worker needs it for ${sitesOf(sites, credential.name).join(', ')})`);
   }
   return secrets;
 }
@@ -174,5 +179,8 @@ export function loadDatabaseConfig(env: Env): DatabaseConfig {
 }
 
 function describeIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => `${String(issue.path[0])} ${issue.message}`);
+  return error.issues.map((issue) => {
+    const [name, item] = issue.path;
+    return `${String(name)}${typeof item === 'number' ? ` item ${item + 1}` : ''} ${issue.message}`;
+  });
 }

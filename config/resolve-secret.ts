@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { keyShapeProblem, Secret } from './secret.js';
 import { describeSecretSource, type CredentialConfig } from './site-config.js';
 
 type Env = Record<string, string | undefined>;
 
-export type ResolvedSecret = { ok: true; secret: Secret } | { ok: false; problem: string };
+export type ResolvedSecret = { ok: true; secret: Secret; warning: string | null } | { ok: false; problem: string };
 
 /**
  * Reads a credential's key from its environment variable or file. A missing
@@ -20,7 +20,9 @@ export function resolveSecret(credential: CredentialConfig, env: Env): ResolvedS
   }
   try {
     const value = readFileSync(source.file, 'utf8').trim();
-    return value ? asKey(value, where) : { ok: false, problem: `${where} is empty` };
+    if (!value) return { ok: false, problem: `${where} is empty` };
+    const resolved = asKey(value, where);
+    return resolved.ok ? { ...resolved, warning: readableByAll(source.file, where) } : resolved;
   } catch (error) {
     return { ok: false, problem: `${where} cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'}` };
   }
@@ -29,5 +31,12 @@ export function resolveSecret(credential: CredentialConfig, env: Env): ResolvedS
 /** A value that cannot be a key is refused here, never sent: an HTTP client would quote it in its error. */
 function asKey(value: string, where: string): ResolvedSecret {
   const problem = keyShapeProblem(value);
-  return problem === null ? { ok: true, secret: new Secret(value) } : { ok: false, problem: `${where} ${problem}` };
+  return problem === null ? { ok: true, secret: new Secret(value), warning: null } : { ok: false, problem: `${where} ${problem}` };
+}
+
+/** A key file any user of the machine can read is used, with a warning: refusing it would stop a running fleet at its next restart. */
+function readableByAll(file: string, where: string): string | null {
+  const mode = statSync(file).mode & 0o777;
+  if ((mode & 0o004) === 0) return null;
+  return `${where} is readable by every user of this machine (mode ${mode.toString(8)}); restrict it: chmod 600 ${file}`;
 }

@@ -10,7 +10,7 @@ const config = loadConfig({
 });
 const NOW = Date.parse('2026-11-22T12:00:00Z');
 
-function problems(args: { site: string; from: string; to: string }): string {
+function problems(args: { site: string; from: string; to: string; window?: number }): string {
   try {
     backfillRequest(config, { ...args, force: false }, NOW);
   } catch (error) {
@@ -37,10 +37,29 @@ describe('backfill arguments', () => {
 
   it('name every mistake at once', () => {
     expect(problems({ site: 'nope', from: 'yesterday', to: '2026-11-01' })).toBe(
-      '--from "yesterday" is not an ISO-8601 date\nsite "nope" is not configured (' +
+      '--from "yesterday" is not an ISO-8601 date (2026-03-01) or date-time with a zone (2026-03-01T12:00:00Z) that exists\nsite "nope" is not configured (' +
         `${fileURLToPath(new URL('../examples/session-sync.yaml', import.meta.url))} has: cust-acme/marketing, cust-acme/app, cust-globex/shop)`,
     );
     expect(problems({ site: 'shop', from: '2026-11-02', to: '2026-11-01' })).toBe('--to must be after --from');
+  });
+
+  it.each(['2026-02-30', '1', 'March 5', '2026-03-05T10:00:00', '2026-03-05 10:00Z', '2026-03-05T25:00:00Z', '2026-03-05T10:00:00+15:00'])(
+    'read dates strictly: %j is refused, not guessed',
+    (text) => {
+      expect(problems({ site: 'shop', from: text, to: '2026-11-01' })).toBe(`--from "${text}" is not an ISO-8601 date (2026-03-01) or date-time with a zone (2026-03-01T12:00:00Z) that exists`);
+    },
+  );
+
+  it('take a date-time with any zone', () => {
+    const request = backfillRequest(config, { site: 'shop', from: '2026-03-05T10:00:00+02:00', to: '2026-03-06T00:00:00.250Z', force: false }, NOW);
+    expect([request.input.from, request.input.to]).toEqual([Date.parse('2026-03-05T08:00:00Z'), Date.parse('2026-03-06T00:00:00.250Z')]);
+  });
+
+  it('refuse a range of more windows than a plan needs, and say what window would do', () => {
+    expect(problems({ site: 'shop', from: '2016-01-01', to: '2026-01-01', window: 1 })).toBe(
+      '--from..--to at this window size is 315,619,200,000 windows; at most 100,000 are allowed: use --window 1h or more, or split the range',
+    );
+    expect(problems({ site: 'shop', from: '2016-01-01', to: '2026-01-01', window: 3_600_000 })).toBe('');
   });
 
   it('refuse a range ending after now minus the settle delay: a done window is never fetched again', () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,6 +67,53 @@ accounts:
     const broken = writeConfig('credentials:\n  acme: { kind: [\n');
     expect(problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: broken })[0]).toMatch(new RegExp(`^${broken}:\\d+ `));
     expect(problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: '/nonexistent/sites.yaml' })).toEqual(['SESSION_SYNC_CONFIG /nonexistent/sites.yaml cannot be read: ENOENT']);
+  });
+
+  it('checks cron with a real parser, types without quoting values, and keys pasted where a name belongs', () => {
+    const key = 'fus_0123456789abcdefpasted';
+    const path = writeConfig(`credentials:
+  pasted: { kind: fullsession-api-token, secret: { env: ${key} } }
+  pasted-file: { kind: fullsession-api-token, secret: { file: ${key} } }
+  spaced: { kind: fullsession-api-token, secret: { env: "MY TOKEN" } }
+accounts:
+  cust-1:
+    rateLimitPerMinute: "20"
+    sites:
+      site-a: { credential: pasted, schedule: { cron: "99 99 99 99 99" } }
+      site-b: { credential: pasted-file, schedule: { cron: "0 0 30 2 *" } }
+      site-c: { credential: spaced, schedule: { cron: "@every soon" } }
+`);
+    const problems = problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: path });
+    expect(problems).toEqual([
+      `${path}:2 credentials.pasted.secret.env: looks like an API key, not the name of an environment variable: put the key in a variable or a file and name that here (the value is not repeated here)`,
+      `${path}:3 credentials.pasted-file.secret.file: looks like an API key, not a path: put the key in a file and name that file here (the value is not repeated here)`,
+      `${path}:4 credentials.spaced.secret.env: must be an environment variable name: letters, digits and "_", not starting with a digit`,
+      `${path}:7 accounts.cust-1.rateLimitPerMinute: must be a number, not text`,
+      `${path}:9 accounts.cust-1.sites.site-a.schedule.cron: "99 99 99 99 99" is not a valid cron expression: Invalid value for minute: 99`,
+      `${path}:10 accounts.cust-1.sites.site-b.schedule.cron: "0 0 30 2 *" never fires`,
+      `${path}:11 accounts.cust-1.sites.site-c.schedule.cron: "@every" needs a duration like 15m, got "soon"`,
+    ]);
+    expect(problems.join('\n')).not.toContain(key);
+  });
+
+  it('refuses a YAML alias bomb as a problem of the file, not a crash', () => {
+    const levels = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]'];
+    for (let level = 1; level < 9; level++) levels.push(`l${level}: &l${level} [${Array(9).fill(`*${level === 1 ? 'a' : `l${level - 1}`}`).join(', ')}]`);
+    const path = writeConfig(`${levels.join('\n')}\n`);
+    expect(problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: path })).toEqual([`${path}: Excessive alias count indicates a resource exhaustion attack; the file cannot be read safely`]);
+  });
+
+  it('warns about a key file every user can read, and uses it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'config-key-'));
+    const keyFile = join(dir, 'token');
+    writeFileSync(keyFile, 'fus_0123456789abcdefwarned\n', { mode: 0o644 });
+    chmodSync(keyFile, 0o644);
+    const path = writeConfig(`credentials:\n  main: { kind: fullsession-api-token, secret: { file: ${keyFile} } }\naccounts:\n  cust-1:\n    sites:\n      site-a: { credential: main }\n`);
+    const config = loadConfig({ ...baseEnv, SESSION_SYNC_CONFIG: path }, { credentials: true });
+    expect(config.credentials.get('main')?.obfuscated).toBe('fus_****ned');
+    expect(config.warnings).toEqual([`credential main: file ${keyFile} is readable by every user of this machine (mode 644); restrict it: chmod 600 ${keyFile}`]);
+    chmodSync(keyFile, 0o600);
+    expect(loadConfig({ ...baseEnv, SESSION_SYNC_CONFIG: path }, { credentials: true }).warnings).toEqual([]);
   });
 
   it('the worker needs every used key; both ways of configuring sites at once is an error', () => {

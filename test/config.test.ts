@@ -21,7 +21,7 @@ describe('configuration from the environment', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig(valid, { credentials: true });
     expect(config.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'session-sync' });
-    expect(config.fullsession).toEqual({ apiUrl: 'https://app.fullsession.io', requestTimeoutMs: 30_000 });
+    expect(config.fullsession).toEqual({ apiUrl: 'https://app.fullsession.io', requestTimeoutMs: 30_000, maxResponseBytes: 16 * 1_048_576 });
     expect(config.sites.credentials).toEqual([
       { name: 'FULLSESSION_API_TOKEN', description: 'from FULLSESSION_API_TOKEN / FULLSESSION_API_TOKEN_FILE', kind: 'fullsession-api-token', source: { env: 'FULLSESSION_API_TOKEN' } },
     ]);
@@ -47,6 +47,22 @@ describe('configuration from the environment', () => {
       'SYNC_WINDOW expected a duration like 90s, 15m, 4h or 1d, got "1 week"',
     ]);
     expect(problemsOf({ ...valid, FULLSESSION_API_TOKEN: '' })).toEqual(['credential FULLSESSION_API_TOKEN: env FULLSESSION_API_TOKEN is not set (the worker needs it for cust-1/site-a, cust-1/site-b)']);
+  });
+
+  it('judges ids, URLs and sizes exactly as the config file does', () => {
+    expect(problemsOf({ ...valid, FULLSESSION_CUSTOMER_ID: '../x', FULLSESSION_SITE_IDS: 'ok,a b', FULLSESSION_API_URL: 'file:///etc/passwd', DATABASE_URL: 'http://db', FULLSESSION_MAX_RESPONSE_SIZE: 'huge' })).toEqual([
+      'DATABASE_URL must be a postgres:// URL',
+      'FULLSESSION_API_URL must be a http(s) URL',
+      'FULLSESSION_MAX_RESPONSE_SIZE expected a size of at least 1KiB like 16MiB or 500kB, got "huge"',
+      'FULLSESSION_CUSTOMER_ID must start with a letter or digit and use only letters, digits, ".", "_" and "-"',
+      'FULLSESSION_SITE_IDS item 2 must start with a letter or digit and use only letters, digits, ".", "_" and "-"',
+    ]);
+    expect(loadConfig({ ...valid, FULLSESSION_MAX_RESPONSE_SIZE: '500kB' }).fullsession.maxResponseBytes).toBe(500_000);
+  });
+
+  it('refuses a token of two lines, naming the credential and not the token', () => {
+    const problems = problemsOf({ ...valid, FULLSESSION_API_TOKEN: `${TOKEN}\nfus_previous0123456789abcdef` });
+    expect(problems).toEqual(['credential FULLSESSION_API_TOKEN: env FULLSESSION_API_TOKEN holds 2 lines; a key is one line (keep only the current key) (the worker needs it for cust-1/site-a, cust-1/site-b)']);
   });
 
   it('reads the token from a file and rejects both sources at once', () => {

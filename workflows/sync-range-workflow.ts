@@ -14,7 +14,7 @@ import type { Activities } from '../activities/create-activities.js';
 import { permanentFailureOf, rootMessage } from './permanent-failure.js';
 import { estimateProgress, type SyncRangeProgress } from './progress.js';
 import type { RunKind, RunTotals, SiteRef, SyncPageResult, SyncWindow } from './sync-contract.js';
-import { countWindows, windowAt } from './windows.js';
+import { countWindows, MAX_WINDOWS_PER_RANGE, windowAt } from './windows.js';
 
 export interface SyncRangeInput {
   site: SiteRef;
@@ -137,6 +137,9 @@ function validate(input: SyncRangeInput): void {
   if (!(input.to > input.from)) problems.push('range end must be after range start');
   if (!(input.windowMs > 0)) problems.push('window must be positive');
   if (!(input.lookbackMs >= 0)) problems.push('lookback must not be negative');
+  if (problems.length === 0 && countWindows(input.from, input.to, input.windowMs) > MAX_WINDOWS_PER_RANGE) {
+    problems.push(`more than ${MAX_WINDOWS_PER_RANGE} windows; use a larger window or a shorter range`);
+  }
   if (problems.length > 0) throw ApplicationFailure.nonRetryable(`invalid sync range: ${problems.join('; ')}`, 'InvalidInput');
 }
 

@@ -14,6 +14,13 @@ import type { SyncWindow } from './sync-contract.js';
  * a later window and are fetched then. Pure and deterministic: workflows use it.
  */
 
+/**
+ * The most windows one range may have: a year of 6-minute windows. Beyond
+ * it a range is an operator's typo (`--window 1ms`), not a plan; it would
+ * also make the workflow's history and checkpoint table grow for nothing.
+ */
+export const MAX_WINDOWS_PER_RANGE = 100_000;
+
 /** How many windows cover [from, to). */
 export function countWindows(from: number, to: number, windowMs: number): number {
   if (to <= from) return 0;

@@ -1,0 +1,35 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../devstack/session-sync-process.js';
+
+const env = {
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere',
+  TEMPORAL_ADDRESS: '127.0.0.1:1',
+  SESSION_SYNC_CONFIG: fileURLToPath(new URL('../examples/session-sync.yaml', import.meta.url)),
+  LOG_LEVEL: 'info',
+};
+
+/** What an operator sees when a command fails: one line that says what is wrong, no stack trace unless asked for. */
+describe('operator errors from the real CLI', () => {
+  it('a date the calendar lacks is a usage error, exit 2', async () => {
+    const result = await runCli(['backfill', '--site', 'shop', '--from', '2026-02-30', '--to', '2026-03-02'], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('session-sync: --from "2026-02-30" is not an ISO-8601 date (2026-03-01) or date-time with a zone (2026-03-01T12:00:00Z) that exists\n');
+  });
+
+  it('an unreachable Temporal is one line naming the address and the variable', async () => {
+    const result = await runCli(['schedule', 'list'], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('session-sync: cannot reach Temporal at 127.0.0.1:1 (TEMPORAL_ADDRESS); is the address right and the server up?: Failed to connect before the deadline\n');
+  });
+
+  it('an unreachable Postgres is one line; LOG_LEVEL=debug adds the stack', async () => {
+    const plain = await runCli(['status'], env);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toMatch(/^session-sync: .*ECONNREFUSED 127\.0\.0\.1:1\n$/);
+    const debug = await runCli(['status'], { ...env, LOG_LEVEL: 'debug' });
+    expect(debug.code).toBe(1);
+    expect(debug.stderr).toContain('"msg":"session-sync failed"');
+    expect(debug.stderr).toMatch(/\\n\s+at /);
+  });
+});
