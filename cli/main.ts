@@ -5,7 +5,7 @@ import { parseDuration } from '../config/duration.js';
 import { loadConfig, loadLoggingConfig, type Config } from '../config/load-config.js';
 import { connectDatabase } from '../db/connect.js';
 import type { Database } from '../db/database.js';
-import { migrateToLatest } from '../db/migrate.js';
+import { newerSchemaNote, readSchemaState } from '../db/schema-state.js';
 import { createLogger } from '../logging/logger.js';
 import { backfillCommand, cancelBackfillCommand } from './backfill-command.js';
 import { checkCommand, listCredentialsCommand } from './credentials-commands.js';
@@ -36,11 +36,19 @@ function durationOption(text: string): number {
   return ms;
 }
 
-/** Runs a command that needs Postgres, with the schema migrated (idempotent, under a lock). */
+/**
+ * Runs a command that reads Postgres. It changes no schema, so a role with
+ * SELECT alone serves `status` and `credentials list`; the schema must be
+ * at least this release's, and may be newer (a rolling deploy).
+ */
 async function withDatabase<T>(config: Config, run: (db: Kysely<Database>) => Promise<T>): Promise<T> {
   const db = connectDatabase({ url: config.database.url, maxConnections: 4 });
   try {
-    await migrateToLatest(db, log.child({ module: 'migrate' }));
+    const schema = await readSchemaState(db);
+    if (schema.pending.length > 0) {
+      throw new UsageError(`the database schema is older than this release (it has not run ${schema.pending.join(', ')}); run \`session-sync migrate\` with a role that may change the schema, then try again`);
+    }
+    if (schema.unknown.length > 0) log.warn(newerSchemaNote(schema));
     return await run(db);
   } finally {
     await db.destroy();

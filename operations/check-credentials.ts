@@ -17,6 +17,8 @@ export interface SiteCheck {
   siteId: string;
   outcome: CheckOutcome;
   message: string;
+  /** False when the database role may not write the outcome (a read-only role): it is printed, not kept. */
+  recorded: boolean;
 }
 
 export interface CheckFilter {
@@ -50,13 +52,25 @@ export async function checkCredentials(
   const checks: SiteCheck[] = [];
   for (const site of selected) {
     const check = await checkSite(site, sources, secrets.get(site.credentialName), missing.get(site.credentialName));
-    await recordCheck(deps.db, check);
-    checks.push(check);
+    checks.push({ ...check, recorded: await recordCheckIfAllowed(deps.db, check) });
   }
   return checks;
 }
 
-async function checkSite(site: SiteConfig, sources: FullSessionSources, secret: Secret | undefined, missing: string | undefined): Promise<SiteCheck> {
+/** Postgres's SQLSTATE for "permission denied". */
+const INSUFFICIENT_PRIVILEGE = '42501';
+
+async function recordCheckIfAllowed(db: Kysely<Database>, check: Omit<SiteCheck, 'recorded'>): Promise<boolean> {
+  try {
+    await recordCheck(db, check);
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code === INSUFFICIENT_PRIVILEGE) return false;
+    throw error;
+  }
+}
+
+async function checkSite(site: SiteConfig, sources: FullSessionSources, secret: Secret | undefined, missing: string | undefined): Promise<Omit<SiteCheck, 'recorded'>> {
   const base = { credentialName: site.credentialName, obfuscatedKey: secret?.obfuscated ?? null, customerId: site.customerId, siteId: site.siteId };
   if (!secret) return { ...base, outcome: 'missing_secret', message: `${missing ?? 'no key'}; set it and run the check again` };
   const now = Date.now();
