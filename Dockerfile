@@ -31,5 +31,5 @@ USER node
 # /metrics, /healthz, /readyz (METRICS_PORT); Temporal core's exporter is folded in from the next port.
 EXPOSE 9464
 HEALTHCHECK --interval=15s --timeout=5s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:9464/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# The same start command the tests run as a real process (test/support/worker-process.ts).
+# The same start command the tests run as a real process (WORKER_COMMAND in devstack/session-sync-process.ts).
 CMD ["node", "bin/session-sync.js", "worker"]

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import { resetCheckpoint } from '../db/checkpoints-repository.js';
 import type { Database } from '../db/database.js';
-import { finishRun, startRun, type RecordedTotals } from '../db/runs-repository.js';
-import type { FinishRunInput, ResetWindowInput, StartRunInput } from '../workflows/sync-contract.js';
+import { finishRun, startRun } from '../db/runs-repository.js';
+import type { FinishRunInput, ResetWindowInput, StartRunInput, SyncCounts } from '../workflows/sync-contract.js';
 
 /** Activities that record a run's lifecycle and reset windows on `--force`. */
 export function createRunActivities(db: Kysely<Database>) {
@@ -21,7 +21,7 @@ export function createRunActivities(db: Kysely<Database>) {
     },
 
     /** Closes the run; returns the totals its pages committed (exact across crashes). */
-    async finishRun(input: FinishRunInput): Promise<RecordedTotals> {
+    async finishRun(input: FinishRunInput): Promise<SyncCounts> {
       return finishRun(db, input.runId, input.status, input.error);
     },
 

@@ -6,6 +6,7 @@ import type { Logger } from '../logging/logger.js';
 import type { SyncMetrics } from '../metrics/sync-metrics.js';
 import { FullSessionError } from '../sources/fullsession/fullsession-error.js';
 import type { SyncPageInput, SyncPageResult } from '../workflows/sync-contract.js';
+import { addCounts } from '../workflows/sync-counts.js';
 import { windowQuery } from '../workflows/windows.js';
 import { commitPage, preparePage } from './commit-page.js';
 import { toActivityFailure } from './failures.js';
@@ -45,7 +46,9 @@ export function createSyncPagesActivity(deps: SyncPageDeps) {
     const deadline = Date.now() + MAX_CHUNK_MS;
     try {
       do {
-        addTo(chunk, await syncNextPage(deps, input));
+        const page = await syncNextPage(deps, input);
+        addCounts(chunk, page);
+        chunk.windowDone = page.windowDone;
       } while (!chunk.windowDone && chunk.pages < (input.maxPages ?? 1) && Date.now() < deadline && !deps.draining());
       return chunk;
     } catch (error) {
@@ -70,16 +73,6 @@ function stopsTheWindow(error: unknown): boolean {
 
 function emptyResult(): SyncPageResult {
   return { windowDone: false, requests: 0, pages: 0, sessionsSynced: 0, sessionsWritten: 0, sessionsReceived: 0, rejects: 0 };
-}
-
-function addTo(chunk: SyncPageResult, page: SyncPageResult): void {
-  chunk.windowDone = page.windowDone;
-  chunk.requests += page.requests;
-  chunk.pages += page.pages;
-  chunk.sessionsSynced += page.sessionsSynced;
-  chunk.sessionsWritten += page.sessionsWritten;
-  chunk.sessionsReceived += page.sessionsReceived;
-  chunk.rejects += page.rejects;
 }
 
 async function syncNextPage(deps: SyncPageDeps, input: SyncPageInput): Promise<SyncPageResult> {

@@ -9,7 +9,7 @@ import { freePort } from '../devstack/free-port.js';
 import { createScratchDatabase, type ScratchDatabase } from '../devstack/scratch-database.js';
 import { spawnWorker, type WorkerProcess } from '../devstack/session-sync-process.js';
 import { startTemporalDevServer } from '../devstack/temporal-dev-server.js';
-import { FullSessionSandbox } from '../sources/fullsession/sandbox/sandbox-server.js';
+import { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';
 import { workflowsPath } from '../worker/create-worker.js';
 import { syncRangeWorkflow, type SyncRangeInput } from '../workflows/sync-range-workflow.js';
 import type { RunTotals } from '../workflows/sync-contract.js';

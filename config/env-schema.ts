@@ -57,4 +57,3 @@ export const envSections = {
   }),
 };
 
-export type EnvSection = keyof typeof envSections;

@@ -129,7 +129,5 @@ export interface Database {
   credential_checks: CredentialChecksTable;
 }
 
-export type SessionRow = Selectable<FullSessionSessionsTable>;
 export type NewSessionRow = Insertable<FullSessionSessionsTable>;
 export type CheckpointRow = Selectable<SyncCheckpointsTable>;
-export type RunRow = Selectable<SyncRunsTable>;

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { scrubSecrets } from '../config/secret.js';
+import type { RunTotals, SyncCounts } from '../workflows/sync-contract.js';
 import type { Database, RunStatus } from './database.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -43,16 +44,8 @@ export async function startRun(db: Db, run: NewRun): Promise<string> {
   return row.id;
 }
 
-export interface RunIncrement {
-  pages: number;
-  sessions: number;
-  requests: number;
-  rejects: number;
-  windowsDone: number;
-}
-
 /** Adds one page's counts to the run, in the page's transaction. */
-export async function addToRun(db: Db, runId: string, increment: RunIncrement): Promise<void> {
+export async function addToRun(db: Db, runId: string, increment: RunTotals): Promise<void> {
   await db
     .updateTable('sync_runs')
     .set({
@@ -66,18 +59,11 @@ export async function addToRun(db: Db, runId: string, increment: RunIncrement): 
     .execute();
 }
 
-export interface RecordedTotals {
-  pages: number;
-  sessions: number;
-  requests: number;
-  rejects: number;
-}
-
 /**
  * Closes the run with its outcome (the error message is what `status`
  * shows) and returns the totals its pages committed.
  */
-export async function finishRun(db: Db, runId: string, status: Exclude<RunStatus, 'running'>, error: string | null): Promise<RecordedTotals> {
+export async function finishRun(db: Db, runId: string, status: Exclude<RunStatus, 'running'>, error: string | null): Promise<SyncCounts> {
   return db
     .updateTable('sync_runs')
     .set({ status, error: error === null ? null : scrubSecrets(error), finished_at: sql`now()` })

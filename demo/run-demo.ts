@@ -7,7 +7,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import { startEmbeddedPostgresProcess } from '../devstack/embedded-postgres-process.js';
 import { startTemporalDevServer } from '../devstack/temporal-dev-server.js';
 import { createLogger } from '../logging/logger.js';
-import { FullSessionSandbox } from '../sources/fullsession/sandbox/sandbox-server.js';
+import { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';
 import { createSyncWorker } from '../worker/create-worker.js';
 import { installTemporalRuntime } from '../worker/install-runtime.js';
 

@@ -71,10 +71,11 @@ describe('the container deployment', () => {
     expect(dockerfile).toContain(`ENV ${env}`);
   });
 
-  it('the image holds every source folder the CLI imports', () => {
+  it('the image holds every source folder the CLI imports, and no dev stack or sandbox', () => {
     const copied = new Set([...read('Dockerfile').matchAll(/^COPY (\w+) \.\/\1$/gm)].map((match) => match[1]));
     const needed = new Set([...sourceFilesReachableFrom(join(ROOT, 'cli/main.ts'))].map((file) => relative(ROOT, file).split('/')[0]));
     expect([...needed].filter((folder) => !copied.has(folder))).toEqual([]);
+    expect([...copied].filter((folder) => ['devstack', 'test', 'bench', 'demo'].includes(folder ?? ''))).toEqual([]);
   });
 });
 

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backfillCommand } from '../cli/backfill-command.js';
 import { applySchedulesCommand, scheduleActionCommand } from '../cli/schedule-commands.js';
-import type { FullSessionSandbox } from '../sources/fullsession/sandbox/sandbox-server.js';
+import type { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';
 import { installTemporalRuntime } from '../worker/install-runtime.js';
 import { legacyScheduleId, scheduleId } from '../workflows/workflow-ids.js';
 import { siteScheduleOptions } from '../cli/site-schedule-options.js';

@@ -1,7 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FREE_PAGES } from '../activities/paging-guard.js';
-import type { FullSessionSandbox } from '../sources/fullsession/sandbox/sandbox-server.js';
+import type { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';
 import { storedAndTruth } from './support/compare-with-truth.js';
 import { DAY, DAY0, HOUR, newToken, startTestSandbox } from './support/sandbox-fixtures.js';
 import { startSyncHarness, type SyncHarness } from './support/sync-harness.js';

@@ -3,7 +3,7 @@ import { Secret } from '../config/secret.js';
 import { RateBudget } from '../activities/rate-budget.js';
 import { FullSessionClient } from '../sources/fullsession/fullsession-client.js';
 import { FullSessionError } from '../sources/fullsession/fullsession-error.js';
-import type { FullSessionSandbox } from '../sources/fullsession/sandbox/sandbox-server.js';
+import type { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';
 import { CUSTOMER, DAY0, HOUR, newToken, SITE, startTestSandbox } from './support/sandbox-fixtures.js';
 
 describe('FullSession client against the sandbox over HTTP', () => {

@@ -5,7 +5,7 @@ import { applySchedulesCommand, scheduleActionCommand } from '../cli/schedule-co
 import { statusCommand } from '../cli/status-command.js';
 import { committedPages as countCommittedPages } from '../devstack/committed-pages.js';
 import { obfuscateKey } from '../config/secret.js';
-import { FullSessionSandbox } from '../sources/fullsession/sandbox/sandbox-server.js';
+import { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';
 import { installTemporalRuntime } from '../worker/install-runtime.js';
 import type { ScheduledSyncResult } from '../workflows/scheduled-sync-workflow.js';
 import { KIND_ATTRIBUTE, SITE_ATTRIBUTE } from '../workflows/search-attributes.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RestartablePostgres } from '../devstack/embedded-postgres.js';
 import { startEmbeddedPostgresProcess } from '../devstack/embedded-postgres-process.js';
 import { committedPages as countCommittedPages } from '../devstack/committed-pages.js';
-import type { FullSessionSandbox } from '../sources/fullsession/sandbox/sandbox-server.js';
+import type { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';
 import { syncRangeWorkflow } from '../workflows/sync-range-workflow.js';
 import { storedAndTruth } from './support/compare-with-truth.js';
 import { CUSTOMER, DAY, DAY0, HOUR, MAX_SESSION, newToken, SITE, startTestSandbox, syncRequestCount } from './support/sandbox-fixtures.js';

@@ -6,7 +6,7 @@ import { backfillCommand } from '../cli/backfill-command.js';
 import { applySchedulesCommand } from '../cli/schedule-commands.js';
 import { obfuscateKey } from '../config/secret.js';
 import { runCli, waitFor } from '../devstack/session-sync-process.js';
-import type { FullSessionSandbox } from '../sources/fullsession/sandbox/sandbox-server.js';
+import type { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';
 import { installTemporalRuntime } from '../worker/install-runtime.js';
 import { scheduleId } from '../workflows/workflow-ids.js';
 import { capturingLogger } from './support/capturing-logger.js';

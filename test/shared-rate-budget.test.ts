@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FullSessionSandbox } from '../sources/fullsession/sandbox/sandbox-server.js';
+import type { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';
 import { syncRangeWorkflow } from '../workflows/sync-range-workflow.js';
 import { storedAndTruth } from './support/compare-with-truth.js';
 import { CUSTOMER, DAY, DAY0, HOUR, MAX_SESSION, newToken, SITE, startTestSandbox } from './support/sandbox-fixtures.js';

@@ -3,7 +3,7 @@ import { checkCommand } from '../cli/credentials-commands.js';
 import { applySchedulesCommand, scheduleActionCommand } from '../cli/schedule-commands.js';
 import { committedPages } from '../devstack/committed-pages.js';
 import { obfuscateKey } from '../config/secret.js';
-import { FullSessionSandbox } from '../sources/fullsession/sandbox/sandbox-server.js';
+import { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';
 import { installTemporalRuntime } from '../worker/install-runtime.js';
 import type { ScheduledSyncResult } from '../workflows/scheduled-sync-workflow.js';
 import { scheduleId } from '../workflows/workflow-ids.js';

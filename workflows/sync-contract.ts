@@ -18,12 +18,18 @@ export interface SyncWindow {
 
 export type RunKind = 'backfill' | 'scheduled';
 
-export interface RunTotals {
-  windowsDone: number;
+/** What pages add up to: one shape for a run's totals, a page's increment and what Postgres recorded. */
+export interface SyncCounts {
   pages: number;
+  /** Sessions synced: of the run's windows, valid, de-duplicated. */
   sessions: number;
+  /** HTTP requests made, 429s included. */
   requests: number;
   rejects: number;
+}
+
+export interface RunTotals extends SyncCounts {
+  windowsDone: number;
 }
 
 export interface SyncPageInput {
@@ -35,6 +41,11 @@ export interface SyncPageInput {
   maxPages?: number;
 }
 
+/**
+ * What one `syncPages` call did. Its field names are in recorded histories
+ * (`sessionsSynced`, not `sessions`), so they stay as they are; `pageTotals`
+ * turns it into RunTotals.
+ */
 export interface SyncPageResult {
   windowDone: boolean;
   /** HTTP requests made, 429s and retries within the activity included. */

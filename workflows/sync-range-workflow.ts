@@ -13,7 +13,8 @@ import {
 import type { Activities } from '../activities/create-activities.js';
 import { permanentFailureOf, rootMessage } from './permanent-failure.js';
 import { estimateProgress, type SyncRangeProgress } from './progress.js';
-import type { RunKind, RunTotals, SiteRef, SyncPageResult, SyncWindow } from './sync-contract.js';
+import type { RunKind, RunTotals, SiteRef, SyncWindow } from './sync-contract.js';
+import { addCounts, pageTotals } from './sync-counts.js';
 import { countWindows, MAX_WINDOWS_PER_RANGE, windowAt } from './windows.js';
 
 export interface SyncRangeInput {
@@ -108,12 +109,11 @@ export async function syncRangeWorkflow(input: SyncRangeInput): Promise<RunTotal
       const page = await CancellationScope.nonCancellable(() =>
         syncPages({ runId: state.runId, site: input.site, window, lookbackMs: input.lookbackMs, maxPages: PAGES_PER_ACTIVITY }),
       );
-      addPage(state.totals, page);
+      addCounts(state.totals, pageTotals(page));
       pagesThisRun += page.pages;
       if (page.windowDone) {
         state.windowIndex += 1;
         state.windowReset = false;
-        state.totals.windowsDone += 1;
         log.info('window synced', { siteId: input.site.siteId, windowStart: new Date(window.start).toISOString(), windowsDone: state.totals.windowsDone, windowsTotal });
       }
       if (state.windowIndex < windowsTotal && (pagesThisRun >= pagesPerRun || workflowInfo().continueAsNewSuggested)) break;
@@ -165,13 +165,6 @@ async function pauseScheduleIfPermanent(site: SiteRef, error: unknown): Promise<
   const permanent = permanentFailureOf(error);
   if (!permanent) return;
   await CancellationScope.nonCancellable(() => runLog.pauseSiteSchedule({ site, reason: permanent.message }));
-}
-
-function addPage(totals: RunTotals, page: SyncPageResult): void {
-  totals.pages += page.pages;
-  totals.sessions += page.sessionsSynced;
-  totals.requests += page.requests;
-  totals.rejects += page.rejects;
 }
 
 /** Records a failed or cancelled run; runs even when the workflow is being cancelled. */

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
-import type { FullSessionSandbox } from '../../sources/fullsession/sandbox/sandbox-server.js';
+import type { FullSessionSandbox } from '../../devstack/sandboxes/fullsession/sandbox-server.js';
 import { CUSTOMER, SITE } from './sandbox-fixtures.js';
 
 /**

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { PROBE_WINDOW_MS } from '../../operations/check-credentials.js';
-import { FullSessionSandbox, type SandboxOptions } from '../../sources/fullsession/sandbox/sandbox-server.js';
+import { FullSessionSandbox, type SandboxOptions } from '../../devstack/sandboxes/fullsession/sandbox-server.js';
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;

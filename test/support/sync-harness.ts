@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
 import { ENV_CREDENTIAL_NAME, loadConfig, type LoadedConfig } from '../../config/load-config.js';
-import type { FullSessionSandbox } from '../../sources/fullsession/sandbox/sandbox-server.js';
+import type { FullSessionSandbox } from '../../devstack/sandboxes/fullsession/sandbox-server.js';
 import { startInProcessWorker, type InProcessWorker } from './in-process-worker.js';
 import { installTemporalRuntime } from '../../worker/install-runtime.js';
 import { syncRangeWorkflow, type SyncRangeInput } from '../../workflows/sync-range-workflow.js';

@@ -1,0 +1,20 @@
+import type { RunTotals, SyncPageResult } from './sync-contract.js';
+
+/** A `syncPages` result as the run's totals count it. */
+export function pageTotals(page: SyncPageResult): RunTotals {
+  return { pages: page.pages, sessions: page.sessionsSynced, requests: page.requests, rejects: page.rejects, windowsDone: page.windowDone ? 1 : 0 };
+}
+
+/**
+ * Adds every count of `increment` into `into`: the one adder for totals of
+ * any shape (pure, so workflows use it too).
+ *
+ * @example addCounts({ pages: 1 }, { pages: 2 }) // { pages: 3 }
+ */
+export function addCounts<T extends object>(into: T, increment: { [K in keyof T]?: T[K] }): T {
+  const target = into as Record<string, unknown>;
+  for (const [key, value] of Object.entries(increment)) {
+    if (typeof value === 'number') target[key] = (target[key] as number) + value;
+  }
+  return into;
+}
