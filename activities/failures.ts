@@ -1,15 +1,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { scrubSecrets } from '../config/secret.js';
-import { FullSessionError } from '../sources/fullsession/fullsession-error.js';
+import { SourceError } from '../sources/source-error.js';
+import { FailureType } from '../workflows/failure-types.js';
 
-/** Failure types workflows and operators see; permanent ones are never retried. */
-export const FailureType = {
-  credentialMissing: 'CredentialMissing',
-  checkpointMoved: 'CheckpointMoved',
-  /** The API's paging would never end (a cursor handed out twice, or pages of nothing): fails the window, not retried. */
-  cursorLoop: 'CursorLoop',
-  fullSession: (kind: string) => `FullSession.${kind}`,
-} as const;
+export { FailureType };
 
 /**
  * A malformed page is retried this many times in all, then the window fails:
@@ -19,19 +13,19 @@ export const FailureType = {
 export const MALFORMED_PAGE_ATTEMPTS = 3;
 
 /**
- * Converts an error from the source into the Temporal failure that carries
- * the retry decision: permanent FullSession errors become non-retryable,
- * malformed pages after MALFORMED_PAGE_ATTEMPTS, the rest keep the activity's
- * retry policy (bounded backoff). `attempt` is the activity's attempt number.
+ * Converts a source's error into the Temporal failure that carries the retry
+ * decision, the same for every source: permanent kinds become non-retryable,
+ * bad data after MALFORMED_PAGE_ATTEMPTS, the rest keep the activity's retry
+ * policy (bounded backoff). `attempt` is the activity's attempt number.
  */
 export function toActivityFailure(error: unknown, attempt: number): unknown {
-  if (!(error instanceof FullSessionError)) return withoutSecrets(error);
-  const givingUp = error.kind === 'malformed' && attempt >= MALFORMED_PAGE_ATTEMPTS;
+  if (!(error instanceof SourceError)) return withoutSecrets(error);
+  const givingUp = error.kind === 'bad_data' && attempt >= MALFORMED_PAGE_ATTEMPTS;
   return ApplicationFailure.create({
     message: scrubSecrets(givingUp ? `${error.message} (attempt ${attempt} of ${MALFORMED_PAGE_ATTEMPTS}; giving up on this window)` : error.message),
-    type: FailureType.fullSession(error.kind),
+    type: FailureType[error.kind],
     nonRetryable: error.permanent || givingUp,
-    details: [{ kind: error.kind, status: error.details.status ?? null }],
+    details: [{ kind: error.kind, reason: error.details.reason, status: error.details.status ?? null }],
   });
 }
 

@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { FullSessionError } from '../sources/fullsession/fullsession-error.js';
+import { SourceError } from '../sources/source-error.js';
 import type { PageRequest } from '../sources/fullsession/fullsession-client.js';
 import type { FullSessionPage } from '../sources/fullsession/page-body.js';
 import type { FullSessionSource } from './fullsession-sources.js';
@@ -27,7 +27,7 @@ export async function fetchPageWithinBudget(
       return { page, requests };
     } catch (error) {
       source.countRequest(requestOutcome(error));
-      if (!(error instanceof FullSessionError) || error.kind !== 'rate_limited') throw error;
+      if (!(error instanceof SourceError) || error.kind !== 'rate_limited') throw error;
       const retryAfterMs = error.details.retryAfterMs ?? 0;
       if (waited + retryAfterMs > MAX_RATE_LIMIT_WAIT_MS) throw error;
       waited += retryAfterMs;
@@ -39,7 +39,6 @@ export async function fetchPageWithinBudget(
 
 /** The metric label of a failed request: its HTTP status, else what went wrong. */
 function requestOutcome(error: unknown): string {
-  if (!(error instanceof FullSessionError)) return 'error';
-  if (error.kind === 'malformed') return 'malformed';
-  return error.details.status ? String(error.details.status) : error.kind;
+  if (!(error instanceof SourceError)) return 'error';
+  return error.details.status ? String(error.details.status) : error.details.reason;
 }

@@ -4,7 +4,7 @@ import { loadCheckpoint, type CheckpointKey } from '../db/checkpoints-repository
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logging/logger.js';
 import type { SyncMetrics } from '../metrics/sync-metrics.js';
-import { FullSessionError } from '../sources/fullsession/fullsession-error.js';
+import { SourceError } from '../sources/source-error.js';
 import type { SyncPageInput, SyncPageResult } from '../workflows/sync-contract.js';
 import { addCounts } from '../workflows/sync-counts.js';
 import { windowQuery } from '../workflows/windows.js';
@@ -55,7 +55,7 @@ export function createSyncPagesActivity(deps: SyncPageDeps) {
       // Transient: report the pages done; the next chunk retries the failing one. Permanent: fail now.
       if (chunk.pages > 0 && !stopsTheWindow(error)) return chunk;
       const { attempt } = Context.current().info;
-      if (error instanceof FullSessionError && error.kind === 'malformed') {
+      if (error instanceof SourceError && error.kind === 'bad_data') {
         pageLogger(deps.log, input).error({ attempt, bodyExcerpt: error.details.bodyExcerpt }, 'malformed page; nothing of it was written');
       }
       throw toActivityFailure(error, attempt);
@@ -67,7 +67,7 @@ export function createSyncPagesActivity(deps: SyncPageDeps) {
 
 /** Failures that no retry of the page can fix: a permanent API answer, or paging that would loop. */
 function stopsTheWindow(error: unknown): boolean {
-  if (error instanceof FullSessionError) return error.permanent;
+  if (error instanceof SourceError) return error.permanent;
   return error instanceof ApplicationFailure && error.nonRetryable === true;
 }
 

@@ -6,7 +6,7 @@ import { scrubSecrets, type Secret } from '../config/secret.js';
 import type { SitesConfig, SiteConfig } from '../config/site-config.js';
 import { recordCheck } from '../db/credential-checks-repository.js';
 import type { CheckOutcome, Database } from '../db/database.js';
-import { FullSessionError } from '../sources/fullsession/fullsession-error.js';
+import { SourceError } from '../sources/source-error.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -84,7 +84,8 @@ async function checkSite(site: SiteConfig, sources: FullSessionSources, secret: 
 }
 
 function outcomeOf(error: unknown): CheckOutcome {
-  if (!(error instanceof FullSessionError)) return 'unreachable';
-  if (error.kind === 'unauthorized' || error.kind === 'forbidden' || error.kind === 'not_found') return error.kind;
-  return 'unreachable';
+  if (!(error instanceof SourceError) || !error.permanent) return 'unreachable';
+  const { reason } = error.details;
+  if (reason === 'forbidden' || reason === 'not_found') return reason;
+  return error.kind === 'credential_rejected' ? 'unauthorized' : 'forbidden';
 }

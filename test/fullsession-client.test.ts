@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Secret } from '../config/secret.js';
 import { RateBudget } from '../activities/rate-budget.js';
 import { FullSessionClient } from '../sources/fullsession/fullsession-client.js';
-import { FullSessionError } from '../sources/fullsession/fullsession-error.js';
+import { SourceError } from '../sources/source-error.js';
 import type { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';
 import { CUSTOMER, DAY0, HOUR, newToken, SITE, startTestSandbox } from './support/sandbox-fixtures.js';
 
@@ -22,10 +22,10 @@ describe('FullSession client against the sandbox over HTTP', () => {
   beforeEach(() => sandbox.faults.clear());
   afterAll(() => sandbox?.close());
 
-  async function failure(promise: Promise<unknown>): Promise<FullSessionError> {
+  async function failure(promise: Promise<unknown>): Promise<SourceError> {
     const error = await promise.then(() => undefined, (e: unknown) => e);
-    expect(error).toBeInstanceOf(FullSessionError);
-    return error as FullSessionError;
+    expect(error).toBeInstanceOf(SourceError);
+    return error as SourceError;
   }
 
   it('pages with startAfter until a response has none, and gets every session once', async () => {
@@ -58,33 +58,33 @@ describe('FullSession client against the sandbox over HTTP', () => {
   ] as const)('fails the whole page on a %s body', async (fault, message) => {
     sandbox.faults.failNext(fault);
     const error = await failure(client().fetchPage({ ...query, cursor: undefined }));
-    expect(error.kind).toBe('malformed');
+    expect([error.kind, error.details.reason]).toEqual(['bad_data', 'malformed']);
     expect(error.message).toContain(message);
   });
 
   it('classifies 5xx, dropped connections and timeouts as transient', async () => {
     sandbox.faults.failNext('server_error');
-    expect((await failure(client().fetchPage({ ...query, cursor: undefined }))).kind).toBe('server_error');
+    expect((await failure(client().fetchPage({ ...query, cursor: undefined }))).details.reason).toBe('server_error');
     sandbox.faults.failNext('drop');
-    expect((await failure(client().fetchPage({ ...query, cursor: undefined }))).kind).toBe('network');
+    expect((await failure(client().fetchPage({ ...query, cursor: undefined }))).details.reason).toBe('network');
     sandbox.faults.failNext('latency');
     sandbox.faults.latencyMs = 1_000;
     const timeout = await failure(client(token, 200).fetchPage({ ...query, cursor: undefined }));
-    expect(timeout.kind).toBe('timeout');
+    expect([timeout.kind, timeout.details.reason]).toEqual(['transient', 'timeout']);
     expect(timeout.permanent).toBe(false);
   });
 
   it('names the credential obfuscated and says what to do on 401, 403 and 404', async () => {
     const wrong = await failure(client('fus_wrongwrongwrongxyz').fetchPage({ ...query, cursor: undefined }));
-    expect([wrong.kind, wrong.permanent]).toEqual(['unauthorized', true]);
+    expect([wrong.kind, wrong.details.reason, wrong.permanent]).toEqual(['credential_rejected', 'unauthorized', true]);
     expect(wrong.message).toBe('FullSession rejected credential main (fus_****xyz) with 401: the token is wrong, revoked or deleted. Create a new token in FullSession (Settings → API Tokens) and update the secret of main.');
 
     const outOfScope = await failure(client(scopedToken).fetchPage({ ...query, cursor: undefined }));
-    expect(outOfScope.kind).toBe('forbidden');
+    expect([outOfScope.kind, outOfScope.details.reason]).toEqual(['stream_unavailable', 'forbidden']);
     expect(outOfScope.message).toBe(`FullSession refused credential main (${new Secret(scopedToken).obfuscated}) for site site-a of customer cust-1 with 403: the token is not scoped to this site. Create a token scoped to it (or to all sites) and update the secret of main.`);
 
     const unknown = await failure(client().fetchPage({ ...query, siteId: 'no-such-site', cursor: undefined }));
-    expect(unknown.kind).toBe('not_found');
+    expect([unknown.kind, unknown.details.reason]).toEqual(['stream_unavailable', 'not_found']);
     for (const error of [wrong, outOfScope, unknown]) expect(error.message).not.toContain(token);
   });
 
@@ -92,11 +92,11 @@ describe('FullSession client against the sandbox over HTTP', () => {
     const obfuscated = new Secret(token).obfuscated;
     sandbox.faults.failNext('echo_headers');
     const echoed = await failure(client().fetchPage({ ...query, cursor: undefined }));
-    expect(echoed.kind).toBe('bad_request');
+    expect([echoed.kind, echoed.details.reason]).toEqual(['stream_unavailable', 'bad_request']);
     expect(echoed.message).toContain(`"authorization":"Bearer ${obfuscated}"`);
     sandbox.faults.failNext('echo_headers_html');
     const html = await failure(client().fetchPage({ ...query, cursor: undefined }));
-    expect(html.kind).toBe('malformed');
+    expect(html.kind).toBe('bad_data');
     expect(html.message).toContain(`"authorization":"Bearer ${obfuscated}"`);
     for (const error of [echoed, html]) {
       expect(`${error.message} ${error.details.bodyExcerpt}`).not.toContain(token);
@@ -108,7 +108,7 @@ describe('FullSession client against the sandbox over HTTP', () => {
   it('refuses a gzip body that expands past the cap after reading no more than the cap', async () => {
     sandbox.faults.failNext('gzip_bomb');
     const bomb = await failure(client().fetchPage({ ...query, cursor: undefined }));
-    expect(bomb.kind).toBe('malformed');
+    expect(bomb.kind).toBe('bad_data');
     expect(bomb.message).toBe(`FullSession sent a malformed page: response body exceeds the ${1 << 20}-byte cap (FULLSESSION_MAX_RESPONSE_SIZE) for site site-a of customer cust-1; nothing of it was read further`);
     // The next page is read normally: the connection was given up, not the client.
     expect((await client().fetchPage({ ...query, cursor: undefined })).sessions.length).toBeGreaterThan(0);

@@ -1,6 +1,7 @@
 import { scrubSecrets, type Secret } from '../../config/secret.js';
 import { BodyTooLargeError, readCappedText } from '../http/capped-body.js';
-import { errorForStatus, FullSessionError, type RequestSubject } from './fullsession-error.js';
+import { SourceError } from '../source-error.js';
+import { errorForStatus, type RequestSubject } from './fullsession-error.js';
 import { excerpt, parsePageBody, type FullSessionPage } from './page-body.js';
 import { retryAfterMs } from './retry-after.js';
 
@@ -32,7 +33,7 @@ export interface PageRequest {
 /**
  * Client for FullSession's one endpoint,
  * `GET /v1/external/sessions/{customerId}/{siteId}`. It fetches one page per
- * call and classifies every failure as a FullSessionError; deciding whether to
+ * call and classifies every failure in the shared taxonomy (SourceError); deciding whether to
  * retry is the caller's job.
  */
 export class FullSessionClient {
@@ -86,14 +87,14 @@ export class FullSessionClient {
     } catch (error) {
       if (cancel?.aborted) throw error;
       if (error instanceof BodyTooLargeError) {
-        throw new FullSessionError('malformed', `FullSession sent a malformed page: response body exceeds the ${error.maxBytes}-byte cap (FULLSESSION_MAX_RESPONSE_SIZE) for ${where}; nothing of it was read further`);
+        throw new SourceError('bad_data', `FullSession sent a malformed page: response body exceeds the ${error.maxBytes}-byte cap (FULLSESSION_MAX_RESPONSE_SIZE) for ${where}; nothing of it was read further`, { reason: 'malformed' });
       }
       if (timeout.aborted) {
-        throw new FullSessionError('timeout', `FullSession did not answer within ${this.options.requestTimeoutMs} ms for ${where}`, {}, { cause: error });
+        throw new SourceError('transient', `FullSession did not answer within ${this.options.requestTimeoutMs} ms for ${where}`, { reason: 'timeout' }, { cause: error });
       }
       // No cause kept: Node's errors may quote the request, headers included.
       const reason = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new FullSessionError('network', scrubSecrets(`cannot reach FullSession at ${url.origin} for ${where}: ${reason?.code ?? reason?.message ?? (error as Error).message}`));
+      throw new SourceError('transient', scrubSecrets(`cannot reach FullSession at ${url.origin} for ${where}: ${reason?.code ?? reason?.message ?? (error as Error).message}`), { reason: 'network' });
     }
   }
 }

@@ -1,5 +1,5 @@
 import { scrubSecrets } from '../../config/secret.js';
-import { FullSessionError } from './fullsession-error.js';
+import { SourceError } from '../source-error.js';
 
 /** One page of the sessions endpoint: the raw sessions and the cursor for the next page. */
 export interface FullSessionPage {
@@ -48,8 +48,9 @@ export function parsePageBody(body: string): FullSessionPage {
   return { sessions, nextCursor: startAfter ?? undefined };
 }
 
-function malformed(reason: string, body: string): FullSessionError {
-  return new FullSessionError('malformed', `FullSession sent a malformed page: ${reason}. Body starts: ${excerpt(body)}`, {
+function malformed(reason: string, body: string): SourceError {
+  return new SourceError('bad_data', `FullSession sent a malformed page: ${reason}. Body starts: ${excerpt(body)}`, {
+    reason: 'malformed',
     bodyExcerpt: excerpt(body),
   });
 }
