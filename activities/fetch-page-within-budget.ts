@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { SourceError } from '../sources/source-error.js';
 import type { PageRequest } from '../sources/fullsession/fullsession-client.js';
 import type { FullSessionPage } from '../sources/fullsession/page-body.js';
-import type { FullSessionSource } from './fullsession-sources.js';
+import type { FullSessionSource } from '../sources/fullsession/fullsession-sources.js';
 
 /** How long one activity waits out 429s before handing over to Temporal's retry policy. */
 const MAX_RATE_LIMIT_WAIT_MS = 10 * 60_000;

@@ -11,7 +11,7 @@ import { windowQuery } from '../workflows/windows.js';
 import { commitPage, preparePage } from './commit-page.js';
 import { toActivityFailure } from './failures.js';
 import { fetchPageWithinBudget } from './fetch-page-within-budget.js';
-import type { FullSessionSources } from './fullsession-sources.js';
+import type { FullSessionSources } from '../sources/fullsession/fullsession-sources.js';
 import { keepHeartbeating } from './heartbeat.js';
 
 export interface SyncPageDeps {

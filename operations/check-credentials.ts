@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { FullSessionSources, ratesPerMinute } from '../activities/fullsession-sources.js';
+import { FullSessionSources, ratesPerMinute } from '../sources/fullsession/fullsession-sources.js';
 import type { FullSessionConfig } from '../config/load-config.js';
 import { resolveSecret } from '../config/resolve-secret.js';
 import { scrubSecrets, type Secret } from '../config/secret.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Secret } from '../config/secret.js';
-import { RateBudget } from '../activities/rate-budget.js';
+import { RateBudget } from '../sources/http/rate-budget.js';
 import { FullSessionClient } from '../sources/fullsession/fullsession-client.js';
 import { SourceError } from '../sources/source-error.js';
 import type { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETRY_AFTER_MS, MIN_RETRY_AFTER_MS, retryAfterMs } from '../sources/fullsession/retry-after.js';
+import { DEFAULT_RETRY_AFTER_MS, MIN_RETRY_AFTER_MS, retryAfterMs } from '../sources/http/retry-after.js';
 
 describe('Retry-After', () => {
   const now = Date.UTC(2026, 10, 22, 12);

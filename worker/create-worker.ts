@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import { createActivities } from '../activities/create-activities.js';
-import { FullSessionSources, ratesPerMinute } from '../activities/fullsession-sources.js';
+import { FullSessionSources, ratesPerMinute } from '../sources/fullsession/fullsession-sources.js';
 import { SiteSchedules } from '../activities/site-schedules.js';
 import type { Config } from '../config/load-config.js';
 import type { Secret } from '../config/secret.js';

@@ -1,12 +1,10 @@
 import { scrubSecrets, type Secret } from '../../config/secret.js';
 import { BodyTooLargeError, readCappedText } from '../http/capped-body.js';
+import type { RateGate } from '../http/rate-budget.js';
 import { SourceError } from '../source-error.js';
 import { errorForStatus, type RequestSubject } from './fullsession-error.js';
 import { excerpt, parsePageBody, type FullSessionPage } from './page-body.js';
-import { retryAfterMs } from './retry-after.js';
-
-/** Runs `call` when the account's rate budget allows; see activities/rate-budget.ts. */
-export type RateGate = <T>(call: () => Promise<T>, signal?: AbortSignal) => Promise<T>;
+import { retryAfterMs } from '../http/retry-after.js';
 
 export interface FullSessionClientOptions {
   baseUrl: string;

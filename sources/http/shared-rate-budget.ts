@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/database.js';
-import { pauseAccount, tryTakeSlot } from '../db/rate-budget-repository.js';
+import type { Database } from '../../db/database.js';
+import { pauseAccount, tryTakeSlot } from '../../db/rate-budget-repository.js';
 import { sleep, type SharedBudget } from './rate-budget.js';
 
 /**
@@ -20,6 +20,11 @@ const MAX_POLL_MS = 2_000;
  * and 429 waits included), not HTTP calls, and is per task queue, not per account.
  */
 export class PostgresSharedBudget implements SharedBudget {
+  /** The budget's key in Postgres: one per source and account, e.g. `fullsession:cust-1`. */
+  static key(source: string, account: string): string {
+    return `${source}:${account}`;
+  }
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly account: string,

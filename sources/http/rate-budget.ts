@@ -1,7 +1,9 @@
 import pThrottle from 'p-throttle';
-import type { RateGate } from '../sources/fullsession/fullsession-client.js';
 
 const MINUTE_MS = 60_000;
+
+/** Runs `call` when the account's rate budget allows. */
+export type RateGate = <T>(call: () => Promise<T>, signal?: AbortSignal) => Promise<T>;
 
 /** The part of an account's budget shared by every worker process (see shared-rate-budget.ts). */
 export interface SharedBudget {
@@ -32,7 +34,7 @@ export class RateBudget {
     this.throttle = throttled as <T>(call: () => Promise<T>) => Promise<T>;
   }
 
-  /** Pauses every caller of this budget, in every process, for `ms` (FullSession answered 429). */
+  /** Pauses every caller of this budget, in every process, for `ms` (the API answered 429). */
   async pause(ms: number): Promise<void> {
     this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
     await this.shared?.pause(ms);

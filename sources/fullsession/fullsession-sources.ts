@@ -1,17 +1,17 @@
 import { hostname } from 'node:os';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
-import { DEFAULT_RATE_PER_MINUTE } from '../config/defaults.js';
-import type { FullSessionConfig } from '../config/load-config.js';
-import type { Secret } from '../config/secret.js';
-import type { SiteConfig } from '../config/site-config.js';
-import { SyncMetrics } from '../metrics/sync-metrics.js';
-import type { Database } from '../db/database.js';
-import { FullSessionClient } from '../sources/fullsession/fullsession-client.js';
-import type { SiteRef } from '../workflows/sync-contract.js';
-import { FailureType } from './failures.js';
-import { RateBudget } from './rate-budget.js';
-import { PostgresSharedBudget } from './shared-rate-budget.js';
+import { DEFAULT_RATE_PER_MINUTE } from '../../config/defaults.js';
+import type { FullSessionConfig } from '../../config/load-config.js';
+import type { Secret } from '../../config/secret.js';
+import type { SiteConfig } from '../../config/site-config.js';
+import { SyncMetrics } from '../../metrics/sync-metrics.js';
+import type { Database } from '../../db/database.js';
+import { FullSessionClient } from './fullsession-client.js';
+import type { SiteRef } from '../../workflows/sync-contract.js';
+import { FailureType } from '../../workflows/failure-types.js';
+import { RateBudget } from '../http/rate-budget.js';
+import { PostgresSharedBudget } from '../http/shared-rate-budget.js';
 
 export interface FullSessionSourceSettings extends FullSessionConfig {
   /** Each account's requests per minute (FullSession customer id → limit). */
@@ -73,7 +73,7 @@ export class FullSessionSources {
     let budget = this.budgets.get(customerId);
     if (!budget) {
       const perMinute = this.settings.ratesPerMinute.get(customerId) ?? DEFAULT_RATE_PER_MINUTE;
-      const shared = new PostgresSharedBudget(this.db, `fullsession:${customerId}`, perMinute);
+      const shared = new PostgresSharedBudget(this.db, PostgresSharedBudget.key('fullsession', customerId), perMinute);
       budget = new RateBudget(perMinute, shared, (waitedMs) => this.metrics.rateBudgetWaitSeconds.inc({ account: customerId }, waitedMs / 1000));
       this.budgets.set(customerId, budget);
     }
