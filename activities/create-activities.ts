@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logging/logger.js';
 import type { SyncMetrics } from '../metrics/sync-metrics.js';
-import type { FullSessionSources } from '../sources/fullsession/fullsession-sources.js';
+import type { SourceRegistry } from '../sources/source-registry.js';
 import { createRunActivities } from './run-activities.js';
 import { createScheduleActivities } from './schedule-activities.js';
 import type { SiteSchedules } from './site-schedules.js';
@@ -10,7 +10,7 @@ import { createSyncPagesActivity } from './sync-page-activity.js';
 
 export interface ActivityDeps {
   db: Kysely<Database>;
-  sources: FullSessionSources;
+  sources: SourceRegistry;
   schedules: SiteSchedules;
   metrics: SyncMetrics;
   log: Logger;

@@ -7,16 +7,14 @@ import type { SyncMetrics } from '../metrics/sync-metrics.js';
 import { SourceError } from '../sources/source-error.js';
 import type { SyncPageInput, SyncPageResult } from '../workflows/sync-contract.js';
 import { addCounts } from '../workflows/sync-counts.js';
-import { windowQuery } from '../workflows/windows.js';
-import { commitPage, preparePage } from './commit-page.js';
+import type { SourceRegistry } from '../sources/source-registry.js';
+import { commitUnit } from './commit-unit.js';
 import { toActivityFailure } from './failures.js';
-import { fetchPageWithinBudget } from './fetch-page-within-budget.js';
-import type { FullSessionSources } from '../sources/fullsession/fullsession-sources.js';
 import { keepHeartbeating } from './heartbeat.js';
 
 export interface SyncPageDeps {
   db: Kysely<Database>;
-  sources: FullSessionSources;
+  sources: SourceRegistry;
   metrics: SyncMetrics;
   log: Logger;
   /** True once the worker is shutting down: finish the page in flight, start no other. */
@@ -29,9 +27,9 @@ const WINDOW_ALREADY_DONE: SyncPageResult = { windowDone: true, requests: 0, pag
 const MAX_CHUNK_MS = 5_000;
 
 /**
- * Syncs the next pages of one window, up to `maxPages`: for each, reads the
- * window's cursor from Postgres, fetches the page, and commits the page's
- * sessions, its rejects and the cursor after it in ONE transaction. The
+ * Syncs the next units (pages) of one window from its source, up to
+ * `maxPages`: for each, reads the window's cursor from Postgres, fetches the
+ * unit, and commits its records and the cursor after it in ONE transaction. The
  * cursor lives only in Postgres, so a crash at any instant costs at most a
  * re-fetch of the page in flight. Several pages per activity spare Temporal
  * a workflow task per page; the chunk stops early when the worker drains.
@@ -49,7 +47,9 @@ export function createSyncPagesActivity(deps: SyncPageDeps) {
         const page = await syncNextPage(deps, input);
         addCounts(chunk, page);
         chunk.windowDone = page.windowDone;
-      } while (!chunk.windowDone && chunk.pages < (input.maxPages ?? 1) && Date.now() < deadline && !deps.draining());
+        // An export still running: hand back, so the workflow waits on a durable timer.
+        if (page.waitMs !== undefined) chunk.waitMs = page.waitMs;
+      } while (!chunk.windowDone && chunk.waitMs === undefined && chunk.pages < (input.maxPages ?? 1) && Date.now() < deadline && !deps.draining());
       return chunk;
     } catch (error) {
       // Transient: report the pages done; the next chunk retries the failing one. Permanent: fail now.
@@ -82,29 +82,21 @@ async function syncNextPage(deps: SyncPageDeps, input: SyncPageInput): Promise<S
   if (checkpoint.status === 'done') return WINDOW_ALREADY_DONE;
 
   const timer = phaseTimer(deps.metrics);
-  const { page, requests } = await fetchPageWithinBudget(deps.sources.forSite(site), {
-    customerId: site.customerId,
-    siteId: site.siteId,
-    ...windowQuery(window, lookbackMs),
-    cursor: checkpoint.cursor ?? undefined,
-  });
+  const unit = await deps.sources.forSite(site).fetchUnit({ site, window, lookbackMs, cursor: checkpoint.cursor ?? undefined, signal: Context.current().cancellationSignal });
   timer.lap('fetch');
-  const prepared = preparePage(key, window, checkpoint, page);
-  timer.lap('prepare');
-  const written = await commitPage(deps.db, prepared, { runId: input.runId, requests });
+  const { done, synced, written, rejectReasons } = await commitUnit(deps.db, key, checkpoint, unit, input.runId);
   timer.lap('write');
-  const { done, rejects } = prepared;
-  const owned = prepared.owned.length;
 
   const labels = { account: site.customerId, site: site.siteId };
   deps.metrics.pages.inc(labels);
-  deps.metrics.sessionsSynced.inc(labels, owned);
+  deps.metrics.sessionsSynced.inc(labels, synced);
   deps.metrics.sessionsUpserted.inc(labels, written);
-  deps.metrics.rejects.inc(labels, rejects.length);
-  const result = { windowDone: done, requests, pages: 1, sessionsSynced: owned, sessionsWritten: written, sessionsReceived: page.sessions.length, rejects: rejects.length };
+  deps.metrics.rejects.inc(labels, rejectReasons.length);
+  const result: SyncPageResult = { windowDone: done, requests: unit.requests, pages: 1, sessionsSynced: synced, sessionsWritten: written, sessionsReceived: unit.received, rejects: rejectReasons.length };
+  if (unit.waitMs !== undefined) result.waitMs = unit.waitMs;
   const log = pageLogger(deps.log, input);
   log.debug(result, 'page synced');
-  if (rejects.length > 0) log.warn({ rejects: rejects.map((r) => r.reason) }, 'sessions rejected');
+  if (rejectReasons.length > 0) log.warn({ rejects: rejectReasons }, 'sessions rejected');
   return result;
 }
 
@@ -112,7 +104,7 @@ async function syncNextPage(deps: SyncPageDeps, input: SyncPageInput): Promise<S
 function phaseTimer(metrics: SyncMetrics) {
   let last = performance.now();
   return {
-    lap(phase: 'fetch' | 'prepare' | 'write') {
+    lap(phase: 'fetch' | 'write') {
       const now = performance.now();
       metrics.pagePhaseSeconds.observe({ phase }, (now - last) / 1000);
       last = now;

@@ -78,7 +78,7 @@ export async function checkCommand(config: Config, db: Kysely<Database>, env: En
     const resolved = resolveSecret(credential, env);
     if (resolved.ok && resolved.warning) print(`warning: ${resolved.warning}`);
   }
-  const checks = await checkCredentials({ db, fullsession: config.fullsession, sites: config.sites, env }, filter);
+  const checks = await checkCredentials({ db, config, env }, filter);
   if (checks.length === 0) print(`nothing to check: no configured site matches ${JSON.stringify(filter)}`);
   for (const check of checks) print(checkLine(check));
   if (checks.some((check) => !check.recorded)) print('warning: the database role may not write credential_checks, so `credentials list` and `status` will not show these results');

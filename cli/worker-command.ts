@@ -66,7 +66,7 @@ export async function workerCommand(config: LoadedConfig, env: Env, log: Logger)
 
 /** A failing credential does not stop the worker (other sites may be fine), but it is logged loudly. */
 async function logCredentialChecks(config: LoadedConfig, env: Env, db: Kysely<Database>, log: Logger): Promise<void> {
-  const checks = await checkCredentials({ db, fullsession: config.fullsession, sites: config.sites, env });
+  const checks = await checkCredentials({ db, config, env });
   for (const check of checks) {
     const fields = { module: 'check', credential: check.credentialName, key: check.obfuscatedKey, customerId: check.customerId, siteId: check.siteId, outcome: check.outcome };
     if (check.outcome === 'ok') log.info(fields, 'credential check ok');

@@ -117,6 +117,7 @@ function toSitesConfig(file: ConfigFile, source: string, defaultRatePerMinute: n
       const schedule = { ...file.defaults?.schedule, ...site.schedule };
       const sync = { ...file.defaults?.sync, ...site.sync };
       sites.push({
+        source: 'fullsession',
         customerId,
         siteId,
         credentialName: site.credential,

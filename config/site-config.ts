@@ -37,6 +37,8 @@ export interface SiteSyncSettings {
 }
 
 export interface SiteConfig {
+  /** The source that reads the site (sources/source-registry.ts). */
+  source: string;
   customerId: string;
   siteId: string;
   credentialName: string;

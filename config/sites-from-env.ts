@@ -31,6 +31,7 @@ export function sitesFromEnv(
     source: null,
     credentials: [credential],
     sites: account.FULLSESSION_SITE_IDS.map((siteId) => ({
+      source: 'fullsession',
       customerId: account.FULLSESSION_CUSTOMER_ID,
       siteId,
       credentialName: ENV_CREDENTIAL_NAME,

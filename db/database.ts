@@ -1,36 +1,10 @@
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { FullSessionTables } from '../sources/fullsession/fullsession-tables.js';
 
 /** Postgres returns bigint as a string; we write numbers. */
-type BigIntColumn = ColumnType<string, number, number>;
-type Timestamp = ColumnType<Date, Date | string, Date | string>;
-type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
-
-export interface FullSessionSessionsTable {
-  customer_id: string;
-  site_id: string;
-  session_id: string;
-  user_id: string | null;
-  start_time: Timestamp;
-  end_time: Timestamp;
-  duration_ms: BigIntColumn | null;
-  active_time_ms: BigIntColumn | null;
-  country: string | null;
-  country_code: string | null;
-  city: string | null;
-  os: string | null;
-  browser: string | null;
-  browser_full_version: string | null;
-  device: string | null;
-  referrer: string | null;
-  landing_page: string | null;
-  exit_page: string | null;
-  page_count: number | null;
-  payload: ColumnType<Record<string, unknown>, string, string>;
-  /** The session exactly as received, as JSON text, when `payload` had to replace unstorable characters. */
-  payload_original: string | null;
-  first_synced_at: DefaultedTimestamp;
-  last_synced_at: DefaultedTimestamp;
-}
+export type BigIntColumn = ColumnType<string, number, number>;
+export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+export type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 
 export type CheckpointStatus = 'pending' | 'done';
 
@@ -77,19 +51,6 @@ export interface SyncRunsTable {
   finished_at: Timestamp | null;
 }
 
-export interface FullSessionRejectsTable {
-  id: Generated<string>;
-  customer_id: string;
-  site_id: string;
-  session_id: string | null;
-  reason: string;
-  raw: ColumnType<unknown, string, string>;
-  /** The record exactly as received, as JSON text, when `raw` had to replace unstorable characters. */
-  raw_original: string | null;
-  raw_sha256: string;
-  rejected_at: DefaultedTimestamp;
-}
-
 export interface RateBudgetGrantsTable {
   account: string;
   granted_at: DefaultedTimestamp;
@@ -118,16 +79,14 @@ export interface CredentialChecksTable {
   checked_at: DefaultedTimestamp;
 }
 
-export interface Database {
-  fullsession_sessions: FullSessionSessionsTable;
+/** Every table: the shared ones here, each source's own in its folder. */
+export interface Database extends FullSessionTables {
   sync_checkpoints: SyncCheckpointsTable;
   sync_runs: SyncRunsTable;
-  fullsession_rejects: FullSessionRejectsTable;
   rate_budget_grants: RateBudgetGrantsTable;
   rate_budget_pauses: RateBudgetPausesTable;
   sync_watermarks: SyncWatermarksTable;
   credential_checks: CredentialChecksTable;
 }
 
-export type NewSessionRow = Insertable<FullSessionSessionsTable>;
 export type CheckpointRow = Selectable<SyncCheckpointsTable>;

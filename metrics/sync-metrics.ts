@@ -59,7 +59,7 @@ export class SyncMetrics {
 
   readonly pagePhaseSeconds = new Histogram({
     name: 'session_sync_page_phase_seconds',
-    help: "Where a page's time goes: fetch (rate budget wait and HTTP, parse included), prepare (validate and de-duplicate), write (the transaction)",
+    help: "Where a page's time goes: fetch (rate budget wait, HTTP, parse, validate and de-duplicate), write (the transaction)",
     labelNames: ['phase'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],

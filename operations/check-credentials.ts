@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
-import { FullSessionSources, ratesPerMinute } from '../sources/fullsession/fullsession-sources.js';
-import type { FullSessionConfig } from '../config/load-config.js';
+import { createSources, type SourceRegistry } from '../sources/source-registry.js';
+import type { Config } from '../config/load-config.js';
 import { resolveSecret } from '../config/resolve-secret.js';
 import { scrubSecrets, type Secret } from '../config/secret.js';
-import type { SitesConfig, SiteConfig } from '../config/site-config.js';
+import type { SiteConfig } from '../config/site-config.js';
 import { recordCheck } from '../db/credential-checks-repository.js';
 import type { CheckOutcome, Database } from '../db/database.js';
 import { SourceError } from '../sources/source-error.js';
@@ -26,29 +26,27 @@ export interface CheckFilter {
   site?: string;
 }
 
-/** A one-millisecond window: the cheapest request the API answers with real authorisation. */
-export const PROBE_WINDOW_MS = 1;
-
 /**
  * Proves each credential works for each of its sites with one cheap request
- * (through the account's shared rate budget) and records the outcome per
- * site. Used by `session-sync check` and by the worker at start-up.
+ * (its source's `checkCredential`, through the account's shared rate
+ * budget) and records the outcome per site. Used by `session-sync check` and by the worker at start-up.
  */
 export async function checkCredentials(
-  deps: { db: Kysely<Database>; fullsession: FullSessionConfig; sites: SitesConfig; env: Env },
+  deps: { db: Kysely<Database>; config: Pick<Config, 'fullsession' | 'sites'>; env: Env },
   filter: CheckFilter = {},
 ): Promise<SiteCheck[]> {
-  const selected = deps.sites.sites.filter(
+  const { sites } = deps.config;
+  const selected = sites.sites.filter(
     (site) => (!filter.credential || site.credentialName === filter.credential) && (!filter.site || site.siteId === filter.site),
   );
   const secrets = new Map<string, Secret>();
   const missing = new Map<string, string>();
-  for (const credential of deps.sites.credentials) {
+  for (const credential of sites.credentials) {
     const resolved = resolveSecret(credential, deps.env);
     if (resolved.ok) secrets.set(credential.name, resolved.secret);
     else missing.set(credential.name, resolved.problem);
   }
-  const sources = new FullSessionSources({ ...deps.fullsession, ratesPerMinute: ratesPerMinute(deps.sites.sites) }, secrets, deps.db);
+  const sources = createSources({ config: deps.config, credentials: secrets, db: deps.db });
   const checks: SiteCheck[] = [];
   for (const site of selected) {
     const check = await checkSite(site, sources, secrets.get(site.credentialName), missing.get(site.credentialName));
@@ -70,14 +68,12 @@ async function recordCheckIfAllowed(db: Kysely<Database>, check: Omit<SiteCheck,
   }
 }
 
-async function checkSite(site: SiteConfig, sources: FullSessionSources, secret: Secret | undefined, missing: string | undefined): Promise<Omit<SiteCheck, 'recorded'>> {
+async function checkSite(site: SiteConfig, sources: SourceRegistry, secret: Secret | undefined, missing: string | undefined): Promise<Omit<SiteCheck, 'recorded'>> {
   const base = { credentialName: site.credentialName, obfuscatedKey: secret?.obfuscated ?? null, customerId: site.customerId, siteId: site.siteId };
   if (!secret) return { ...base, outcome: 'missing_secret', message: `${missing ?? 'no key'}; set it and run the check again` };
-  const now = Date.now();
   try {
-    const { client } = sources.forSite({ customerId: site.customerId, siteId: site.siteId, credentialName: site.credentialName });
-    await client.fetchPage({ customerId: site.customerId, siteId: site.siteId, startTime: now - PROBE_WINDOW_MS, endTime: now, cursor: undefined });
-    return { ...base, outcome: 'ok', message: 'ok' };
+    const report = await sources.forSite(site).checkCredential({ source: site.source, customerId: site.customerId, siteId: site.siteId, credentialName: site.credentialName });
+    return { ...base, outcome: 'ok', message: ['ok', report.identity, report.permission, report.warning].filter(Boolean).join('; ') };
   } catch (error) {
     return { ...base, outcome: outcomeOf(error), message: scrubSecrets(error instanceof Error ? error.message : String(error)) };
   }

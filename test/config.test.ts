@@ -27,6 +27,7 @@ describe('configuration from the environment', () => {
     ]);
     expect(config.sites.sites.map((site) => site.siteId)).toEqual(['site-a', 'site-b']);
     expect(config.sites.sites[0]).toEqual({
+      source: 'fullsession',
       customerId: 'cust-1',
       siteId: 'site-a',
       credentialName: 'FULLSESSION_API_TOKEN',

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commitPage, preparePage } from '../activities/commit-page.js';
+import { commitUnit } from '../activities/commit-unit.js';
 import { loadCheckpoint, type CheckpointKey } from '../db/checkpoints-repository.js';
 import { startRun } from '../db/runs-repository.js';
 import { boundedJsonText, MAX_INSTANT_MS } from '../db/storable-values.js';
+import { pageUnit } from '../sources/fullsession/page-unit.js';
 import { parseSessionRecord } from '../sources/fullsession/session-record.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
@@ -30,8 +31,7 @@ async function commitAsPage(records: unknown[]): Promise<string> {
   const siteId = `site-${++siteCounter}`;
   const key: CheckpointKey = { customerId: CUSTOMER, siteId, windowStart: WINDOW.start, windowEnd: WINDOW.end, lookbackMs: 0 };
   const checkpoint = await loadCheckpoint(database.db, key);
-  const prepared = preparePage(key, WINDOW, checkpoint, { sessions: records, nextCursor: undefined });
-  await commitPage(database.db, prepared, { runId, requests: 1 });
+  await commitUnit(database.db, key, checkpoint, pageUnit({ customerId: CUSTOMER, siteId }, WINDOW, { sessions: records, nextCursor: undefined }, 1), runId);
   return siteId;
 }
 

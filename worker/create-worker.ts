@@ -2,13 +2,13 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import { createActivities } from '../activities/create-activities.js';
-import { FullSessionSources, ratesPerMinute } from '../sources/fullsession/fullsession-sources.js';
 import { SiteSchedules } from '../activities/site-schedules.js';
 import type { Config } from '../config/load-config.js';
 import type { Secret } from '../config/secret.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logging/logger.js';
 import { SyncMetrics } from '../metrics/sync-metrics.js';
+import { createSources } from '../sources/source-registry.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -33,16 +33,11 @@ export interface SyncWorker {
  * (`worker.run()`) and calls `close()` after it stops.
  */
 export async function createSyncWorker(deps: SyncWorkerDeps): Promise<SyncWorker> {
-  const { temporal, fullsession, sites, worker: settings } = deps.config;
+  const { temporal, worker: settings } = deps.config;
   const connection = await NativeConnection.connect({ address: temporal.address });
   const metrics = deps.metrics ?? new SyncMetrics();
-  const sources = new FullSessionSources(
-    { ...fullsession, ratesPerMinute: ratesPerMinute(sites.sites) },
-    deps.credentials,
-    deps.db,
-    metrics,
-  );
   const log = deps.log.child({ module: 'activities' });
+  const sources = createSources({ config: deps.config, credentials: deps.credentials, db: deps.db, metrics, log });
   const schedules = new SiteSchedules(temporal, log);
   // Read by activities between pages; set once the worker exists.
   const lifecycle: { worker?: Worker } = {};

@@ -5,6 +5,8 @@
 
 /** A site and the name of the credential that reads it (resolved inside activities). */
 export interface SiteRef {
+  /** The source that reads it (sources/source-registry.ts); absent in histories recorded before sources had names, meaning FullSession. */
+  source?: string;
   customerId: string;
   siteId: string;
   credentialName: string;
@@ -58,6 +60,8 @@ export interface SyncPageResult {
   sessionsWritten: number;
   sessionsReceived: number;
   rejects: number;
+  /** An export still running: the workflow waits this long (a durable timer) before the next call. */
+  waitMs?: number;
 }
 
 export interface StartRunInput {

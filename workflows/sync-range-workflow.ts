@@ -8,6 +8,7 @@ import {
   log,
   proxyActivities,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/create-activities.js';
@@ -111,6 +112,8 @@ export async function syncRangeWorkflow(input: SyncRangeInput): Promise<RunTotal
       );
       addCounts(state.totals, pageTotals(page));
       pagesThisRun += page.pages;
+      // An export source's job is still running: wait durably, not in an activity.
+      if (page.waitMs !== undefined) await sleep(page.waitMs);
       if (page.windowDone) {
         state.windowIndex += 1;
         state.windowReset = false;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { PROBE_WINDOW_MS } from '../../operations/check-credentials.js';
+import { PROBE_WINDOW_MS } from '../../sources/fullsession/fullsession-source.js';
 import { FullSessionSandbox, type SandboxOptions } from '../../devstack/sandboxes/fullsession/sandbox-server.js';
 
 export const HOUR = 3_600_000;

@@ -5,34 +5,40 @@ import { DEFAULT_RATE_PER_MINUTE } from '../../config/defaults.js';
 import type { FullSessionConfig } from '../../config/load-config.js';
 import type { Secret } from '../../config/secret.js';
 import type { SiteConfig } from '../../config/site-config.js';
-import { SyncMetrics } from '../../metrics/sync-metrics.js';
 import type { Database } from '../../db/database.js';
-import { FullSessionClient } from './fullsession-client.js';
-import type { SiteRef } from '../../workflows/sync-contract.js';
+import type { Logger } from '../../logging/logger.js';
+import { SyncMetrics } from '../../metrics/sync-metrics.js';
 import { FailureType } from '../../workflows/failure-types.js';
+import type { SiteRef } from '../../workflows/sync-contract.js';
+import { windowQuery } from '../../workflows/windows.js';
 import { RateBudget } from '../http/rate-budget.js';
 import { PostgresSharedBudget } from '../http/shared-rate-budget.js';
+import { waitOutRateLimits } from '../http/wait-out-rate-limits.js';
+import type { CredentialReport, FetchedUnit, SyncSource, UnitRequest } from '../sync-source.js';
+import { FullSessionClient } from './fullsession-client.js';
+import { pageUnit } from './page-unit.js';
 
 export interface FullSessionSourceSettings extends FullSessionConfig {
   /** Each account's requests per minute (FullSession customer id → limit). */
   ratesPerMinute: ReadonlyMap<string, number>;
 }
 
-export interface FullSessionSource {
-  client: FullSessionClient;
-  budget: RateBudget;
-  /** Counts one API request by outcome (HTTP status, or timeout/network/malformed). */
-  countRequest(outcome: string): void;
-}
+/** A one-millisecond window: the cheapest request the API answers with real authorisation. */
+export const PROBE_WINDOW_MS = 1;
+
+/** How Temporal names this worker process (its default identity): what an operator greps the fleet for. */
+const WORKER_IDENTITY = `${process.pid}@${hostname()}`;
 
 /**
- * Resolves a site's credential name to a ready client, inside the worker:
- * secrets come from the worker's configuration, never from workflow input.
- * Clients of one customer account share one rate budget, in this process and
- * through Postgres with every other worker, because FullSession's limit is
- * per account, not per token or process.
+ * FullSession as a SyncSource: one page of `GET /v1/external/sessions` per
+ * unit, its `startAfter` as the cursor. Resolves a site's credential name to
+ * a ready client inside the worker: secrets come from the worker's
+ * configuration, never from workflow input. Clients of one customer account
+ * share one rate budget, in this process and through Postgres with every
+ * other worker, because FullSession's limit is per account, not per token.
  */
-export class FullSessionSources {
+export class FullSessionSource implements SyncSource {
+  readonly name = 'fullsession';
   private readonly budgets = new Map<string, RateBudget>();
   private readonly clients = new Map<string, FullSessionClient>();
 
@@ -41,10 +47,35 @@ export class FullSessionSources {
     private readonly credentials: ReadonlyMap<string, Secret>,
     private readonly db: Kysely<Database>,
     private readonly metrics: SyncMetrics = new SyncMetrics(),
+    private readonly log?: Logger,
   ) {}
 
-  forSite(site: SiteRef): FullSessionSource {
-    const budget = this.budgetFor(site.customerId);
+  async fetchUnit(request: UnitRequest): Promise<FetchedUnit> {
+    const { site, window } = request;
+    const client = this.client(site);
+    const labels = { account: site.customerId, site: site.siteId };
+    const { result: page, requests } = await waitOutRateLimits(
+      () => client.fetchPage({ customerId: site.customerId, siteId: site.siteId, ...windowQuery(window, request.lookbackMs), cursor: request.cursor, signal: request.signal }),
+      {
+        budget: this.budget(site.customerId),
+        countRequest: (outcome) => {
+          this.metrics.apiRequests.inc({ ...labels, status: outcome });
+          if (outcome === '429') this.metrics.rateLimited.inc({ account: site.customerId });
+        },
+        onRateLimited: (retryAfterMs) => this.log?.warn({ ...labels, retryAfterMs }, 'FullSession rate limit reached; pausing the account budget'),
+      },
+    );
+    return pageUnit(site, window, page, requests);
+  }
+
+  /** FullSession has no identity endpoint: a one-millisecond page proves the token, its scope and the ids. */
+  async checkCredential(site: SiteRef): Promise<CredentialReport> {
+    const now = Date.now();
+    await this.client(site).fetchPage({ customerId: site.customerId, siteId: site.siteId, startTime: now - PROBE_WINDOW_MS, endTime: now, cursor: undefined });
+    return {};
+  }
+
+  private client(site: SiteRef): FullSessionClient {
     const key = `${site.credentialName}\u0000${site.customerId}`;
     let client = this.clients.get(key);
     if (!client) {
@@ -54,26 +85,18 @@ export class FullSessionSources {
         token: this.secret(site.credentialName),
         requestTimeoutMs: this.settings.requestTimeoutMs,
         maxResponseBytes: this.settings.maxResponseBytes,
-        rateGate: budget.gate,
+        rateGate: this.budget(site.customerId).gate,
       });
       this.clients.set(key, client);
     }
-    const labels = { account: site.customerId, site: site.siteId };
-    return {
-      client,
-      budget,
-      countRequest: (outcome) => {
-        this.metrics.apiRequests.inc({ ...labels, status: outcome });
-        if (outcome === '429') this.metrics.rateLimited.inc({ account: site.customerId });
-      },
-    };
+    return client;
   }
 
-  private budgetFor(customerId: string): RateBudget {
+  private budget(customerId: string): RateBudget {
     let budget = this.budgets.get(customerId);
     if (!budget) {
       const perMinute = this.settings.ratesPerMinute.get(customerId) ?? DEFAULT_RATE_PER_MINUTE;
-      const shared = new PostgresSharedBudget(this.db, PostgresSharedBudget.key('fullsession', customerId), perMinute);
+      const shared = new PostgresSharedBudget(this.db, PostgresSharedBudget.key(this.name, customerId), perMinute);
       budget = new RateBudget(perMinute, shared, (waitedMs) => this.metrics.rateBudgetWaitSeconds.inc({ account: customerId }, waitedMs / 1000));
       this.budgets.set(customerId, budget);
     }
@@ -92,9 +115,6 @@ export class FullSessionSources {
     );
   }
 }
-
-/** How Temporal names this worker process (its default identity): what an operator greps the fleet for. */
-const WORKER_IDENTITY = `${process.pid}@${hostname()}`;
 
 /** The per-account limits of the configured sites, for FullSessionSourceSettings. */
 export function ratesPerMinute(sites: readonly SiteConfig[]): Map<string, number> {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import type { RejectedRecord } from '../sources/fullsession/session-record.js';
-import type { Database } from './database.js';
-import { boundedJsonText, storableText, toStorableJson } from './storable-values.js';
+import type { RejectedRecord } from './session-record.js';
+import type { Database } from '../../db/database.js';
+import { boundedJsonText, storableText, toStorableJson } from '../../db/storable-values.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 

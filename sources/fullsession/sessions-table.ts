@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { FullSessionRecord } from '../sources/fullsession/session-record.js';
-import type { Database, NewSessionRow } from './database.js';
+import type { FullSessionRecord } from './session-record.js';
+import type { Database } from '../../db/database.js';
+import type { NewSessionRow } from './fullsession-tables.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 

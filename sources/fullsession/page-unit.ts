@@ -1,0 +1,38 @@
+import type { SiteRef, SyncWindow } from '../../workflows/sync-contract.js';
+import { ownsSession } from '../../workflows/windows.js';
+import type { FetchedUnit } from '../sync-source.js';
+import type { FullSessionPage } from './page-body.js';
+import { insertRejects } from './rejects-table.js';
+import { parseSessionRecord, type FullSessionRecord, type RejectedRecord } from './session-record.js';
+import { upsertSessions } from './sessions-table.js';
+
+/**
+ * One FullSession page as a unit of its window: the sessions the window owns
+ * (valid, de-duplicated by id, last wins since the API's order is
+ * undocumented) go to fullsession_sessions, invalid ones to
+ * fullsession_rejects with their reason, in the loop's transaction.
+ */
+export function pageUnit(site: Pick<SiteRef, 'customerId' | 'siteId'>, window: SyncWindow, page: FullSessionPage, requests: number): FetchedUnit {
+  const { owned, rejects } = splitPage(page.sessions, (record) => ownsSession(window, record.endTime));
+  return {
+    nextCursor: page.nextCursor,
+    requests,
+    received: page.sessions.length,
+    async write(trx) {
+      const written = await upsertSessions(trx, site.customerId, site.siteId, owned);
+      await insertRejects(trx, site.customerId, site.siteId, rejects);
+      return { synced: owned.length, written, rejectReasons: rejects.map((reject) => reject.reason) };
+    },
+  };
+}
+
+function splitPage(raw: unknown[], owns: (record: FullSessionRecord) => boolean): { owned: FullSessionRecord[]; rejects: RejectedRecord[] } {
+  const byId = new Map<string, FullSessionRecord>();
+  const rejects: RejectedRecord[] = [];
+  for (const item of raw) {
+    const parsed = parseSessionRecord(item);
+    if (!parsed.ok) rejects.push(parsed.reject);
+    else if (owns(parsed.record)) byId.set(parsed.record.sessionId, parsed.record);
+  }
+  return { owned: [...byId.values()], rejects };
+}

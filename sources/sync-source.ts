@@ -1,0 +1,68 @@
+import type { Transaction } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { SiteRef, SyncWindow } from '../workflows/sync-contract.js';
+
+/**
+ * The seam every vendor implements, one folder each (sources/<vendor>/ with
+ * the same file roles: client, records, tables, source). The shared sync
+ * loop (activities/sync-page-activity.ts) owns the checkpoint, the
+ * transaction and the paging guard; a source only fetches and maps:
+ *
+ *   checkpoint cursor ─> fetchUnit ─> [guard] ─> ONE transaction: unit.write(trx) + next cursor + run counts
+ *
+ * A unit is what one durable step of a window reads: a page of a cursor API,
+ * or one step of an asynchronous export (start the job; poll it, answering
+ * `waitMs` so the workflow waits on a durable timer instead of an activity
+ * sleeping; download and load the file). The cursor is any JSON the source
+ * chooses; it lives only in Postgres, so a crash costs at most one unit.
+ */
+export interface SyncSource {
+  /** The source's name in budget keys and ids, e.g. 'fullsession'. */
+  readonly name: string;
+  /** Fetches the unit after `cursor` in a window. It writes nothing: the loop calls `write` in its transaction. */
+  fetchUnit(request: UnitRequest): Promise<FetchedUnit>;
+  /** Proves with one cheap request that the site's credential can read it; throws a SourceError when not. */
+  checkCredential(site: SiteRef): Promise<CredentialReport>;
+}
+
+export interface UnitRequest {
+  site: SiteRef;
+  window: SyncWindow;
+  /** How far the window's query reaches back before its start (the longest session). */
+  lookbackMs: number;
+  /** The window's cursor as its checkpoint holds it; undefined before the first unit. */
+  cursor: unknown;
+  signal: AbortSignal;
+}
+
+export interface FetchedUnit {
+  /** The cursor after this unit, as JSON; undefined when the window is complete. */
+  nextCursor: unknown;
+  /** HTTP requests it cost, 429s included. */
+  requests: number;
+  /** Records the API sent, owned by the window or not: the paging guard's measure of progress. */
+  received: number;
+  /** An export still running: wait this long (a workflow timer) before the next unit. */
+  waitMs?: number;
+  /** Writes the unit's records in the loop's transaction; must only use `trx`. */
+  write(trx: Transaction<Database>): Promise<UnitWrite>;
+}
+
+export interface UnitWrite {
+  /** Records of the window the unit carried, valid and de-duplicated. */
+  synced: number;
+  /** Of those, rows inserted or changed: 0 when re-syncing unchanged data. */
+  written: number;
+  /** Why each rejected record was refused (the records are in the source's rejects table). */
+  rejectReasons: string[];
+}
+
+/** What a credential check learned besides "it works", where the API says. */
+export interface CredentialReport {
+  /** Who the key belongs to, e.g. its owner's email. */
+  identity?: string;
+  /** Its permission level, e.g. ARCHITECT. */
+  permission?: string;
+  /** Something that works but should change (e.g. more rights than needed). */
+  warning?: string;
+}
