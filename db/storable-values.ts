@@ -25,19 +25,43 @@ export function storableText(text: string): string {
   return isStorableText(text) ? text : text.toWellFormed().replaceAll('\u0000', REPLACEMENT);
 }
 
+/** What a JSON value holds that Postgres cannot take as it is. */
+export interface JsonScan {
+  /** Arrays and objects nest deeper than the limit given. */
+  tooDeep: boolean;
+  /** Some string, key or value, holds a NUL or a lone surrogate. */
+  unstorableText: boolean;
+}
+
 /**
- * Whether a JSON value nests deeper than `maxDepth` arrays and objects.
- * Iterative: the values it screens are the ones that overflow the stack.
+ * Scans a JSON value once, allocating nothing: the common case (every
+ * session of every page) must stay cheap. Recursive, but it stops one level
+ * past `maxDepth`, so the values it screens cannot overflow the stack.
  */
-export function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
-  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
-  while (pending.length > 0) {
-    const { value: current, depth } = pending.pop()!;
-    if (typeof current !== 'object' || current === null) continue;
-    if (depth + 1 > maxDepth) return true;
-    for (const child of Object.values(current)) pending.push({ value: child, depth: depth + 1 });
-  }
-  return false;
+export function scanJson(value: unknown, maxDepth: number): JsonScan {
+  const scan: JsonScan = { tooDeep: false, unstorableText: false };
+  const visit = (current: unknown, depth: number): void => {
+    if (typeof current === 'string') {
+      if (!scan.unstorableText && !isStorableText(current)) scan.unstorableText = true;
+      return;
+    }
+    if (typeof current !== 'object' || current === null) return;
+    if (depth >= maxDepth) {
+      scan.tooDeep = true;
+      return;
+    }
+    if (Array.isArray(current)) {
+      for (const item of current) if (!scan.tooDeep) visit(item, depth + 1);
+      return;
+    }
+    for (const key in current) {
+      if (scan.tooDeep) return;
+      if (!scan.unstorableText && !isStorableText(key)) scan.unstorableText = true;
+      visit((current as Record<string, unknown>)[key], depth + 1);
+    }
+  };
+  visit(value, 0);
+  return scan;
 }
 
 export interface StorableJson {
@@ -49,9 +73,10 @@ export interface StorableJson {
 
 /**
  * Makes a JSON value storable as jsonb. Call only on values within
- * MAX_JSON_DEPTH (see nestsDeeperThan): it recurses.
+ * MAX_JSON_DEPTH (see scanJson): it recurses.
  */
 export function toStorableJson(value: unknown): StorableJson {
+  if (!scanJson(value, MAX_JSON_DEPTH).unstorableText) return { value, original: null };
   const storable = storableJsonValue(value);
   return { value: storable, original: storable === value ? null : JSON.stringify(value) };
 }

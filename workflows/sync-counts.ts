@@ -6,15 +6,16 @@ export function pageTotals(page: SyncPageResult): RunTotals {
 }
 
 /**
- * Adds every count of `increment` into `into`: the one adder for totals of
- * any shape (pure, so workflows use it too).
+ * Adds every count of `increment` into the same count of `into` (counts
+ * `into` lacks are left out): the one adder for totals of any shape (pure,
+ * so workflows use it too).
  *
  * @example addCounts({ pages: 1 }, { pages: 2 }) // { pages: 3 }
  */
 export function addCounts<T extends object>(into: T, increment: { [K in keyof T]?: T[K] }): T {
   const target = into as Record<string, unknown>;
   for (const [key, value] of Object.entries(increment)) {
-    if (typeof value === 'number') target[key] = (target[key] as number) + value;
+    if (typeof value === 'number' && typeof target[key] === 'number') target[key] = target[key] + value;
   }
   return into;
 }

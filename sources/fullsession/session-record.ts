@@ -1,4 +1,4 @@
-import { MAX_INSTANT_MS, MAX_JSON_DEPTH, nestsDeeperThan, storableText, toStorableJson } from '../../db/storable-values.js';
+import { MAX_INSTANT_MS, MAX_JSON_DEPTH, scanJson, storableText, toStorableJson } from '../../db/storable-values.js';
 
 /**
  * One FullSession session as we store it: the typed columns we extract and
@@ -58,14 +58,15 @@ export function parseSessionRecord(raw: unknown): ParsedRecord {
   const sessionId = text(fields.uuid) ?? text(fields.id);
   if (sessionId === null) return reject(null, 'session has no uuid or id', raw);
   if (sessionId.length > MAX_SESSION_ID_LENGTH) return reject(null, `session id is longer than ${MAX_SESSION_ID_LENGTH} characters`, raw);
-  if (nestsDeeperThan(fields, MAX_JSON_DEPTH)) return reject(sessionId, `session nests deeper than ${MAX_JSON_DEPTH} levels`, raw);
+  const scan = scanJson(fields, MAX_JSON_DEPTH);
+  if (scan.tooDeep) return reject(sessionId, `session nests deeper than ${MAX_JSON_DEPTH} levels`, raw);
   const startTime = instant(fields.startTime ?? fields.timestamp);
   if (startTime === null) return reject(sessionId, 'session has no parseable startTime or timestamp', raw);
   const durationMs = milliseconds(fields.duration);
   const endTime = instant(fields.endTime) ?? (durationMs === null || startTime + durationMs > MAX_INSTANT_MS ? null : startTime + durationMs);
   if (endTime === null) return reject(sessionId, 'session has no parseable endTime or duration', raw);
   if (endTime < startTime) return reject(sessionId, 'session ends before it starts', raw);
-  const payload = toStorableJson(fields);
+  const payload = scan.unstorableText ? toStorableJson(fields) : { value: fields, original: null };
   return {
     ok: true,
     record: {
