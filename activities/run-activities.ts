@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { resetCheckpoint } from '../db/checkpoints-repository.js';
 import type { Database } from '../db/database.js';
 import { finishRun, startRun } from '../db/runs-repository.js';
+import { streamKeyOf } from '../workflows/stream-key.js';
 import type { FinishRunInput, ResetWindowInput, StartRunInput, SyncCounts } from '../workflows/sync-contract.js';
 
 /** Activities that record a run's lifecycle and reset windows on `--force`. */
@@ -12,8 +13,7 @@ export function createRunActivities(db: Kysely<Database>) {
         workflowId: input.workflowId,
         firstRunId: input.firstRunId,
         kind: input.kind,
-        customerId: input.site.customerId,
-        siteId: input.site.siteId,
+        ...streamKeyOf(input.site),
         rangeStart: input.window.start,
         rangeEnd: input.window.end,
         windowsTotal: input.windowsTotal,
@@ -27,8 +27,7 @@ export function createRunActivities(db: Kysely<Database>) {
 
     async resetWindow(input: ResetWindowInput): Promise<void> {
       await resetCheckpoint(db, {
-        customerId: input.site.customerId,
-        siteId: input.site.siteId,
+        ...streamKeyOf(input.site),
         windowStart: input.window.start,
         windowEnd: input.window.end,
         lookbackMs: input.lookbackMs,

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { advanceWatermark, readWatermark } from '../db/watermarks-repository.js';
+import { streamKeyOf } from '../workflows/stream-key.js';
 import type { AdvanceWatermarkInput, PauseSiteScheduleInput, ReadWatermarkInput } from '../workflows/sync-contract.js';
 import type { SiteSchedules } from './site-schedules.js';
 
@@ -9,11 +10,11 @@ export function createScheduleActivities(db: Kysely<Database>, schedules: SiteSc
   return {
     /** Where the site's last scheduled run stopped, or null before the first one. */
     async readWatermark(input: ReadWatermarkInput): Promise<number | null> {
-      return readWatermark(db, input.site);
+      return readWatermark(db, streamKeyOf(input.site));
     },
 
     async advanceWatermark(input: AdvanceWatermarkInput): Promise<void> {
-      await advanceWatermark(db, input.site, input.to);
+      await advanceWatermark(db, streamKeyOf(input.site), input.to);
     },
 
     async pauseSiteSchedule(input: PauseSiteScheduleInput): Promise<void> {

@@ -6,6 +6,7 @@ import type { Logger } from '../logging/logger.js';
 import type { SyncMetrics } from '../metrics/sync-metrics.js';
 import { SourceError } from '../sources/source-error.js';
 import type { SyncPageInput, SyncPageResult } from '../workflows/sync-contract.js';
+import { streamKeyOf } from '../workflows/stream-key.js';
 import { addCounts } from '../workflows/sync-counts.js';
 import type { SourceRegistry } from '../sources/source-registry.js';
 import { commitUnit } from './commit-unit.js';
@@ -77,7 +78,7 @@ function emptyResult(): SyncPageResult {
 
 async function syncNextPage(deps: SyncPageDeps, input: SyncPageInput): Promise<SyncPageResult> {
   const { site, window, lookbackMs } = input;
-  const key: CheckpointKey = { customerId: site.customerId, siteId: site.siteId, windowStart: window.start, windowEnd: window.end, lookbackMs };
+  const key: CheckpointKey = { ...streamKeyOf(site), windowStart: window.start, windowEnd: window.end, lookbackMs };
   const checkpoint = await loadCheckpoint(deps.db, key);
   if (checkpoint.status === 'done') return WINDOW_ALREADY_DONE;
 
@@ -87,7 +88,7 @@ async function syncNextPage(deps: SyncPageDeps, input: SyncPageInput): Promise<S
   const { done, synced, written, rejectReasons } = await commitUnit(deps.db, key, checkpoint, unit, input.runId);
   timer.lap('write');
 
-  const labels = { account: site.customerId, site: site.siteId };
+  const labels = { source: key.source, account: site.customerId, site: site.siteId };
   deps.metrics.pages.inc(labels);
   deps.metrics.sessionsSynced.inc(labels, synced);
   deps.metrics.sessionsUpserted.inc(labels, written);
@@ -115,6 +116,7 @@ function phaseTimer(metrics: SyncMetrics) {
 /** Every line about a page carries its site, workflow and window. */
 function pageLogger(log: Logger, input: SyncPageInput): Logger {
   return log.child({
+    source: streamKeyOf(input.site).source,
     customerId: input.site.customerId,
     siteId: input.site.siteId,
     workflowId: Context.current().info.workflowExecution?.workflowId,

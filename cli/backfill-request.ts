@@ -59,7 +59,7 @@ export function backfillRequest(config: Pick<Config, 'sites'>, args: BackfillArg
     workflowId: backfillWorkflowId(site, from, to),
     site,
     input: {
-      site: { customerId: site.customerId, siteId: site.siteId, credentialName: site.credentialName },
+      site: { source: site.source, customerId: site.customerId, siteId: site.siteId, credentialName: site.credentialName },
       from,
       to,
       windowMs,

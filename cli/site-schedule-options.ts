@@ -16,7 +16,7 @@ export type SiteScheduleOptions = ScheduleOptions<ScheduleOptionsStartWorkflowAc
  */
 export function siteScheduleOptions(site: SiteConfig, taskQueue: string): SiteScheduleOptions {
   const input: ScheduledSyncInput = {
-    site: { customerId: site.customerId, siteId: site.siteId, credentialName: site.credentialName },
+    site: { source: site.source, customerId: site.customerId, siteId: site.siteId, credentialName: site.credentialName },
     windowMs: site.sync.windowMs,
     lookbackMs: site.sync.maxSessionDurationMs,
     settleDelayMs: site.sync.settleDelayMs,

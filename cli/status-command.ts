@@ -24,8 +24,9 @@ export async function statusCommand(config: Config, db: Kysely<Database>, option
 
 export function renderStatus(report: StatusReport): string {
   const table = formatTable(
-    ['SITE', 'SCHEDULE', 'LAST SUCCESS', 'LAG', 'SESSIONS', 'RUNNING', 'LAST FAILURE'],
+    ['SOURCE', 'SITE', 'SCHEDULE', 'LAST SUCCESS', 'LAG', 'SESSIONS', 'RUNNING', 'LAST FAILURE'],
     report.sites.map((site) => [
+      site.source,
       `${site.customerId}/${site.siteId}`,
       site.schedule.state,
       formatTime(site.lastSuccessAt),

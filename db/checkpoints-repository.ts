@@ -1,12 +1,11 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import type { StreamKey } from '../workflows/stream-key.js';
 import type { CheckpointRow, Database } from './database.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** Identifies one window's query: its cursor is meaningful only for exactly this query. */
-export interface CheckpointKey {
-  customerId: string;
-  siteId: string;
+/** Identifies one window's query of one stream: its cursor is meaningful only for exactly this query. */
+export interface CheckpointKey extends StreamKey {
   windowStart: number;
   windowEnd: number;
   lookbackMs: number;
@@ -14,6 +13,7 @@ export interface CheckpointKey {
 
 function matchKey(key: CheckpointKey) {
   return {
+    source: key.source,
     customer_id: key.customerId,
     site_id: key.siteId,
     window_start: new Date(key.windowStart),

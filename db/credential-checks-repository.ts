@@ -3,6 +3,7 @@ import type { CheckOutcome, CredentialChecksTable, Database } from './database.j
 
 export interface CheckRecord {
   credentialName: string;
+  source: string;
   customerId: string;
   siteId: string;
   outcome: CheckOutcome;
@@ -15,9 +16,9 @@ export type CheckRow = Selectable<CredentialChecksTable>;
 export async function recordCheck(db: Kysely<Database>, check: CheckRecord): Promise<void> {
   await db
     .insertInto('credential_checks')
-    .values({ credential_name: check.credentialName, customer_id: check.customerId, site_id: check.siteId, outcome: check.outcome, message: check.message })
+    .values({ credential_name: check.credentialName, source: check.source, customer_id: check.customerId, site_id: check.siteId, outcome: check.outcome, message: check.message })
     .onConflict((oc) =>
-      oc.columns(['credential_name', 'customer_id', 'site_id']).doUpdateSet({ outcome: check.outcome, message: check.message, checked_at: sql`now()` }),
+      oc.columns(['credential_name', 'source', 'customer_id', 'site_id']).doUpdateSet({ outcome: check.outcome, message: check.message, checked_at: sql`now()` }),
     )
     .execute();
 }

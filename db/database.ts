@@ -9,6 +9,8 @@ export type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Dat
 export type CheckpointStatus = 'pending' | 'done';
 
 export interface SyncCheckpointsTable {
+  /** The source of the stream (sources/source-registry.ts); with customer_id and site_id, its identity. */
+  source: ColumnType<string, string | undefined, string>;
   customer_id: string;
   site_id: string;
   window_start: Timestamp;
@@ -30,6 +32,7 @@ export interface SyncCheckpointsTable {
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface SyncRunsTable {
+  source: ColumnType<string, string | undefined, string>;
   id: Generated<string>;
   workflow_id: string;
   /** Temporal's first run id of the workflow chain: one row per run, however often it continues-as-new. */
@@ -62,6 +65,7 @@ export interface RateBudgetPausesTable {
 }
 
 export interface SyncWatermarksTable {
+  source: ColumnType<string, string | undefined, string>;
   customer_id: string;
   site_id: string;
   synced_until: Timestamp;
@@ -71,6 +75,7 @@ export interface SyncWatermarksTable {
 export type CheckOutcome = 'ok' | 'unauthorized' | 'forbidden' | 'not_found' | 'unreachable' | 'missing_secret';
 
 export interface CredentialChecksTable {
+  source: ColumnType<string, string | undefined, string>;
   credential_name: string;
   customer_id: string;
   site_id: string;

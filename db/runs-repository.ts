@@ -9,6 +9,7 @@ export interface NewRun {
   workflowId: string;
   firstRunId: string;
   kind: string;
+  source: string;
   customerId: string;
   siteId: string;
   rangeStart: number;
@@ -29,6 +30,7 @@ export async function startRun(db: Db, run: NewRun): Promise<string> {
       workflow_id: run.workflowId,
       first_run_id: run.firstRunId,
       kind: run.kind,
+      source: run.source,
       customer_id: run.customerId,
       site_id: run.siteId,
       range_start: new Date(run.rangeStart),

@@ -1,10 +1,8 @@
 import { sql, type Kysely } from 'kysely';
+import type { StreamKey } from '../workflows/stream-key.js';
 import type { Database } from './database.js';
 
-export interface SiteSyncFacts {
-  customerId: string;
-  siteId: string;
-  sessionsStored: number;
+export interface SiteSyncFacts extends StreamKey {
   watermark: number | null;
   lastSuccessAt: number | null;
   /** The latest end of a range a successful run covered. */
@@ -12,37 +10,34 @@ export interface SiteSyncFacts {
   lastFailure: { at: number; workflowId: string; message: string } | null;
 }
 
-/** What Postgres knows about each site's syncs, for `session-sync status`. */
-export async function siteSyncFacts(db: Kysely<Database>, sites: ReadonlyArray<{ customerId: string; siteId: string }>): Promise<SiteSyncFacts[]> {
-  return Promise.all(sites.map((site) => factsFor(db, site)));
+/** What Postgres knows about each stream's syncs, for `session-sync status` and the freshness gauges. */
+export async function siteSyncFacts(db: Kysely<Database>, streams: readonly StreamKey[]): Promise<SiteSyncFacts[]> {
+  return Promise.all(streams.map((stream) => factsFor(db, stream)));
 }
 
-async function factsFor(db: Kysely<Database>, site: { customerId: string; siteId: string }): Promise<SiteSyncFacts> {
-  const ofSite = { customer_id: site.customerId, site_id: site.siteId };
-  const [sessions, watermark, success, failure] = await Promise.all([
-    db.selectFrom('fullsession_sessions').select(sql<string>`count(*)`.as('count')).where('customer_id', '=', ofSite.customer_id).where('site_id', '=', ofSite.site_id).executeTakeFirstOrThrow(),
-    db.selectFrom('sync_watermarks').select('synced_until').where('customer_id', '=', ofSite.customer_id).where('site_id', '=', ofSite.site_id).executeTakeFirst(),
+async function factsFor(db: Kysely<Database>, stream: StreamKey): Promise<SiteSyncFacts> {
+  const ofStream = { source: stream.source, customer_id: stream.customerId, site_id: stream.siteId };
+  const [watermark, success, failure] = await Promise.all([
+    db.selectFrom('sync_watermarks').select('synced_until').where((eb) => eb.and(ofStream)).executeTakeFirst(),
     db
       .selectFrom('sync_runs')
       .select([sql<Date | null>`max(finished_at)`.as('finished'), sql<Date | null>`max(range_end)`.as('until')])
-      .where('customer_id', '=', ofSite.customer_id)
-      .where('site_id', '=', ofSite.site_id)
+      .where((eb) => eb.and(ofStream))
       .where('status', '=', 'succeeded')
       .executeTakeFirstOrThrow(),
     db
       .selectFrom('sync_runs')
       .select(['finished_at', 'workflow_id', 'error'])
-      .where('customer_id', '=', ofSite.customer_id)
-      .where('site_id', '=', ofSite.site_id)
+      .where((eb) => eb.and(ofStream))
       .where('status', '=', 'failed')
       .orderBy('finished_at', 'desc')
       .limit(1)
       .executeTakeFirst(),
   ]);
   return {
-    customerId: site.customerId,
-    siteId: site.siteId,
-    sessionsStored: Number(sessions.count),
+    source: stream.source,
+    customerId: stream.customerId,
+    siteId: stream.siteId,
     watermark: watermark ? watermark.synced_until.getTime() : null,
     lastSuccessAt: success.finished ? new Date(success.finished).getTime() : null,
     lastSyncedUntil: success.until ? new Date(success.until).getTime() : null,

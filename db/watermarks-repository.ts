@@ -1,16 +1,13 @@
 import { sql, type Kysely } from 'kysely';
+import type { StreamKey } from '../workflows/stream-key.js';
 import type { Database } from './database.js';
 
-export interface SiteKey {
-  customerId: string;
-  siteId: string;
-}
-
 /** Where the site's next scheduled run starts (Unix ms), or null before the first one. */
-export async function readWatermark(db: Kysely<Database>, site: SiteKey): Promise<number | null> {
+export async function readWatermark(db: Kysely<Database>, site: StreamKey): Promise<number | null> {
   const row = await db
     .selectFrom('sync_watermarks')
     .select('synced_until')
+    .where('source', '=', site.source)
     .where('customer_id', '=', site.customerId)
     .where('site_id', '=', site.siteId)
     .executeTakeFirst();
@@ -18,12 +15,12 @@ export async function readWatermark(db: Kysely<Database>, site: SiteKey): Promis
 }
 
 /** Moves the watermark to `until`, never backwards (GREATEST), so late or concurrent runs cannot rewind it. */
-export async function advanceWatermark(db: Kysely<Database>, site: SiteKey, until: number): Promise<void> {
+export async function advanceWatermark(db: Kysely<Database>, site: StreamKey, until: number): Promise<void> {
   await db
     .insertInto('sync_watermarks')
-    .values({ customer_id: site.customerId, site_id: site.siteId, synced_until: new Date(until) })
+    .values({ source: site.source, customer_id: site.customerId, site_id: site.siteId, synced_until: new Date(until) })
     .onConflict((oc) =>
-      oc.columns(['customer_id', 'site_id']).doUpdateSet({
+      oc.columns(['source', 'customer_id', 'site_id']).doUpdateSet({
         synced_until: sql`GREATEST(sync_watermarks.synced_until, excluded.synced_until)`,
         updated_at: sql`now()`,
       }),

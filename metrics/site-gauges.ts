@@ -15,11 +15,11 @@ export function registerSiteGauges(metrics: SyncMetrics, db: Kysely<Database>, s
     const now = Date.now();
     return (await facts()).flatMap((fact) => {
       const until = Math.max(fact.watermark ?? 0, fact.lastSyncedUntil ?? 0);
-      return until > 0 ? [{ labels: { account: fact.customerId, site: fact.siteId }, value: (now - until) / 1000 }] : [];
+      return until > 0 ? [{ labels: { source: fact.source, account: fact.customerId, site: fact.siteId }, value: (now - until) / 1000 }] : [];
     });
   });
   metrics.addScrapeGauge('session_sync_last_success_timestamp_seconds', 'When a sync run of the site last succeeded (Unix seconds)', async () =>
-    (await facts()).flatMap((fact) => (fact.lastSuccessAt ? [{ labels: { account: fact.customerId, site: fact.siteId }, value: fact.lastSuccessAt / 1000 }] : [])),
+    (await facts()).flatMap((fact) => (fact.lastSuccessAt ? [{ labels: { source: fact.source, account: fact.customerId, site: fact.siteId }, value: fact.lastSuccessAt / 1000 }] : [])),
   );
 }
 

@@ -3,57 +3,57 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 /**
  * The product's own Prometheus metrics, on a registry of their own (the
  * worker's /metrics adds Temporal's runtime metrics to them). Labels are
- * the FullSession account (customer id) and site; never a credential.
+ * the stream's identity (source, account, site); never a credential.
  */
 export class SyncMetrics {
   readonly registry = new Registry();
 
   readonly apiRequests = new Counter({
     name: 'session_sync_api_requests_total',
-    help: 'FullSession API requests by outcome: the HTTP status, or timeout/network when there was none',
-    labelNames: ['account', 'site', 'status'] as const,
+    help: 'API requests by outcome: the HTTP status, or the reason (timeout, network, malformed) when there was none',
+    labelNames: ['source', 'account', 'site', 'status'] as const,
     registers: [this.registry],
   });
 
   readonly rateLimited = new Counter({
     name: 'session_sync_rate_limited_total',
-    help: 'FullSession 429 answers; each pauses every request of the account for Retry-After',
-    labelNames: ['account'] as const,
+    help: '429 answers; each pauses every request of the account for Retry-After',
+    labelNames: ['source', 'account'] as const,
     registers: [this.registry],
   });
 
   readonly rateBudgetWaitSeconds = new Counter({
     name: 'session_sync_rate_budget_wait_seconds_total',
     help: 'Time requests waited for a slot of the account budget (this process)',
-    labelNames: ['account'] as const,
+    labelNames: ['source', 'account'] as const,
     registers: [this.registry],
   });
 
   readonly pages = new Counter({
     name: 'session_sync_pages_total',
     help: 'Pages committed (sessions, rejects and cursor in one transaction)',
-    labelNames: ['account', 'site'] as const,
+    labelNames: ['source', 'account', 'site'] as const,
     registers: [this.registry],
   });
 
   readonly sessionsUpserted = new Counter({
     name: 'session_sync_sessions_upserted_total',
     help: 'Sessions inserted or changed (re-synced unchanged sessions are not counted)',
-    labelNames: ['account', 'site'] as const,
+    labelNames: ['source', 'account', 'site'] as const,
     registers: [this.registry],
   });
 
   readonly sessionsSynced = new Counter({
     name: 'session_sync_sessions_synced_total',
     help: 'Sessions received and owned by their window, changed or not',
-    labelNames: ['account', 'site'] as const,
+    labelNames: ['source', 'account', 'site'] as const,
     registers: [this.registry],
   });
 
   readonly rejects = new Counter({
     name: 'session_sync_rejects_total',
-    help: 'Invalid sessions stored in fullsession_rejects instead of the table',
-    labelNames: ['account', 'site'] as const,
+    help: "Invalid records stored in the source's rejects table instead of its table",
+    labelNames: ['source', 'account', 'site'] as const,
     registers: [this.registry],
   });
 
@@ -73,11 +73,11 @@ export class SyncMetrics {
    * Gauges computed at scrape time, e.g. per-site lag read from Postgres.
    * `read` returns one value per label set; a failing read leaves the gauge empty.
    */
-  addScrapeGauge(name: string, help: string, read: () => Promise<Array<{ labels: { account: string; site: string }; value: number }>>): void {
+  addScrapeGauge(name: string, help: string, read: () => Promise<Array<{ labels: { source: string; account: string; site: string }; value: number }>>): void {
     new Gauge({
       name,
       help,
-      labelNames: ['account', 'site'] as const,
+      labelNames: ['source', 'account', 'site'] as const,
       registers: [this.registry],
       async collect() {
         this.reset();

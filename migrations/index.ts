@@ -5,6 +5,7 @@ import * as watermarksAndChecks from './20261122020000_watermarks_and_checks.js'
 import * as runRejects from './20261122030000_run_rejects.js';
 import * as originalValues from './20261124000000_original_values.js';
 import * as cursorHistory from './20261124010000_cursor_history.js';
+import * as sourceIdentity from './20261124020000_source_identity.js';
 
 /**
  * Every migration by name, in order. Listed statically rather than read from
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '20261122030000_run_rejects': runRejects,
   '20261124000000_original_values': originalValues,
   '20261124010000_cursor_history': cursorHistory,
+  '20261124020000_source_identity': sourceIdentity,
 };

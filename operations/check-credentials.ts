@@ -13,6 +13,7 @@ type Env = Record<string, string | undefined>;
 export interface SiteCheck {
   credentialName: string;
   obfuscatedKey: string | null;
+  source: string;
   customerId: string;
   siteId: string;
   outcome: CheckOutcome;
@@ -69,7 +70,7 @@ async function recordCheckIfAllowed(db: Kysely<Database>, check: Omit<SiteCheck,
 }
 
 async function checkSite(site: SiteConfig, sources: SourceRegistry, secret: Secret | undefined, missing: string | undefined): Promise<Omit<SiteCheck, 'recorded'>> {
-  const base = { credentialName: site.credentialName, obfuscatedKey: secret?.obfuscated ?? null, customerId: site.customerId, siteId: site.siteId };
+  const base = { credentialName: site.credentialName, obfuscatedKey: secret?.obfuscated ?? null, source: site.source, customerId: site.customerId, siteId: site.siteId };
   if (!secret) return { ...base, outcome: 'missing_secret', message: `${missing ?? 'no key'}; set it and run the check again` };
   try {
     const report = await sources.forSite(site).checkCredential({ source: site.source, customerId: site.customerId, siteId: site.siteId, credentialName: site.credentialName });

@@ -5,7 +5,9 @@ import type { Database } from '../db/database.js';
 import { siteSyncFacts, type SiteSyncFacts } from '../db/site-status-repository.js';
 import type { SyncRangeProgress } from '../workflows/progress.js';
 import { progressQuery, type syncRangeWorkflow } from '../workflows/sync-range-workflow.js';
+import { DEFAULT_SOURCE } from '../workflows/stream-key.js';
 import { scheduleId } from '../workflows/workflow-ids.js';
+import { createSources } from '../sources/source-registry.js';
 import { describeSchedules, type ScheduleRow } from './schedule-descriptions.js';
 
 export interface RunningSync {
@@ -15,6 +17,8 @@ export interface RunningSync {
 }
 
 export interface SiteStatus extends Omit<SiteSyncFacts, 'lastSyncedUntil'> {
+  /** Records of the site its source's tables hold. */
+  sessionsStored: number;
   /** How far behind now the synced data is (from the watermark or the latest successful range). */
   lagMs: number | null;
   schedule: { state: 'active' | 'paused' | 'none'; note: string | null; nextRun: number | null };
@@ -34,37 +38,43 @@ export interface StatusReport {
 export async function siteStatus(deps: { db: Kysely<Database>; client: Client; config: Config }): Promise<StatusReport> {
   const now = Date.now();
   const sites = deps.config.sites.sites;
-  const [facts, schedules, running] = await Promise.all([
+  // Counting needs no key: the sources are built without credentials.
+  const sources = createSources({ config: deps.config, credentials: new Map(), db: deps.db });
+  const [facts, stored, schedules, running] = await Promise.all([
     siteSyncFacts(deps.db, sites),
+    Promise.all(sites.map((site) => sources.forSite(site).countStored(deps.db, site))),
     describeSchedules(deps.client, deps.config),
     runningSyncs(deps.client, deps.config.temporal.taskQueue),
   ]);
   const scheduleById = new Map<string, ScheduleRow>(schedules.map((row) => [row.scheduleId, row]));
   return {
     generatedAt: now,
-    sites: facts.map(({ lastSyncedUntil, ...fact }) => {
+    sites: facts.map(({ lastSyncedUntil, ...fact }, index) => {
       const schedule = scheduleById.get(scheduleId(deps.config.temporal.taskQueue, fact));
       const syncedUntil = Math.max(fact.watermark ?? 0, lastSyncedUntil ?? 0) || null;
       return {
         ...fact,
+        sessionsStored: stored[index] ?? 0,
         lagMs: syncedUntil === null ? null : now - syncedUntil,
         schedule: schedule ? { state: schedule.paused ? 'paused' : 'active', note: schedule.note, nextRun: schedule.paused ? null : schedule.nextRun } : { state: 'none', note: null, nextRun: null },
-        running: running.filter((run) => run.site === `${fact.customerId}/${fact.siteId}`).map(({ site: _site, ...run }) => run),
+        running: running.filter((run) => run.source === fact.source && run.site === `${fact.customerId}/${fact.siteId}`).map(({ site: _site, source: _source, ...run }) => run),
       };
     }),
   };
 }
 
 /** Range workflows running on this task queue, found by their search attributes, with live progress. */
-async function runningSyncs(client: Client, taskQueue: string): Promise<Array<RunningSync & { site: string }>> {
-  const runs: Array<RunningSync & { site: string }> = [];
+async function runningSyncs(client: Client, taskQueue: string): Promise<Array<RunningSync & { source: string; site: string }>> {
+  const runs: Array<RunningSync & { source: string; site: string }> = [];
   const query = `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running" AND WorkflowType = "syncRangeWorkflow"`;
   for await (const execution of client.workflow.list({ query })) {
     const site = String(execution.memo?.site ?? '');
+    // Runs started before sources had names carry none: they are FullSession's.
+    const source = String(execution.memo?.source ?? DEFAULT_SOURCE);
     const kind = String(execution.memo?.kind ?? '');
     const handle = client.workflow.getHandle<typeof syncRangeWorkflow>(execution.workflowId);
     const progress = await handle.query(progressQuery).catch(() => null);
-    runs.push({ workflowId: execution.workflowId, kind, site, progress });
+    runs.push({ workflowId: execution.workflowId, kind, source, site, progress });
   }
   return runs;
 }

@@ -4,12 +4,10 @@ import type { Secret } from '../config/secret.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logging/logger.js';
 import type { SyncMetrics } from '../metrics/sync-metrics.js';
+import { DEFAULT_SOURCE } from '../workflows/stream-key.js';
 import type { SiteRef } from '../workflows/sync-contract.js';
 import { FullSessionSource, ratesPerMinute } from './fullsession/fullsession-source.js';
 import type { SyncSource } from './sync-source.js';
-
-/** The source of sites whose reference names none: every site recorded before sources had names. */
-export const DEFAULT_SOURCE = 'fullsession';
 
 /** Every source a worker or a command can use, by name. */
 export class SourceRegistry {

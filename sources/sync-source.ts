@@ -1,5 +1,6 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
+import type { StreamKey } from '../workflows/stream-key.js';
 import type { SiteRef, SyncWindow } from '../workflows/sync-contract.js';
 
 /**
@@ -23,6 +24,8 @@ export interface SyncSource {
   fetchUnit(request: UnitRequest): Promise<FetchedUnit>;
   /** Proves with one cheap request that the site's credential can read it; throws a SourceError when not. */
   checkCredential(site: SiteRef): Promise<CredentialReport>;
+  /** How many of the stream's records its tables hold, for `status`. */
+  countStored(db: Kysely<Database>, stream: StreamKey): Promise<number>;
 }
 
 export interface UnitRequest {

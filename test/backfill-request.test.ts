@@ -22,9 +22,9 @@ function problems(args: { site: string; from: string; to: string; window?: numbe
 describe('backfill arguments', () => {
   it('derive the workflow id from site and range and take the site settings', () => {
     const request = backfillRequest(config, { site: 'cust-acme/app', from: '2026-08-22', to: '2026-11-22T00:00:00Z', force: false }, NOW);
-    expect(request.workflowId).toBe('backfill:cust-acme:app:2026-08-22T00:00:00.000Z:2026-11-22T00:00:00.000Z');
+    expect(request.workflowId).toBe('backfill:fullsession:cust-acme:app:2026-08-22T00:00:00.000Z:2026-11-22T00:00:00.000Z');
     expect(request.input).toEqual({
-      site: { customerId: 'cust-acme', siteId: 'app', credentialName: 'acme-prod' },
+      site: { source: 'fullsession', customerId: 'cust-acme', siteId: 'app', credentialName: 'acme-prod' },
       from: Date.parse('2026-08-22'),
       to: Date.parse('2026-11-22T00:00:00Z'),
       windowMs: 6 * 3_600_000,

@@ -40,7 +40,7 @@ describe('a worker process, observed', () => {
   it('serves the product metrics and Temporal runtime metrics on one /metrics', async () => {
     const text = await (await fetch(`${base}/metrics`)).text();
     const value = (line: string) => Number(new RegExp(`^${line.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
-    const labels = `account="${CUSTOMER}",site="${SITE}"`;
+    const labels = `source="fullsession",account="${CUSTOMER}",site="${SITE}"`;
     const pages = await harness.database.db.selectFrom('sync_checkpoints').select((eb) => eb.fn.sum<string>('pages').as('pages')).executeTakeFirstOrThrow();
     const rows = await harness.database.db.selectFrom('fullsession_sessions').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     expect(value(`session_sync_pages_total{${labels}}`)).toBe(Number(pages.pages));
@@ -48,8 +48,8 @@ describe('a worker process, observed', () => {
     expect(value(`session_sync_api_requests_total{${labels},status="2xx"}`)).toBe(Number(pages.pages));
     expect(value(`session_sync_api_requests_total{${labels},status="503"}`)).toBe(1);
     expect(value(`session_sync_last_success_timestamp_seconds{${labels}}`)).toBeGreaterThan(Date.now() / 1000 - 120);
-    expect(text).toMatch(/^session_sync_lag_seconds\{account="cust-1",site="site-a"\} \d/m);
-    expect(text).toMatch(/^session_sync_rate_budget_wait_seconds_total\{account="cust-1"\} /m);
+    expect(text).toMatch(/^session_sync_lag_seconds\{source="fullsession",account="cust-1",site="site-a"\} \d/m);
+    expect(text).toMatch(/^session_sync_rate_budget_wait_seconds_total\{source="fullsession",account="cust-1"\} /m);
     expect(text).toMatch(/^session_sync_process_resident_memory_bytes \d/m);
     expect(text).toMatch(/^temporal_\w+/m);
     expect(syncRequestCount(sandbox)).toBe(Number(pages.pages) + 1);

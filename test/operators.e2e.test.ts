@@ -146,7 +146,7 @@ describe('operating session-sync from a config file', () => {
     const competing = { site: 'site-a', from: new Date(today - 30 * DAY).toISOString(), to: new Date(today - 12 * DAY).toISOString(), force: false };
     await backfillCommand(stack.config(), { ...competing, detach: true }, print);
     const second = await triggerAndWait('site-live');
-    const competingId = `backfill:${CUSTOMER}:site-a:${competing.from}:${competing.to}`;
+    const competingId = `backfill:fullsession:${CUSTOMER}:site-a:${competing.from}:${competing.to}`;
     expect((await stack.client.workflow.getHandle(competingId).describe()).status.name).toBe('RUNNING');
     await cancelBackfillCommand(stack.config(), competingId, print);
 
@@ -183,12 +183,12 @@ describe('operating session-sync from a config file', () => {
     await backfillCommand(config, { ...range, detach: true }, print);
     expect(printed.filter((line) => line.startsWith('started backfill'))).toHaveLength(1);
     expect(printed.filter((line) => line.startsWith('attached to running backfill'))).toHaveLength(1);
-    const workflowId = `backfill:${CUSTOMER}:site-a:${range.from}:${range.to}`;
+    const workflowId = `backfill:fullsession:${CUSTOMER}:site-a:${range.from}:${range.to}`;
     const totals = await stack.client.workflow.getHandle(workflowId).result();
     const description = await stack.client.workflow.getHandle(workflowId).describe();
     expect(description.typedSearchAttributes.get(SITE_ATTRIBUTE)).toBe('site-a');
     expect(description.typedSearchAttributes.get(KIND_ATTRIBUTE)).toBe('backfill');
-    expect(await description.memo).toEqual({ site: `${CUSTOMER}/site-a`, kind: 'backfill', from: range.from, to: range.to });
+    expect(await description.memo).toEqual({ source: 'fullsession', site: `${CUSTOMER}/site-a`, kind: 'backfill', from: range.from, to: range.to });
     expect(totals.windowsDone).toBe(8);
     expect(totals.requests).toBe(totals.pages);
     const requestsAfterFirst = requestsFor('site-a');
@@ -197,7 +197,7 @@ describe('operating session-sync from a config file', () => {
     expect(requestsFor('site-a')).toBe(requestsAfterFirst);
 
     const long = { site: 'site-a', from: new Date(today - 7 * DAY).toISOString(), to: new Date(today - 2 * DAY).toISOString(), force: false };
-    const longId = `backfill:${CUSTOMER}:site-a:${long.from}:${long.to}`;
+    const longId = `backfill:fullsession:${CUSTOMER}:site-a:${long.from}:${long.to}`;
     const requestsBefore = requestsFor('site-a');
     await backfillCommand(config, { ...long, detach: true }, print);
     await waitFor(async () => (await committedPages(long)) >= 4, 60_000, '4 committed pages');
@@ -239,8 +239,8 @@ describe('operating session-sync from a config file', () => {
     const cli = await runCli(['status'], stack.env);
     expect(cli.code).toBe(0);
     const [header, ...rest] = cli.stdout.trim().split('\n');
-    expect(header).toMatch(/^SITE\s+SCHEDULE\s+LAST SUCCESS\s+LAG\s+SESSIONS\s+RUNNING\s+LAST FAILURE$/);
-    expect(rest[0]).toMatch(new RegExp(`^${CUSTOMER}/site-a\\s+active\\s+\\S+Z\\s+\\S+.*\\s+${bySite.get('site-a')?.sessionsStored}\\s+-\\s+-$`));
+    expect(header).toMatch(/^SOURCE\s+SITE\s+SCHEDULE\s+LAST SUCCESS\s+LAG\s+SESSIONS\s+RUNNING\s+LAST FAILURE$/);
+    expect(rest[0]).toMatch(new RegExp(`^fullsession\\s+${CUSTOMER}/site-a\\s+active\\s+\\S+Z\\s+\\S+.*\\s+${bySite.get('site-a')?.sessionsStored}\\s+-\\s+-$`));
     expect(rest).toContain(`${CUSTOMER}/site-c: schedule paused: ${bySite.get('site-c')?.schedule.note}`);
 
     expectNoToken(cli.stdout + cli.stderr);

@@ -19,7 +19,7 @@ let siteCounter = 0;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  runId = await startRun(database.db, { workflowId: 'property', firstRunId: 'property', kind: 'backfill', customerId: CUSTOMER, siteId: 'any', rangeStart: WINDOW.start, rangeEnd: WINDOW.end, windowsTotal: 1 });
+  runId = await startRun(database.db, { workflowId: 'property', firstRunId: 'property', kind: 'backfill', source: 'fullsession', customerId: CUSTOMER, siteId: 'any', rangeStart: WINDOW.start, rangeEnd: WINDOW.end, windowsTotal: 1 });
 });
 
 afterAll(async () => {
@@ -29,7 +29,7 @@ afterAll(async () => {
 /** Commits `records` as the only page of a fresh site's window through the real page transaction. */
 async function commitAsPage(records: unknown[]): Promise<string> {
   const siteId = `site-${++siteCounter}`;
-  const key: CheckpointKey = { customerId: CUSTOMER, siteId, windowStart: WINDOW.start, windowEnd: WINDOW.end, lookbackMs: 0 };
+  const key: CheckpointKey = { source: 'fullsession', customerId: CUSTOMER, siteId, windowStart: WINDOW.start, windowEnd: WINDOW.end, lookbackMs: 0 };
   const checkpoint = await loadCheckpoint(database.db, key);
   await commitUnit(database.db, key, checkpoint, pageUnit({ customerId: CUSTOMER, siteId }, WINDOW, { sessions: records, nextCursor: undefined }, 1), runId);
   return siteId;

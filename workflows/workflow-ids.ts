@@ -1,30 +1,40 @@
+import { streamKeyOf, type StreamKey } from './stream-key.js';
 import type { SiteRef } from './sync-contract.js';
 
 /**
  * Ids derived from what a workflow does, so that starting the same work twice
- * finds the first one (Temporal rejects or attaches to a duplicate id).
+ * finds the first one (Temporal rejects or attaches to a duplicate id). Each
+ * names the stream: source, account and site.
  */
 
 /** Every schedule session-sync manages starts with this, which is how `--prune` finds its own. */
 export const SCHEDULE_ID_PREFIX = 'session-sync:';
 
 /**
- * One schedule per site and deployment: the task queue is part of the id, so
- * two deployments sharing a Temporal namespace never overwrite each other's.
+ * One schedule per stream and deployment: the task queue is part of the id,
+ * so two deployments sharing a Temporal namespace never overwrite each other's.
  */
-export function scheduleId(taskQueue: string, site: Pick<SiteRef, 'customerId' | 'siteId'>): string {
-  return `${SCHEDULE_ID_PREFIX}${taskQueue}:${site.customerId}:${site.siteId}`;
+export function scheduleId(taskQueue: string, site: Pick<SiteRef, 'source' | 'customerId' | 'siteId'>): string {
+  const stream = streamKeyOf(site);
+  return `${SCHEDULE_ID_PREFIX}${taskQueue}:${stream.source}:${stream.customerId}:${stream.siteId}`;
 }
 
-/** The id schedules had before it named the task queue; `schedule apply` moves them over. */
-export function legacyScheduleId(site: Pick<SiteRef, 'customerId' | 'siteId'>): string {
+/** The id schedules had before it named the task queue and the source; `schedule apply` moves them over. */
+export function legacyScheduleId(site: Pick<StreamKey, 'customerId' | 'siteId'>): string {
   return `${SCHEDULE_ID_PREFIX}${site.customerId}:${site.siteId}`;
 }
 
-export function backfillWorkflowId(site: Pick<SiteRef, 'customerId' | 'siteId'>, from: number, to: number): string {
-  return `backfill:${site.customerId}:${site.siteId}:${new Date(from).toISOString()}:${new Date(to).toISOString()}`;
+export function backfillWorkflowId(site: Pick<SiteRef, 'source' | 'customerId' | 'siteId'>, from: number, to: number): string {
+  const stream = streamKeyOf(site);
+  return `backfill:${stream.source}:${stream.customerId}:${stream.siteId}:${new Date(from).toISOString()}:${new Date(to).toISOString()}`;
 }
 
-export function scheduledRangeWorkflowId(site: Pick<SiteRef, 'customerId' | 'siteId'>, to: number): string {
-  return `scheduled:${site.customerId}:${site.siteId}:${new Date(to).toISOString()}`;
+/**
+ * The child range workflow of a scheduled run. A site reference without a
+ * source comes from a run recorded before sources had names: its child keeps
+ * the id it had then, so the run replays the same.
+ */
+export function scheduledRangeWorkflowId(site: Pick<SiteRef, 'source' | 'customerId' | 'siteId'>, to: number): string {
+  const stream = site.source === undefined ? '' : `${site.source}:`;
+  return `scheduled:${stream}${site.customerId}:${site.siteId}:${new Date(to).toISOString()}`;
 }

@@ -9,6 +9,7 @@ import type { Database } from '../../db/database.js';
 import type { Logger } from '../../logging/logger.js';
 import { SyncMetrics } from '../../metrics/sync-metrics.js';
 import { FailureType } from '../../workflows/failure-types.js';
+import type { StreamKey } from '../../workflows/stream-key.js';
 import type { SiteRef } from '../../workflows/sync-contract.js';
 import { windowQuery } from '../../workflows/windows.js';
 import { RateBudget } from '../http/rate-budget.js';
@@ -17,6 +18,7 @@ import { waitOutRateLimits } from '../http/wait-out-rate-limits.js';
 import type { CredentialReport, FetchedUnit, SyncSource, UnitRequest } from '../sync-source.js';
 import { FullSessionClient } from './fullsession-client.js';
 import { pageUnit } from './page-unit.js';
+import { countSessions } from './sessions-table.js';
 
 export interface FullSessionSourceSettings extends FullSessionConfig {
   /** Each account's requests per minute (FullSession customer id → limit). */
@@ -53,14 +55,14 @@ export class FullSessionSource implements SyncSource {
   async fetchUnit(request: UnitRequest): Promise<FetchedUnit> {
     const { site, window } = request;
     const client = this.client(site);
-    const labels = { account: site.customerId, site: site.siteId };
+    const labels = { source: this.name, account: site.customerId, site: site.siteId };
     const { result: page, requests } = await waitOutRateLimits(
       () => client.fetchPage({ customerId: site.customerId, siteId: site.siteId, ...windowQuery(window, request.lookbackMs), cursor: request.cursor, signal: request.signal }),
       {
         budget: this.budget(site.customerId),
         countRequest: (outcome) => {
           this.metrics.apiRequests.inc({ ...labels, status: outcome });
-          if (outcome === '429') this.metrics.rateLimited.inc({ account: site.customerId });
+          if (outcome === '429') this.metrics.rateLimited.inc({ source: this.name, account: site.customerId });
         },
         onRateLimited: (retryAfterMs) => this.log?.warn({ ...labels, retryAfterMs }, 'FullSession rate limit reached; pausing the account budget'),
       },
@@ -73,6 +75,10 @@ export class FullSessionSource implements SyncSource {
     const now = Date.now();
     await this.client(site).fetchPage({ customerId: site.customerId, siteId: site.siteId, startTime: now - PROBE_WINDOW_MS, endTime: now, cursor: undefined });
     return {};
+  }
+
+  async countStored(db: Kysely<Database>, stream: StreamKey): Promise<number> {
+    return countSessions(db, stream);
   }
 
   private client(site: SiteRef): FullSessionClient {
@@ -97,7 +103,7 @@ export class FullSessionSource implements SyncSource {
     if (!budget) {
       const perMinute = this.settings.ratesPerMinute.get(customerId) ?? DEFAULT_RATE_PER_MINUTE;
       const shared = new PostgresSharedBudget(this.db, PostgresSharedBudget.key(this.name, customerId), perMinute);
-      budget = new RateBudget(perMinute, shared, (waitedMs) => this.metrics.rateBudgetWaitSeconds.inc({ account: customerId }, waitedMs / 1000));
+      budget = new RateBudget(perMinute, shared, (waitedMs) => this.metrics.rateBudgetWaitSeconds.inc({ source: this.name, account: customerId }, waitedMs / 1000));
       this.budgets.set(customerId, budget);
     }
     return budget;

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { FullSessionRecord } from './session-record.js';
 import type { Database } from '../../db/database.js';
+import type { StreamKey } from '../../workflows/stream-key.js';
 import type { NewSessionRow } from './fullsession-tables.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -79,4 +80,10 @@ function toRow(record: FullSessionRecord): Record<PageColumn, unknown> {
     payload: record.payload,
     payload_original: record.payloadOriginal,
   };
+}
+
+/** How many sessions of a site the table holds. */
+export async function countSessions(db: Db, site: Pick<StreamKey, 'customerId' | 'siteId'>): Promise<number> {
+  const row = await db.selectFrom('fullsession_sessions').select(sql<string>`count(*)`.as('count')).where('customer_id', '=', site.customerId).where('site_id', '=', site.siteId).executeTakeFirstOrThrow();
+  return Number(row.count);
 }
