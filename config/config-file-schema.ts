@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cronExpression, durationText, identifier, secretFilePath, secretVariableName, timeZone } from './config-values.js';
-import { CREDENTIAL_KINDS } from './site-config.js';
+import { CREDENTIAL_KINDS, SOURCE_NAMES } from '../sources/source-definitions.js';
 
 const secretSource = z
   .object({ env: secretVariableName.optional(), file: secretFilePath.optional() })
@@ -12,7 +12,7 @@ const secretSource = z
 const credential = z
   .object({
     description: z.string().default(''),
-    kind: z.enum(CREDENTIAL_KINDS, { error: `must be one of: ${CREDENTIAL_KINDS.join(', ')}` }),
+    kind: z.string().refine((kind) => CREDENTIAL_KINDS.includes(kind), { message: `must be one of: ${CREDENTIAL_KINDS.join(', ')}` }),
     secret: secretSource,
   })
   .strict();
@@ -45,15 +45,17 @@ const site = z
 
 const account = z
   .object({
+    /** The source the account's sites are read from; FullSession when absent, as in files written before there were others. */
+    source: z.string().refine((name) => SOURCE_NAMES.includes(name), { message: `must be one of: ${SOURCE_NAMES.join(', ')}` }).default('fullsession'),
     rateLimitPerMinute: z.number().int('must be a whole number').positive('must be positive').optional(),
     sites: z.record(identifier, site).refine((sites) => Object.keys(sites).length > 0, { message: 'must list at least one site' }),
   })
   .strict();
 
 /**
- * The config file (SESSION_SYNC_CONFIG), YAML. Credentials are named and say
- * where their key comes from; accounts (FullSession customer ids) list their
- * sites; `defaults` fill any schedule or sync setting a site leaves out.
+ * The config file (SESSION_SYNC_CONFIG), YAML. Credentials are named, have
+ * a kind and say where their key comes from; accounts (FullSession customer
+ * ids, or the source's equivalent) name their source and list their sites; `defaults` fill any schedule or sync setting a site leaves out.
  */
 export const configFileSchema = z
   .object({

@@ -6,6 +6,7 @@ import { ConfigError } from './config-error.js';
 import { parseDuration } from './duration.js';
 import { DEFAULT_RATE_PER_MINUTE, SCHEDULE_DEFAULTS, SYNC_DEFAULTS } from './defaults.js';
 import type { SiteConfig, SitesConfig } from './site-config.js';
+import { definitionOf } from '../sources/source-definitions.js';
 
 type Path = ReadonlyArray<PropertyKey>;
 
@@ -73,15 +74,17 @@ function article(type: string): string {
   return ['text', 'null'].includes(type) ? type : `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
 }
 
-/** Sites must name a defined credential. */
+/** Sites must name a defined credential of a kind their account's source takes. */
 function crossReferenceProblems(file: ConfigFile, at: (where: Path) => string): string[] {
   const defined = Object.keys(file.credentials);
   const problems: string[] = [];
   for (const [customerId, account] of Object.entries(file.accounts)) {
+    const kinds: readonly string[] = definitionOf(account.source).credentialKinds;
     for (const [siteId, site] of Object.entries(account.sites)) {
-      if (!(site.credential in file.credentials)) {
-        problems.push(`${at(['accounts', customerId, 'sites', siteId, 'credential'])}: unknown credential "${site.credential}" (defined: ${defined.join(', ') || 'none'})`);
-      }
+      const where = at(['accounts', customerId, 'sites', siteId, 'credential']);
+      const credential = file.credentials[site.credential];
+      if (!credential) problems.push(`${where}: unknown credential "${site.credential}" (defined: ${defined.join(', ') || 'none'})`);
+      else if (!kinds.includes(credential.kind)) problems.push(`${where}: credential "${site.credential}" is a ${credential.kind}; ${account.source} sites need one of: ${kinds.join(', ')}`);
     }
   }
   return problems;
@@ -117,7 +120,7 @@ function toSitesConfig(file: ConfigFile, source: string, defaultRatePerMinute: n
       const schedule = { ...file.defaults?.schedule, ...site.schedule };
       const sync = { ...file.defaults?.sync, ...site.sync };
       sites.push({
-        source: 'fullsession',
+        source: account.source,
         customerId,
         siteId,
         credentialName: site.credential,

@@ -19,6 +19,14 @@ export function durationText(options: { allowZero?: boolean } = {}) {
   });
 }
 
+/** A URL with one of `protocols` (e.g. 'http:'), so a `file://` API URL fails at start-up. */
+export function urlWith(what: string, protocols: readonly string[]) {
+  return z.string({ error: 'is required' }).refine((text) => URL.canParse(text) && protocols.includes(new URL(text).protocol), { message: `must be a ${what} URL` });
+}
+
+/** An API's base URL. */
+export const httpUrl = urlWith('http(s)', ['http:', 'https:']);
+
 /** A size in bytes such as 16MiB or 500kB, at least 1 KiB. */
 export const byteSize = z.string().transform((text, ctx) => {
   const bytes = parseByteSize(text);

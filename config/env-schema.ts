@@ -1,33 +1,23 @@
 import { z } from 'zod';
-import { byteSize, cronExpression, durationText, identifier, timeZone } from './config-values.js';
-import { DEFAULT_RATE_PER_MINUTE, SCHEDULE_DEFAULTS, SYNC_DEFAULTS } from './defaults.js';
+import { cronExpression, durationText, identifier, timeZone, urlWith } from './config-values.js';
+import { SCHEDULE_DEFAULTS, SYNC_DEFAULTS } from './defaults.js';
 
 const duration = (fallback: string, options: { allowZero?: boolean } = {}) => z.string().default(fallback).pipe(durationText(options));
-
-/** A URL with one of `protocols` (e.g. 'http:'), so a `file://` API URL fails at start-up. */
-const url = (what: string, protocols: string[]) =>
-  z.string({ error: 'is required' }).refine((text) => URL.canParse(text) && protocols.includes(new URL(text).protocol), { message: `must be a ${what} URL` });
 
 const positiveInteger = (fallback: number) =>
   z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive('must be positive').default(fallback);
 
 const required = z.string({ error: 'is required' }).trim().min(1, 'is required');
 
-/** Environment variables by section; each command validates the sections it needs. */
+/** Environment variables by section; each command validates the sections it needs. Each source's own are in its definition (sources/<vendor>/*-definition.ts). */
 export const envSections = {
   database: z.object({
-    DATABASE_URL: url('postgres://', ['postgres:', 'postgresql:']),
+    DATABASE_URL: urlWith('postgres://', ['postgres:', 'postgresql:']),
   }),
   temporal: z.object({
     TEMPORAL_ADDRESS: required,
     TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
     TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('session-sync'),
-  }),
-  fullsession: z.object({
-    FULLSESSION_API_URL: url('http(s)', ['http:', 'https:']).default('https://app.fullsession.io'),
-    FULLSESSION_RATE_LIMIT_PER_MINUTE: positiveInteger(DEFAULT_RATE_PER_MINUTE),
-    FULLSESSION_REQUEST_TIMEOUT: duration('30s'),
-    FULLSESSION_MAX_RESPONSE_SIZE: z.string().default('16MiB').pipe(byteSize),
   }),
   /** One account's sites from the environment, when there is no config file. */
   singleAccount: z.object({

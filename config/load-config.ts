@@ -7,6 +7,7 @@ import { resolveSecret } from './resolve-secret.js';
 import type { Secret } from './secret.js';
 import type { SitesConfig } from './site-config.js';
 import { sitesFromEnv } from './sites-from-env.js';
+import { SOURCE_DEFINITIONS, type SourceSettings } from '../sources/source-definitions.js';
 
 export { ENV_CREDENTIAL_NAME } from './sites-from-env.js';
 
@@ -20,13 +21,6 @@ export interface TemporalConfig {
   address: string;
   namespace: string;
   taskQueue: string;
-}
-
-export interface FullSessionConfig {
-  apiUrl: string;
-  requestTimeoutMs: number;
-  /** Response bodies larger than this (decompressed) are refused as malformed pages. */
-  maxResponseBytes: number;
 }
 
 export interface WorkerSettings {
@@ -49,7 +43,8 @@ export interface LoggingConfig {
 export interface Config {
   database: DatabaseConfig;
   temporal: TemporalConfig;
-  fullsession: FullSessionConfig;
+  /** Each source's settings, validated by its own schema (sources/<vendor>/*-definition.ts). */
+  sources: SourceSettings;
   sites: SitesConfig;
   worker: WorkerSettings;
   logging: LoggingConfig;
@@ -83,10 +78,10 @@ export function loadConfig(env: Env, options: LoadOptions = {}): LoadedConfig {
   };
   const database = section(envSections.database);
   const temporal = section(envSections.temporal);
-  const fullsession = section(envSections.fullsession);
+  const sources = Object.fromEntries(SOURCE_DEFINITIONS.map((definition) => [definition.name, section(definition.settings)])) as SourceSettings;
   const worker = section(envSections.worker);
   const logging = section(envSections.logging);
-  const sites = loadSites(env, fullsession?.FULLSESSION_RATE_LIMIT_PER_MINUTE ?? DEFAULT_RATE_PER_MINUTE, section, problems);
+  const sites = loadSites(env, sources.fullsession?.ratePerMinute ?? DEFAULT_RATE_PER_MINUTE, section, problems);
   const warnings: string[] = [];
   const credentials = options.credentials && sites ? loadSecrets(sites, env, problems, warnings) : new Map<string, Secret>();
   if (problems.length > 0) throw new ConfigError(problems);
@@ -99,11 +94,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): LoadedConfig {
       namespace: temporal.TEMPORAL_NAMESPACE,
       taskQueue: temporal.TEMPORAL_TASK_QUEUE,
     },
-    fullsession: {
-      apiUrl: fullsession.FULLSESSION_API_URL,
-      requestTimeoutMs: fullsession.FULLSESSION_REQUEST_TIMEOUT,
-      maxResponseBytes: fullsession.FULLSESSION_MAX_RESPONSE_SIZE,
-    },
+    sources,
     sites: sites as SitesConfig,
     worker: {
       shutdownGraceMs: worker.WORKER_SHUTDOWN_GRACE,

@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { keyShapeProblem, Secret } from './secret.js';
 import { describeSecretSource, type CredentialConfig } from './site-config.js';
+import { definitionOfCredentialKind } from '../sources/source-definitions.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -13,15 +14,16 @@ export type ResolvedSecret = { ok: true; secret: Secret; warning: string | null 
  */
 export function resolveSecret(credential: CredentialConfig, env: Env): ResolvedSecret {
   const source = credential.source;
+  const obfuscate = (key: string) => definitionOfCredentialKind(credential.kind).obfuscateKey(key);
   const where = `credential ${credential.name}: ${describeSecretSource(source)}`;
   if ('env' in source) {
     const value = env[source.env]?.trim();
-    return value ? asKey(value, where) : { ok: false, problem: `${where} is not set` };
+    return value ? asKey(value, where, obfuscate) : { ok: false, problem: `${where} is not set` };
   }
   try {
     const value = readFileSync(source.file, 'utf8').trim();
     if (!value) return { ok: false, problem: `${where} is empty` };
-    const resolved = asKey(value, where);
+    const resolved = asKey(value, where, obfuscate);
     return resolved.ok ? { ...resolved, warning: readableByAll(source.file, where) } : resolved;
   } catch (error) {
     return { ok: false, problem: `${where} cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'}` };
@@ -29,9 +31,9 @@ export function resolveSecret(credential: CredentialConfig, env: Env): ResolvedS
 }
 
 /** A value that cannot be a key is refused here, never sent: an HTTP client would quote it in its error. */
-function asKey(value: string, where: string): ResolvedSecret {
+function asKey(value: string, where: string, obfuscate: (key: string) => string): ResolvedSecret {
   const problem = keyShapeProblem(value);
-  return problem === null ? { ok: true, secret: new Secret(value), warning: null } : { ok: false, problem: `${where} ${problem}` };
+  return problem === null ? { ok: true, secret: new Secret(value, obfuscate), warning: null } : { ok: false, problem: `${where} ${problem}` };
 }
 
 /** A key file any user of the machine can read is used, with a warning: refusing it would stop a running fleet at its next restart. */

@@ -2,7 +2,8 @@ import { inspect } from 'node:util';
 
 /**
  * Shows only what an operator needs to match a key with the vendor's list:
- * the prefix and the last three characters, as FullSession's UI does.
+ * the prefix and the last three characters, as FullSession's UI does. The
+ * default for a key whose source shows its keys no other way.
  *
  * @example obfuscateKey('fus_abcdefghijkl') // 'fus_****jkl'
  */
@@ -12,8 +13,8 @@ export function obfuscateKey(key: string): string {
   return `${prefix}****${key.slice(-3)}`;
 }
 
-/** Every key this process holds, so that scrubSecrets can find them in text that came from outside. */
-const heldKeys = new Set<string>();
+/** Every key this process holds, with its shown form, so that scrubSecrets can find them in text that came from outside. */
+const heldKeys = new Map<string, string>();
 
 /**
  * Holds an API key so that it cannot leak by accident: logging, JSON
@@ -24,10 +25,11 @@ export class Secret {
   readonly #value: string;
   readonly obfuscated: string;
 
-  constructor(value: string) {
+  /** `obfuscate` is how the key's source shows its keys (its definition's `obfuscateKey`). */
+  constructor(value: string, obfuscate: (key: string) => string = obfuscateKey) {
     this.#value = value;
-    this.obfuscated = obfuscateKey(value);
-    heldKeys.add(value);
+    this.obfuscated = obfuscate(value);
+    heldKeys.set(value, this.obfuscated);
   }
 
   reveal(): string {
@@ -76,9 +78,9 @@ const AUTHORIZATION_VALUE = /\b(Bearer|Basic)(\s+)(?=\S*\d)[A-Za-z0-9._~+/=-]{8,
  */
 export function scrubSecrets(text: string): string {
   let scrubbed = text;
-  for (const key of heldKeys) {
+  for (const [key, shown] of heldKeys) {
     for (const form of quotedForms(key)) {
-      if (scrubbed.includes(form)) scrubbed = scrubbed.replaceAll(form, obfuscateKey(key));
+      if (scrubbed.includes(form)) scrubbed = scrubbed.replaceAll(form, shown);
     }
   }
   return scrubbed.replace(AUTHORIZATION_VALUE, '$1$2[redacted]');

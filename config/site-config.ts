@@ -1,12 +1,10 @@
 /**
- * What session-sync syncs: FullSession sites, each bound to a named
+ * What session-sync syncs: sites of a source, each bound to a named
  * credential, with its schedule and sync settings. Built from the config file
  * (SESSION_SYNC_CONFIG) or, for a single account, from environment variables.
  * Holds where secrets come from, never a secret.
  */
 
-export const CREDENTIAL_KINDS = ['fullsession-api-token'] as const;
-export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
 
 /** Where a credential's key is read from: an environment variable or a file. */
 export type SecretSource = { env: string } | { file: string };
@@ -14,7 +12,8 @@ export type SecretSource = { env: string } | { file: string };
 export interface CredentialConfig {
   name: string;
   description: string;
-  kind: CredentialKind;
+  /** One of a source's credential kinds (sources/source-definitions.ts). */
+  kind: string;
   source: SecretSource;
 }
 

@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import { scrubSecrets } from '../config/secret.js';
+import { SOURCE_DEFINITIONS } from '../sources/source-definitions.js';
 
 export type { Logger };
 
@@ -17,8 +18,7 @@ export const REDACTED_PATHS = [
   '*.token',
   'apiToken',
   '*.apiToken',
-  'FULLSESSION_API_TOKEN',
-  '*.FULLSESSION_API_TOKEN',
+  ...SOURCE_DEFINITIONS.flatMap((definition) => definition.secretVariables.flatMap((name) => [name, `*.${name}`])),
 ];
 
 export interface LoggerOptions {

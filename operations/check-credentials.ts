@@ -33,7 +33,7 @@ export interface CheckFilter {
  * budget) and records the outcome per site. Used by `session-sync check` and by the worker at start-up.
  */
 export async function checkCredentials(
-  deps: { db: Kysely<Database>; config: Pick<Config, 'fullsession' | 'sites'>; env: Env },
+  deps: { db: Kysely<Database>; config: Pick<Config, 'sources' | 'sites'>; env: Env },
   filter: CheckFilter = {},
 ): Promise<SiteCheck[]> {
   const { sites } = deps.config;

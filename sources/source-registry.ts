@@ -27,7 +27,7 @@ export class SourceRegistry {
 }
 
 export interface SourceDeps {
-  config: Pick<Config, 'fullsession' | 'sites'>;
+  config: Pick<Config, 'sources' | 'sites'>;
   /** Credential name to key: secrets are resolved here, inside the process, never passed through Temporal. */
   credentials: ReadonlyMap<string, Secret>;
   db: Kysely<Database>;
@@ -42,6 +42,6 @@ export interface SourceDeps {
  * @example const sources = createSources({ config, credentials, db, metrics, log })
  */
 export function createSources(deps: SourceDeps): SourceRegistry {
-  const fullsession = new FullSessionSource({ ...deps.config.fullsession, ratesPerMinute: ratesPerMinute(deps.config.sites.sites) }, deps.credentials, deps.db, deps.metrics, deps.log);
+  const fullsession = new FullSessionSource({ ...deps.config.sources.fullsession, ratesPerMinute: ratesPerMinute(deps.config.sites.sites) }, deps.credentials, deps.db, deps.metrics, deps.log);
   return new SourceRegistry([fullsession]);
 }

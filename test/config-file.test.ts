@@ -96,6 +96,23 @@ accounts:
     expect(problems.join('\n')).not.toContain(key);
   });
 
+  it('names each account\'s source (FullSession when absent) and refuses one it does not know', () => {
+    const path = writeConfig(`credentials:
+  main: { kind: fullsession-api-token, secret: { env: MAIN } }
+accounts:
+  cust-1:
+    source: fullsession
+    sites:
+      site-a: { credential: main }
+  org-1:
+    source: heapster
+    sites:
+      site-b: { credential: main }
+`);
+    expect(problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: path })).toEqual([`${path}:9 accounts.org-1.source: must be one of: fullsession`]);
+    expect(loadConfig({ ...baseEnv, SESSION_SYNC_CONFIG: EXAMPLE }).sites.sites.map((site) => site.source)).toEqual(['fullsession', 'fullsession', 'fullsession']);
+  });
+
   it('refuses a YAML alias bomb as a problem of the file, not a crash', () => {
     const levels = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]'];
     for (let level = 1; level < 9; level++) levels.push(`l${level}: &l${level} [${Array(9).fill(`*${level === 1 ? 'a' : `l${level - 1}`}`).join(', ')}]`);

@@ -21,7 +21,7 @@ describe('configuration from the environment', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig(valid, { credentials: true });
     expect(config.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'session-sync' });
-    expect(config.fullsession).toEqual({ apiUrl: 'https://app.fullsession.io', requestTimeoutMs: 30_000, maxResponseBytes: 16 * 1_048_576 });
+    expect(config.sources.fullsession).toEqual({ apiUrl: 'https://app.fullsession.io', requestTimeoutMs: 30_000, maxResponseBytes: 16 * 1_048_576, ratePerMinute: 20 });
     expect(config.sites.credentials).toEqual([
       { name: 'FULLSESSION_API_TOKEN', description: 'from FULLSESSION_API_TOKEN / FULLSESSION_API_TOKEN_FILE', kind: 'fullsession-api-token', source: { env: 'FULLSESSION_API_TOKEN' } },
     ]);
@@ -58,7 +58,7 @@ describe('configuration from the environment', () => {
       'FULLSESSION_CUSTOMER_ID must start with a letter or digit and use only letters, digits, ".", "_" and "-"',
       'FULLSESSION_SITE_IDS item 2 must start with a letter or digit and use only letters, digits, ".", "_" and "-"',
     ]);
-    expect(loadConfig({ ...valid, FULLSESSION_MAX_RESPONSE_SIZE: '500kB' }).fullsession.maxResponseBytes).toBe(500_000);
+    expect(loadConfig({ ...valid, FULLSESSION_MAX_RESPONSE_SIZE: '500kB' }).sources.fullsession.maxResponseBytes).toBe(500_000);
   });
 
   it('refuses a token of two lines, naming the credential and not the token', () => {

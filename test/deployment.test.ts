@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { envSections } from '../config/env-schema.js';
+import { SOURCE_DEFINITIONS } from '../sources/source-definitions.js';
 import { WORKER_COMMAND, WORKER_PROCESS_ENV } from '../devstack/session-sync-process.js';
 import { configProblems } from './support/config-problems.js';
 
@@ -51,7 +52,13 @@ describe('the container deployment', () => {
 
   it("the worker's environment is a valid configuration, naming only variables session-sync knows", () => {
     const environment = Object.fromEntries(Object.entries(compose.services.worker?.environment ?? {}).map(([name, value]) => [name, substitute(value)]));
-    const known = new Set([...Object.values(envSections).flatMap((schema) => Object.keys(schema.shape)), 'SESSION_SYNC_CONFIG', 'FULLSESSION_API_TOKEN', 'FULLSESSION_API_TOKEN_FILE']);
+    const known = new Set([
+      ...Object.values(envSections).flatMap((schema) => Object.keys(schema.shape)),
+      ...SOURCE_DEFINITIONS.flatMap((definition) => definition.settingsVariables),
+      'SESSION_SYNC_CONFIG',
+      'FULLSESSION_API_TOKEN',
+      'FULLSESSION_API_TOKEN_FILE',
+    ]);
     expect(Object.keys(environment).filter((name) => !known.has(name))).toEqual([]);
     expect(configProblems(environment)).toEqual([]);
     expect(environment.FULLSESSION_API_TOKEN_FILE).toBe('/run/secrets/fullsession_api_token');

@@ -13,7 +13,7 @@ import { createSources } from '../sources/source-registry.js';
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 export interface SyncWorkerDeps {
-  config: Pick<Config, 'temporal' | 'fullsession' | 'sites' | 'worker'>;
+  config: Pick<Config, 'temporal' | 'sources' | 'sites' | 'worker'>;
   credentials: ReadonlyMap<string, Secret>;
   db: Kysely<Database>;
   log: Logger;

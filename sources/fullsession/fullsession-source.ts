@@ -2,7 +2,6 @@ import { hostname } from 'node:os';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { DEFAULT_RATE_PER_MINUTE } from '../../config/defaults.js';
-import type { FullSessionConfig } from '../../config/load-config.js';
 import type { Secret } from '../../config/secret.js';
 import type { SiteConfig } from '../../config/site-config.js';
 import type { Database } from '../../db/database.js';
@@ -17,10 +16,11 @@ import { PostgresSharedBudget } from '../http/shared-rate-budget.js';
 import { waitOutRateLimits } from '../http/wait-out-rate-limits.js';
 import type { CredentialReport, FetchedUnit, SyncSource, UnitRequest } from '../sync-source.js';
 import { FullSessionClient } from './fullsession-client.js';
+import type { FullSessionSettings } from './fullsession-definition.js';
 import { pageUnit } from './page-unit.js';
 import { countSessions } from './sessions-table.js';
 
-export interface FullSessionSourceSettings extends FullSessionConfig {
+export interface FullSessionSourceSettings extends FullSessionSettings {
   /** Each account's requests per minute (FullSession customer id → limit). */
   ratesPerMinute: ReadonlyMap<string, number>;
 }

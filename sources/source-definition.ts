@@ -1,0 +1,23 @@
+import type { z } from 'zod';
+
+/**
+ * A vendor's facts as data, in one place per vendor (as Nango keeps its
+ * providers): what its credentials are called, how their keys are shown,
+ * which variables may hold them, and its settings with the schema that
+ * validates them. Configuration and logging read these; nothing else in
+ * config/ names a vendor.
+ */
+export interface SourceDefinition<Settings = unknown> {
+  /** The source's name in the config file (`accounts.X.source`), keys, ids and metrics. */
+  readonly name: string;
+  /** The `kind`s a credential of this source may have in the config file. */
+  readonly credentialKinds: readonly string[];
+  /** How one of its keys is shown: enough to match it with the vendor's own list, never enough to use it. */
+  obfuscateKey(key: string): string;
+  /** Environment variables that may hold its keys: censored wherever a logged object names them. */
+  readonly secretVariables: readonly string[];
+  /** Its settings, read from the environment and validated by its own schema. */
+  readonly settings: z.ZodType<Settings>;
+  /** The environment variables `settings` reads, for deployment checks. */
+  readonly settingsVariables: readonly string[];
+}
