@@ -29,7 +29,7 @@ export interface OperatorStack {
  * database, task queue and in-process worker on the shared Temporal dev
  * server. Commands are called in-process or through `runCli` with `env`.
  */
-export async function startOperatorStack(options: { yaml: string; secrets: Record<string, string>; apiUrl: string; log: Logger }): Promise<OperatorStack> {
+export async function startOperatorStack(options: { yaml: string; secrets: Record<string, string>; apiUrl?: string; env?: Record<string, string>; log: Logger }): Promise<OperatorStack> {
   const database = await createTestDatabase();
   const temporalAddress = inject('temporalAddress');
   const taskQueue = `ops-${randomBytes(4).toString('hex')}`;
@@ -40,7 +40,7 @@ export async function startOperatorStack(options: { yaml: string; secrets: Recor
     DATABASE_URL: database.url,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_TASK_QUEUE: taskQueue,
-    FULLSESSION_API_URL: options.apiUrl,
+    ...(options.apiUrl === undefined ? {} : { FULLSESSION_API_URL: options.apiUrl }),
     FULLSESSION_REQUEST_TIMEOUT: '5s',
     SESSION_SYNC_CONFIG: configPath,
     WORKER_SHUTDOWN_GRACE: '1s',
@@ -48,6 +48,7 @@ export async function startOperatorStack(options: { yaml: string; secrets: Recor
     METRICS_PORT: '0',
     LOG_LEVEL: 'info',
     ...options.secrets,
+    ...options.env,
   };
   let running: InProcessWorker | undefined;
   const stack: OperatorStack = {

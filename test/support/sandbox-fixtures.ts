@@ -35,6 +35,6 @@ export async function startTestSandbox(token: string, overrides: Partial<Sandbox
  * Answered requests that synced data, leaving out the one-request credential
  * checks a worker makes at start-up (they ask for a PROBE_WINDOW_MS range).
  */
-export function syncRequestCount(sandbox: FullSessionSandbox): number {
-  return sandbox.requests.filter((r) => r.status !== 429 && !(r.startTime !== null && r.endTime !== null && r.endTime - r.startTime <= PROBE_WINDOW_MS)).length;
+export function syncRequestCount(sandbox: FullSessionSandbox, siteId?: string): number {
+  return sandbox.requests.filter((r) => r.status !== 429 && (siteId === undefined || r.siteId === siteId) && !(r.startTime !== null && r.endTime !== null && r.endTime - r.startTime <= PROBE_WINDOW_MS)).length;
 }
