@@ -20,7 +20,10 @@ export interface CommittedUnit extends UnitWrite {
  * without a retry.
  */
 export async function commitUnit(db: Kysely<Database>, key: CheckpointKey, checkpoint: CheckpointRow, unit: FetchedUnit, runId: string): Promise<CommittedUnit> {
-  const problem = pagingProblem({ cursorHistory: checkpoint.cursor_history, pages: checkpoint.pages, received: checkpoint.received }, unit.nextCursor, unit.received);
+  const problem = pagingProblem(
+    { cursorHistory: checkpoint.cursor_history, pages: checkpoint.pages, received: checkpoint.received },
+    { cursor: unit.nextCursor, received: unit.received, waits: unit.waitMs !== undefined },
+  );
   if (problem !== null) {
     throw ApplicationFailure.nonRetryable(
       `window ${new Date(key.windowStart).toISOString()}..${new Date(key.windowEnd).toISOString()} of site ${key.siteId} stopped: ${problem}. ` +
