@@ -74,7 +74,7 @@ async function checkSite(site: SiteConfig, sources: SourceRegistry, secret: Secr
   if (!secret) return { ...base, outcome: 'missing_secret', message: `${missing ?? 'no key'}; set it and run the check again` };
   try {
     const report = await sources.forSite(site).checkCredential({ source: site.source, customerId: site.customerId, siteId: site.siteId, credentialName: site.credentialName });
-    return { ...base, outcome: 'ok', message: ['ok', report.identity, report.permission, report.warning].filter(Boolean).join('; ') };
+    return { ...base, outcome: 'ok', message: ['ok', report.identity, report.permission, report.scope, report.warning].filter(Boolean).join('; ') };
   } catch (error) {
     return { ...base, outcome: outcomeOf(error), message: scrubSecrets(error instanceof Error ? error.message : String(error)) };
   }

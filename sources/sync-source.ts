@@ -66,6 +66,8 @@ export interface CredentialReport {
   identity?: string;
   /** Its permission level, e.g. ARCHITECT. */
   permission?: string;
+  /** What it may read, where narrower than the account, e.g. the sites a token is scoped to. */
+  scope?: string;
   /** Something that works but should change (e.g. more rights than needed). */
   warning?: string;
 }
