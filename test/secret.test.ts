@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { keyShapeProblem, obfuscateKey, scrubSecrets, Secret } from '../config/secret.js';
-import { excerpt } from '../sources/fullsession/page-body.js';
+import { excerpt } from '../sources/http/excerpt.js';
 import { newToken } from './support/sandbox-fixtures.js';
 
 describe('scrubbing keys out of text that came from outside', () => {

@@ -3,7 +3,8 @@ import { BodyTooLargeError, readCappedText } from '../http/capped-body.js';
 import type { RateGate } from '../http/rate-budget.js';
 import { SourceError } from '../source-error.js';
 import { errorForStatus, type RequestSubject } from './fullsession-error.js';
-import { excerpt, parsePageBody, type FullSessionPage } from './page-body.js';
+import { excerpt } from '../http/excerpt.js';
+import { parsePageBody, type FullSessionPage } from './page-body.js';
 import { retryAfterMs } from '../http/retry-after.js';
 
 export interface FullSessionClientOptions {

@@ -1,4 +1,4 @@
-import { seededRandom } from './random.js';
+import { seededRandom } from '../random.js';
 
 /** Ways the sandbox can misbehave, one per failure the sync must survive. */
 export type FaultKind =

@@ -1,4 +1,4 @@
-import { hashSeed, pick, seededRandom } from './random.js';
+import { hashSeed, pick, seededRandom } from '../random.js';
 
 export const HOUR_MS = 3_600_000;
 

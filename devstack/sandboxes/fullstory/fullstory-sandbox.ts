@@ -1,0 +1,176 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { generateHour, HOUR_MS, toNdjsonLine, type OrgSpec } from './event-generator.js';
+
+export interface SandboxKey {
+  key: string;
+  orgId: string;
+  /** USER (Standard), ARCHITECT or ADMIN. */
+  role: string;
+  email: string;
+}
+
+export interface FullStorySandboxOptions {
+  orgs: OrgSpec[];
+  keys: SandboxKey[];
+  /** Polls an export stays PENDING before it is COMPLETED. Default 2. */
+  pendingPolls?: number;
+  /** How long a results location stays valid. Default 5 minutes. */
+  locationTtlMs?: number;
+}
+
+/** One request as the sandbox saw it, for exact request counts in tests. */
+export interface FullStoryRequest {
+  method: string;
+  path: string;
+  status: number;
+  /** Whether it carried an Authorization header. */
+  authorized: boolean;
+}
+
+interface Operation {
+  orgId: string;
+  start: number;
+  end: number;
+  polls: number;
+}
+
+/**
+ * FullStory's Server API over real HTTP on 127.0.0.1, as the reference
+ * describes it: `Authorization: Basic <raw key>`, `GET /me` with the key's
+ * role, segment exports that stay PENDING for a few polls, results whose
+ * signed location expires, and gzip NDJSON files with ids beyond 2^53.
+ * Ground truth for tests comes from `events`.
+ */
+export class FullStorySandbox {
+  readonly requests: FullStoryRequest[] = [];
+  private readonly keys = new Map<string, SandboxKey>();
+  private readonly operations = new Map<string, Operation>();
+  private readonly locations = new Map<string, { operationId: string; expiresAt: number }>();
+
+  private constructor(
+    private readonly options: FullStorySandboxOptions,
+    private readonly server: Server,
+    readonly url: string,
+  ) {
+    for (const key of options.keys) this.keys.set(key.key, key);
+  }
+
+  static async start(options: FullStorySandboxOptions): Promise<FullStorySandbox> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const sandbox = new FullStorySandbox(options, server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    server.on('request', (req, res) => void sandbox.handle(req, res));
+    return sandbox;
+  }
+
+  /** Every event of an org that started in [start, end), ids as text. */
+  events(orgId: string, start: number, end: number): Array<Record<string, unknown>> {
+    const org = this.options.orgs.find((candidate) => candidate.orgId === orgId);
+    if (!org) throw new Error(`sandbox has no org ${orgId}`);
+    const rows: Array<Record<string, unknown>> = [];
+    for (let hour = Math.floor(start / HOUR_MS) * HOUR_MS; hour < end; hour += HOUR_MS) {
+      for (const row of generateHour(org, hour)) {
+        const at = Date.parse(row.EventStart as string);
+        if (at >= start && at < end) rows.push(row);
+      }
+    }
+    return rows;
+  }
+
+  revokeKey(key: string): void {
+    this.keys.delete(key);
+  }
+
+  /** Makes every results location handed out so far expire now. */
+  expireLocations(): void {
+    for (const location of this.locations.values()) location.expiresAt = 0;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.url);
+    const entry: FullStoryRequest = { method: req.method ?? 'GET', path: url.pathname, status: 0, authorized: req.headers.authorization !== undefined };
+    this.requests.push(entry);
+    const reply = (status: number, body: unknown) => {
+      entry.status = status;
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+    const download = /^\/_files\/([\w-]+)$/.exec(url.pathname);
+    if (download) return this.download(download[1]!, req, res, entry);
+    // FullStory wants the raw key after "Basic", not base64 of user:password.
+    const key = this.keys.get(/^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '');
+    if (!key) return reply(401, { message: 'Unauthorized', code: 'unauthorized' });
+    if (req.method === 'GET' && url.pathname === '/me') return reply(200, { email: key.email, orgId: key.orgId, role: key.role });
+    if (req.method === 'POST' && url.pathname === '/segments/v1/exports') return this.createExport(key, await readBody(req), reply);
+    const operation = /^\/operations\/v1\/([\w-]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && operation) return this.poll(key, operation[1]!, reply);
+    const results = /^\/search\/v1\/exports\/sx-([\w-]+)\/results$/.exec(url.pathname);
+    if (req.method === 'GET' && results) return this.locate(key, results[1]!, reply);
+    reply(404, { message: 'Not found', code: 'not_found' });
+  }
+
+  private createExport(key: SandboxKey, text: string, reply: (status: number, body: unknown) => void): void {
+    if (key.role === 'USER') return reply(403, { message: 'Forbidden: exports need Architect or Admin', code: 'forbidden' });
+    const body = safeJson(text) as { segmentId?: string; type?: string; format?: string; timeRange?: { start?: string; end?: string }; segmentTimeRange?: unknown } | null;
+    const start = Date.parse(body?.timeRange?.start ?? '');
+    const end = Date.parse(body?.timeRange?.end ?? '');
+    if (body?.segmentId !== 'everyone' || body.type !== 'TYPE_EVENT' || body.format !== 'FORMAT_NDJSON' || !(end > start) || body.segmentTimeRange === undefined) {
+      return reply(400, { message: 'Invalid export request', code: 'invalid_argument' });
+    }
+    const operationId = randomBytes(6).toString('hex');
+    this.operations.set(operationId, { orgId: key.orgId, start, end, polls: 0 });
+    reply(200, { operationId });
+  }
+
+  private poll(key: SandboxKey, operationId: string, reply: (status: number, body: unknown) => void): void {
+    const operation = this.operations.get(operationId);
+    if (!operation || operation.orgId !== key.orgId) return reply(404, { message: 'Not found', code: 'not_found' });
+    operation.polls += 1;
+    const pending = this.options.pendingPolls ?? 2;
+    if (operation.polls <= pending) return reply(200, { id: operationId, type: 'SEARCH_EXPORT', state: 'PENDING', estimatePctComplete: Math.round((operation.polls / (pending + 1)) * 100) });
+    reply(200, { id: operationId, type: 'SEARCH_EXPORT', state: 'COMPLETED', estimatePctComplete: 100, results: { searchExportId: `sx-${operationId}`, expires: new Date(Date.now() + HOUR_MS).toISOString() } });
+  }
+
+  private locate(key: SandboxKey, operationId: string, reply: (status: number, body: unknown) => void): void {
+    const operation = this.operations.get(operationId);
+    if (!operation || operation.orgId !== key.orgId) return reply(404, { message: 'Not found', code: 'not_found' });
+    const token = randomBytes(8).toString('hex');
+    const expiresAt = Date.now() + (this.options.locationTtlMs ?? 5 * 60_000);
+    this.locations.set(token, { operationId, expiresAt });
+    reply(200, { location: `${this.url}/_files/${token}`, expires: new Date(expiresAt).toISOString() });
+  }
+
+  /** The signed location: like a storage host, it refuses an Authorization header and an expired signature. */
+  private download(token: string, req: IncomingMessage, res: ServerResponse, entry: FullStoryRequest): void {
+    const location = this.locations.get(token);
+    const operation = location && this.operations.get(location.operationId);
+    entry.status = req.headers.authorization ? 400 : !location || !operation || location.expiresAt < Date.now() ? 403 : 200;
+    if (entry.status !== 200 || !operation) {
+      res.writeHead(entry.status, { 'content-type': 'application/xml' }).end(`<Error><Code>${entry.status === 400 ? 'InvalidArgument' : 'AccessDenied'}</Code></Error>`);
+      return;
+    }
+    const ndjson = this.events(operation.orgId, operation.start, operation.end).map((row) => `${toNdjsonLine(row)}\n`).join('');
+    res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(gzipSync(ndjson));
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  let text = '';
+  for await (const chunk of req) text += String(chunk);
+  return text;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,31 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Shows a FullStory API key the way FullStory's API Keys page identifies
+ * it: the 7 characters after the last `/` (`…/3BTYMQW`). Legacy keys (made
+ * before August 2022) have no suffix; they are shown by a fingerprint of
+ * the key, which identifies it in logs without revealing any of it.
+ *
+ * @example obfuscateFullStoryKey('na1.AbC/xyz/3BTYMQW') // '…/3BTYMQW'
+ */
+export function obfuscateFullStoryKey(key: string): string {
+  const suffix = /\/([A-Za-z0-9]{7})$/.exec(key)?.[1];
+  if (suffix) return `…/${suffix}`;
+  return `legacy key #${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
+}
+
+/** Where a key's requests go: `eu1.` keys to the EU host, every other key to the default one. */
+export function apiBaseUrlFor(key: string, hosts: { apiUrl: string; euApiUrl: string }): string {
+  return key.startsWith('eu1.') ? hosts.euApiUrl : hosts.apiUrl;
+}
+
+/** FullStory's permission levels, lowest first; `USER` is what the UI calls Standard. */
+export const PERMISSION_LEVELS = ['USER', 'ARCHITECT', 'ADMIN'] as const;
+export type PermissionLevel = (typeof PERMISSION_LEVELS)[number];
+
+/** How an operator reads a level: FullStory's UI names `USER` Standard. */
+export function levelName(role: string): string {
+  if (role === 'USER') return 'Standard';
+  if ((PERMISSION_LEVELS as readonly string[]).includes(role)) return role.charAt(0) + role.slice(1).toLowerCase();
+  return `unknown (${role})`;
+}
