@@ -43,7 +43,7 @@ export async function commitUnit(db: Kysely<Database>, key: CheckpointKey, check
       nextCursorKey: cursorKey(unit.nextCursor),
       done,
       sessions: written.synced,
-      received: unit.received,
+      received: written.received ?? unit.received,
     });
     if (!advanced) {
       // Another attempt of this activity committed this unit first; ours rolls back.

@@ -15,7 +15,7 @@ type Path = ReadonlyArray<PropertyKey>;
  * each with its line and its path in the file, e.g.
  * `sites.yaml:14 accounts.cust-1.sites.site-a.credential: unknown credential "acme"`.
  */
-export function readConfigFile(path: string, defaultRatePerMinute = DEFAULT_RATE_PER_MINUTE): SitesConfig {
+export function readConfigFile(path: string, defaultRateOf: (source: string) => number = () => DEFAULT_RATE_PER_MINUTE): SitesConfig {
   const text = readText(path);
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines, prettyErrors: false });
@@ -28,7 +28,7 @@ export function readConfigFile(path: string, defaultRatePerMinute = DEFAULT_RATE
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, at)));
   const problems = crossReferenceProblems(parsed.data, at);
   if (problems.length > 0) throw new ConfigError(problems);
-  return toSitesConfig(parsed.data, path, defaultRatePerMinute);
+  return toSitesConfig(parsed.data, path, defaultRateOf);
 }
 
 function readText(path: string): string {
@@ -107,7 +107,7 @@ function lineOf(document: Document, lines: LineCounter, where: Path): number | s
   return line;
 }
 
-function toSitesConfig(file: ConfigFile, source: string, defaultRatePerMinute: number): SitesConfig {
+function toSitesConfig(file: ConfigFile, source: string, defaultRateOf: (source: string) => number): SitesConfig {
   const credentials = Object.entries(file.credentials).map(([name, credential]) => ({
     name,
     description: credential.description,
@@ -124,7 +124,7 @@ function toSitesConfig(file: ConfigFile, source: string, defaultRatePerMinute: n
         customerId,
         siteId,
         credentialName: site.credential,
-        ratePerMinute: account.rateLimitPerMinute ?? defaultRatePerMinute,
+        ratePerMinute: account.rateLimitPerMinute ?? defaultRateOf(account.source),
         schedule: {
           cron: schedule.cron ?? SCHEDULE_DEFAULTS.cron,
           timezone: schedule.timezone ?? SCHEDULE_DEFAULTS.timezone,

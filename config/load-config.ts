@@ -81,7 +81,9 @@ export function loadConfig(env: Env, options: LoadOptions = {}): LoadedConfig {
   const sources = Object.fromEntries(SOURCE_DEFINITIONS.map((definition) => [definition.name, section(definition.settings)])) as SourceSettings;
   const worker = section(envSections.worker);
   const logging = section(envSections.logging);
-  const sites = loadSites(env, sources.fullsession?.ratePerMinute ?? DEFAULT_RATE_PER_MINUTE, section, problems);
+  // Each source's own default budget for accounts that set none (FullSession documents 20 a minute; FullStory publishes none).
+  const defaultRateOf = (source: string) => (sources as Record<string, { ratePerMinute: number } | undefined>)[source]?.ratePerMinute ?? DEFAULT_RATE_PER_MINUTE;
+  const sites = loadSites(env, defaultRateOf, section, problems);
   const warnings: string[] = [];
   const credentials = options.credentials && sites ? loadSecrets(sites, env, problems, warnings) : new Map<string, Secret>();
   if (problems.length > 0) throw new ConfigError(problems);
@@ -111,19 +113,19 @@ export function loadConfig(env: Env, options: LoadOptions = {}): LoadedConfig {
 /** Sites come from the config file when SESSION_SYNC_CONFIG is set, else from FULLSESSION_* variables. */
 function loadSites(
   env: Env,
-  ratePerMinute: number,
+  defaultRateOf: (source: string) => number,
   section: <S extends z.ZodType>(schema: S) => z.output<S>,
   problems: string[],
 ): SitesConfig | undefined {
   const file = env.SESSION_SYNC_CONFIG?.trim();
   if (!file) {
     const account = section(envSections.singleAccount);
-    return account ? sitesFromEnv(env, account, ratePerMinute, problems) : undefined;
+    return account ? sitesFromEnv(env, account, defaultRateOf('fullsession'), problems) : undefined;
   }
   const conflicting = ['FULLSESSION_CUSTOMER_ID', 'FULLSESSION_SITE_IDS', 'FULLSESSION_API_TOKEN', 'FULLSESSION_API_TOKEN_FILE'].filter((name) => env[name]?.trim());
   if (conflicting.length > 0) problems.push(`SESSION_SYNC_CONFIG is set, so ${conflicting.join(', ')} would be ignored; remove them or the config file`);
   try {
-    return readConfigFile(file, ratePerMinute);
+    return readConfigFile(file, defaultRateOf);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     problems.push(...error.problems);

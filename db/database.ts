@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { FullSessionTables } from '../sources/fullsession/fullsession-tables.js';
+import type { FullStoryTables } from '../sources/fullstory/fullstory-tables.js';
 
 /** Postgres returns bigint as a string; we write numbers. */
 export type BigIntColumn = ColumnType<string, number, number>;
@@ -85,7 +86,7 @@ export interface CredentialChecksTable {
 }
 
 /** Every table: the shared ones here, each source's own in its folder. */
-export interface Database extends FullSessionTables {
+export interface Database extends FullSessionTables, FullStoryTables {
   sync_checkpoints: SyncCheckpointsTable;
   sync_runs: SyncRunsTable;
   rate_budget_grants: RateBudgetGrantsTable;

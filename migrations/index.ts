@@ -6,6 +6,7 @@ import * as runRejects from './20261122030000_run_rejects.js';
 import * as originalValues from './20261124000000_original_values.js';
 import * as cursorHistory from './20261124010000_cursor_history.js';
 import * as sourceIdentity from './20261124020000_source_identity.js';
+import * as fullstoryEvents from './20261124030000_fullstory_events.js';
 
 /**
  * Every migration by name, in order. Listed statically rather than read from
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '20261124000000_original_values': originalValues,
   '20261124010000_cursor_history': cursorHistory,
   '20261124020000_source_identity': sourceIdentity,
+  '20261124030000_fullstory_events': fullstoryEvents,
 };

@@ -1,9 +1,10 @@
 import type { z } from 'zod';
 import { fullSessionDefinition } from './fullsession/fullsession-definition.js';
+import { fullStoryDefinition } from './fullstory/fullstory-definition.js';
 import type { SourceDefinition } from './source-definition.js';
 
 /** Every source session-sync knows; adding a vendor adds its definition here. */
-export const SOURCE_DEFINITIONS = [fullSessionDefinition] as const;
+export const SOURCE_DEFINITIONS = [fullSessionDefinition, fullStoryDefinition] as const;
 
 type Definition = (typeof SOURCE_DEFINITIONS)[number];
 

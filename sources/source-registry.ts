@@ -6,7 +6,9 @@ import type { Logger } from '../logging/logger.js';
 import type { SyncMetrics } from '../metrics/sync-metrics.js';
 import { DEFAULT_SOURCE } from '../workflows/stream-key.js';
 import type { SiteRef } from '../workflows/sync-contract.js';
-import { FullSessionSource, ratesPerMinute } from './fullsession/fullsession-source.js';
+import type { SiteConfig } from '../config/site-config.js';
+import { FullSessionSource } from './fullsession/fullsession-source.js';
+import { FullStorySource } from './fullstory/fullstory-source.js';
 import type { SyncSource } from './sync-source.js';
 
 /** Every source a worker or a command can use, by name. */
@@ -42,6 +44,14 @@ export interface SourceDeps {
  * @example const sources = createSources({ config, credentials, db, metrics, log })
  */
 export function createSources(deps: SourceDeps): SourceRegistry {
-  const fullsession = new FullSessionSource({ ...deps.config.sources.fullsession, ratesPerMinute: ratesPerMinute(deps.config.sites.sites) }, deps.credentials, deps.db, deps.metrics, deps.log);
-  return new SourceRegistry([fullsession]);
+  const { sources: settings, sites } = deps.config;
+  return new SourceRegistry([
+    new FullSessionSource({ ...settings.fullsession, ratesPerMinute: ratesOf(sites.sites, 'fullsession') }, deps.credentials, deps.db, deps.metrics, deps.log),
+    new FullStorySource({ ...settings.fullstory, ratesPerMinute: ratesOf(sites.sites, 'fullstory') }, deps.credentials, deps.db, deps.metrics, deps.log),
+  ]);
+}
+
+/** The per-account request limits of one source's configured sites. */
+function ratesOf(sites: readonly SiteConfig[], source: string): Map<string, number> {
+  return new Map(sites.filter((site) => site.source === source).map((site) => [site.customerId, site.ratePerMinute]));
 }

@@ -58,6 +58,8 @@ export interface UnitWrite {
   written: number;
   /** Why each rejected record was refused (the records are in the source's rejects table). */
   rejectReasons: string[];
+  /** Records read while writing, for a unit that streams its file in `write` (its `received` was not known before). */
+  received?: number;
 }
 
 /** What a credential check learned besides "it works", where the API says. */

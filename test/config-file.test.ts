@@ -49,7 +49,7 @@ accounts:
         sync: { window: 0s }
 `);
     expect(problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: path })).toEqual([
-      `${path}:3 credentials.acme.kind: must be one of: fullsession-api-token`,
+      `${path}:3 credentials.acme.kind: must be one of: fullsession-api-token, fullstory-api-key`,
       `${path}:4 credentials.acme.secret: must name exactly one of env (an environment variable) or file (a path); the key itself never goes in this file`,
       `${path}:5 credentials.acme.colour: unknown setting "colour"`,
       `${path}:8 accounts.cust-1.rateLimitPerMinute: must be positive`,
@@ -109,7 +109,11 @@ accounts:
     sites:
       site-b: { credential: main }
 `);
-    expect(problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: path })).toEqual([`${path}:9 accounts.org-1.source: must be one of: fullsession`]);
+    expect(problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: path })).toEqual([`${path}:9 accounts.org-1.source: must be one of: fullsession, fullstory`]);
+    const mismatched = writeConfig('credentials:\n  main: { kind: fullsession-api-token, secret: { env: MAIN } }\naccounts:\n  o-1G1-na1:\n    source: fullstory\n    sites:\n      events: { credential: main }\n');
+    expect(problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: mismatched })).toEqual([
+      `${mismatched}:7 accounts.o-1G1-na1.sites.events.credential: credential "main" is a fullsession-api-token; fullstory sites need one of: fullstory-api-key`,
+    ]);
     expect(loadConfig({ ...baseEnv, SESSION_SYNC_CONFIG: EXAMPLE }).sites.sites.map((site) => site.source)).toEqual(['fullsession', 'fullsession', 'fullsession']);
   });
 

@@ -1,13 +1,9 @@
-import { hostname } from 'node:os';
-import { ApplicationFailure } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { DEFAULT_RATE_PER_MINUTE } from '../../config/defaults.js';
 import type { Secret } from '../../config/secret.js';
-import type { SiteConfig } from '../../config/site-config.js';
 import type { Database } from '../../db/database.js';
 import type { Logger } from '../../logging/logger.js';
 import { SyncMetrics } from '../../metrics/sync-metrics.js';
-import { FailureType } from '../../workflows/failure-types.js';
 import type { StreamKey } from '../../workflows/stream-key.js';
 import type { SiteRef } from '../../workflows/sync-contract.js';
 import { windowQuery } from '../../workflows/windows.js';
@@ -17,6 +13,7 @@ import { waitOutRateLimits } from '../http/wait-out-rate-limits.js';
 import type { CredentialReport, FetchedUnit, SyncSource, UnitRequest } from '../sync-source.js';
 import { FullSessionClient } from './fullsession-client.js';
 import type { FullSessionSettings } from './fullsession-definition.js';
+import { credentialMissingError } from '../credential-missing.js';
 import { pageUnit } from './page-unit.js';
 import { countSessions } from './sessions-table.js';
 
@@ -27,9 +24,6 @@ export interface FullSessionSourceSettings extends FullSessionSettings {
 
 /** A one-millisecond window: the cheapest request the API answers with real authorisation. */
 export const PROBE_WINDOW_MS = 1;
-
-/** How Temporal names this worker process (its default identity): what an operator greps the fleet for. */
-const WORKER_IDENTITY = `${process.pid}@${hostname()}`;
 
 /**
  * FullSession as a SyncSource: one page of `GET /v1/external/sessions` per
@@ -112,17 +106,6 @@ export class FullSessionSource implements SyncSource {
   private secret(credentialName: string): Secret {
     const secret = this.credentials.get(credentialName);
     if (secret) return secret;
-    // The operator's error is about this worker and this run (a CLI whose
-    // config differs from the workers'), not about the site: nothing is paused.
-    throw ApplicationFailure.nonRetryable(
-      `credential ${credentialName} is not configured on worker ${WORKER_IDENTITY}, so this run fails; the site's schedule is left as it is. ` +
-        "Start the run with a credential the workers know, or add it to every worker's config (SESSION_SYNC_CONFIG or FULLSESSION_API_TOKEN) and restart them",
-      FailureType.credentialMissing,
-    );
+    throw credentialMissingError(credentialName);
   }
-}
-
-/** The per-account limits of the configured sites, for FullSessionSourceSettings. */
-export function ratesPerMinute(sites: readonly SiteConfig[]): Map<string, number> {
-  return new Map(sites.map((site) => [site.customerId, site.ratePerMinute]));
 }

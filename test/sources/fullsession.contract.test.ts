@@ -24,7 +24,7 @@ async function startFullSessionContractSandbox(): Promise<ContractSandbox> {
     pageSize: 50,
     limitPerMinute: null,
   });
-  const unitRequests = (siteId: string) => syncRequestCount(sandbox, siteId);
+  const unitRequests = (site: { siteId: string }) => syncRequestCount(sandbox, site.siteId);
   return {
     apiEnv: { FULLSESSION_API_URL: sandbox.url },
     configYaml: `

@@ -32,8 +32,8 @@ export interface ContractSandbox {
   storedAndTruth(db: Kysely<Database>, range: Range): Promise<{ stored: Record<string, unknown>; truth: Record<string, unknown> }>;
   /** Row versions (id and xmin) of `main`'s records: equal before and after a re-sync that wrote nothing. */
   rowVersions(db: Kysely<Database>): Promise<string[]>;
-  /** Data requests (units) the sandbox answered for a site; credential probes not counted. */
-  unitRequests(siteId: string): number;
+  /** Data requests (units) the sandbox answered for a site; credential probes and file downloads not counted. */
+  unitRequests(site: SiteName): number;
   revokeKey(): void;
   /** Latency of every unit, so that a kill lands inside a run. */
   setUnitLatency(ms: number): void;
@@ -95,15 +95,15 @@ export function describeSourceContract(plugin: SourceContractPlugin): void {
       return { ...input, heartbeatTimeoutMs: 4_000 };
     };
     const run = (input: SyncRangeInput) => stack.client.workflow.execute(syncRangeWorkflow, { workflowId: `contract-${randomBytes(4).toString('hex')}`, taskQueue: stack.taskQueue, args: [input] });
-    const unitsOf = (range: Range) => committedPages(stack.database.db, { siteId: sandbox.sites.main.siteId, ...range });
+    const unitsOf = (range: Range) => committedPages(stack.database.db, { ...sandbox.sites.main, ...range });
 
-    it('lands exactly the records the API holds, one request a unit', async () => {
-      const before = sandbox.unitRequests(sandbox.sites.main.siteId);
+    it('lands exactly the records the API holds, one API request a unit', async () => {
+      const before = sandbox.unitRequests(sandbox.sites.main);
       const totals = await run(backfillInput(sandbox.ranges.land));
       const { stored, truth } = await sandbox.storedAndTruth(stack.database.db, sandbox.ranges.land);
       expect(Object.keys(truth).length).toBeGreaterThan(100);
       expect(stored).toEqual(truth);
-      expect(sandbox.unitRequests(sandbox.sites.main.siteId) - before).toBe(totals.requests);
+      expect(sandbox.unitRequests(sandbox.sites.main) - before).toBe(totals.requests);
       expect(totals.requests).toBe(await unitsOf(sandbox.ranges.land));
     });
 
@@ -117,7 +117,7 @@ export function describeSourceContract(plugin: SourceContractPlugin): void {
     it(`survives ${KILLS} SIGKILLs of real worker processes with exact records and at most one unit re-fetched per kill`, async () => {
       await stack.stopWorker();
       sandbox.setUnitLatency(100);
-      const before = sandbox.unitRequests(sandbox.sites.main.siteId);
+      const before = sandbox.unitRequests(sandbox.sites.main);
       const handle = await stack.client.workflow.start(syncRangeWorkflow, { workflowId: `contract-kill-${randomBytes(4).toString('hex')}`, taskQueue: stack.taskQueue, args: [backfillInput(sandbox.ranges.kill)] });
       const spawn = () => {
         const worker = spawnWorker({ ...stack.env, WORKER_STICKY_QUEUE_TIMEOUT: '1s' });
@@ -137,7 +137,7 @@ export function describeSourceContract(plugin: SourceContractPlugin): void {
       await handle.result();
       const { stored, truth } = await sandbox.storedAndTruth(stack.database.db, sandbox.ranges.kill);
       expect(stored).toEqual(truth);
-      const refetched = sandbox.unitRequests(sandbox.sites.main.siteId) - before - (await unitsOf(sandbox.ranges.kill));
+      const refetched = sandbox.unitRequests(sandbox.sites.main) - before - (await unitsOf(sandbox.ranges.kill));
       expect(refetched).toBeGreaterThanOrEqual(0);
       expect(refetched).toBeLessThanOrEqual(KILLS);
       for (const worker of workers) worker.child.kill('SIGKILL');
@@ -149,11 +149,11 @@ export function describeSourceContract(plugin: SourceContractPlugin): void {
       await applySchedulesCommand(stack.config(), { prune: false }, () => {});
       const handle = stack.client.schedule.getHandle(scheduleId(stack.taskQueue, { source: plugin.source, ...sandbox.sites.revocable }));
       sandbox.revokeKey();
-      const before = sandbox.unitRequests(sandbox.sites.revocable.siteId);
+      const before = sandbox.unitRequests(sandbox.sites.revocable);
       await handle.trigger();
       await waitFor(async () => (await handle.describe()).state.paused, 60_000, 'the schedule paused');
       expect((await handle.describe()).state.note).toMatch(/^paused by session-sync at \S+: .*credential/);
-      expect(sandbox.unitRequests(sandbox.sites.revocable.siteId) - before).toBe(1);
+      expect(sandbox.unitRequests(sandbox.sites.revocable) - before).toBe(1);
     });
 
     it('keeps every key out of rows, histories, logs and worker output', async () => {

@@ -25,6 +25,8 @@ export interface FullStorySandboxOptions {
 export interface FullStoryRequest {
   method: string;
   path: string;
+  /** The org of the key (API calls) or of the export (file downloads); null when neither is known. */
+  orgId: string | null;
   status: number;
   /** Whether it carried an Authorization header. */
   authorized: boolean;
@@ -46,7 +48,10 @@ interface Operation {
  */
 export class FullStorySandbox {
   readonly requests: FullStoryRequest[] = [];
+  /** Added to every answer, so that a test can kill a worker in the middle of a run. */
+  latencyMs = 0;
   private readonly keys = new Map<string, SandboxKey>();
+  private readonly revoked = new Map<string, string>();
   private readonly operations = new Map<string, Operation>();
   private readonly locations = new Map<string, { operationId: string; expiresAt: number }>();
 
@@ -62,7 +67,8 @@ export class FullStorySandbox {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const sandbox = new FullStorySandbox(options, server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    server.on('request', (req, res) => void sandbox.handle(req, res));
+    // A client that goes away mid-request (a killed worker) is no error of the sandbox's.
+    server.on('request', (req, res) => void sandbox.handle(req, res).catch(() => res.destroy()));
     return sandbox;
   }
 
@@ -80,7 +86,10 @@ export class FullStorySandbox {
     return rows;
   }
 
+  /** Revokes a key: from now on it gets 401 (its requests still count for its org). */
   revokeKey(key: string): void {
+    const revoked = this.keys.get(key);
+    if (revoked) this.revoked.set(key, revoked.orgId);
     this.keys.delete(key);
   }
 
@@ -96,7 +105,8 @@ export class FullStorySandbox {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
-    const entry: FullStoryRequest = { method: req.method ?? 'GET', path: url.pathname, status: 0, authorized: req.headers.authorization !== undefined };
+    const entry: FullStoryRequest = { method: req.method ?? 'GET', path: url.pathname, orgId: null, status: 0, authorized: req.headers.authorization !== undefined };
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
     this.requests.push(entry);
     const reply = (status: number, body: unknown) => {
       entry.status = status;
@@ -105,8 +115,13 @@ export class FullStorySandbox {
     const download = /^\/_files\/([\w-]+)$/.exec(url.pathname);
     if (download) return this.download(download[1]!, req, res, entry);
     // FullStory wants the raw key after "Basic", not base64 of user:password.
-    const key = this.keys.get(/^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '');
-    if (!key) return reply(401, { message: 'Unauthorized', code: 'unauthorized' });
+    const presented = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    const key = this.keys.get(presented);
+    if (!key) {
+      entry.orgId = this.revoked.get(presented) ?? null;
+      return reply(401, { message: 'Unauthorized', code: 'unauthorized' });
+    }
+    entry.orgId = key.orgId;
     if (req.method === 'GET' && url.pathname === '/me') return reply(200, { email: key.email, orgId: key.orgId, role: key.role });
     if (req.method === 'POST' && url.pathname === '/segments/v1/exports') return this.createExport(key, await readBody(req), reply);
     const operation = /^\/operations\/v1\/([\w-]+)$/.exec(url.pathname);
@@ -151,6 +166,7 @@ export class FullStorySandbox {
   private download(token: string, req: IncomingMessage, res: ServerResponse, entry: FullStoryRequest): void {
     const location = this.locations.get(token);
     const operation = location && this.operations.get(location.operationId);
+    entry.orgId = operation?.orgId ?? null;
     entry.status = req.headers.authorization ? 400 : !location || !operation || location.expiresAt < Date.now() ? 403 : 200;
     if (entry.status !== 200 || !operation) {
       res.writeHead(entry.status, { 'content-type': 'application/xml' }).end(`<Error><Code>${entry.status === 400 ? 'InvalidArgument' : 'AccessDenied'}</Code></Error>`);

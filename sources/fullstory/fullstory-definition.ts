@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { byteSize, durationText, httpUrl } from '../../config/config-values.js';
+import type { SourceDefinition } from '../source-definition.js';
+import { obfuscateFullStoryKey } from './fullstory-key.js';
+
+/** FullStory's settings, from FULLSTORY_* variables. */
+export interface FullStorySettings {
+  apiUrl: string;
+  /** Where `eu1.` keys go. */
+  euApiUrl: string;
+  requestTimeoutMs: number;
+  /** Larger API answers are refused (export files are streamed, not capped). */
+  maxResponseBytes: number;
+  /** How long a scheduled poll of a pending export waits (a workflow timer). */
+  pollIntervalMs: number;
+  /** An org's requests per minute unless the config file sets its own: FullStory publishes no number, so a conservative one. */
+  ratePerMinute: number;
+}
+
+const variables = z.object({
+  FULLSTORY_API_URL: httpUrl.default('https://api.fullstory.com'),
+  FULLSTORY_EU_API_URL: httpUrl.default('https://api.eu1.fullstory.com'),
+  FULLSTORY_REQUEST_TIMEOUT: z.string().default('30s').pipe(durationText()),
+  FULLSTORY_MAX_RESPONSE_SIZE: z.string().default('1MiB').pipe(byteSize),
+  FULLSTORY_POLL_INTERVAL: z.string().default('5s').pipe(durationText()),
+  FULLSTORY_RATE_LIMIT_PER_MINUTE: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive('must be positive').default(30),
+});
+
+const settings = variables.transform(
+  (env): FullStorySettings => ({
+    apiUrl: env.FULLSTORY_API_URL,
+    euApiUrl: env.FULLSTORY_EU_API_URL,
+    requestTimeoutMs: env.FULLSTORY_REQUEST_TIMEOUT,
+    maxResponseBytes: env.FULLSTORY_MAX_RESPONSE_SIZE,
+    pollIntervalMs: env.FULLSTORY_POLL_INTERVAL,
+    ratePerMinute: env.FULLSTORY_RATE_LIMIT_PER_MINUTE,
+  }),
+);
+
+/**
+ * FullStory's facts. Accounts are org ids (`o-1G1-na1`) and a site is a
+ * stream of the org (`events`). Keys are shown by their 7-character suffix,
+ * as FullStory's API Keys page shows them.
+ */
+export const fullStoryDefinition = {
+  name: 'fullstory',
+  credentialKinds: ['fullstory-api-key'],
+  obfuscateKey: obfuscateFullStoryKey,
+  secretVariables: [],
+  settings,
+  settingsVariables: Object.keys(variables.shape),
+} as const satisfies SourceDefinition<FullStorySettings>;

@@ -1,0 +1,137 @@
+import type { Kysely } from 'kysely';
+import type { Secret } from '../../config/secret.js';
+import type { Database } from '../../db/database.js';
+import type { Logger } from '../../logging/logger.js';
+import { SyncMetrics } from '../../metrics/sync-metrics.js';
+import type { StreamKey } from '../../workflows/stream-key.js';
+import type { SiteRef } from '../../workflows/sync-contract.js';
+import { RateBudget } from '../http/rate-budget.js';
+import { PostgresSharedBudget } from '../http/shared-rate-budget.js';
+import { waitOutRateLimits } from '../http/wait-out-rate-limits.js';
+import { credentialMissingError } from '../credential-missing.js';
+import { SourceError } from '../source-error.js';
+import type { CredentialReport, FetchedUnit, SyncSource, UnitRequest } from '../sync-source.js';
+import { countEvents, replaceWindowEvents } from './events-table.js';
+import { FullStoryClient } from './fullstory-client.js';
+import type { FullStorySettings } from './fullstory-definition.js';
+import { apiBaseUrlFor, levelName } from './fullstory-key.js';
+import { nextExportStep, type ExportCursor } from './export-steps.js';
+
+export interface FullStorySourceSettings extends FullStorySettings {
+  /** Each org's requests per minute. */
+  ratesPerMinute: ReadonlyMap<string, number>;
+}
+
+const KEYS_PAGE = 'Settings > Integrations > API Keys';
+
+/**
+ * FullStory as a SyncSource: a window's events come from one segment
+ * export, driven as named steps kept in the window's cursor (start, poll,
+ * load; see export-steps.ts). A poll of a pending export asks the workflow
+ * to wait on a durable timer. The load streams the file into the window's
+ * rows inside the loop's transaction.
+ */
+export class FullStorySource implements SyncSource {
+  readonly name = 'fullstory';
+  private readonly budgets = new Map<string, RateBudget>();
+
+  constructor(
+    private readonly settings: FullStorySourceSettings,
+    private readonly credentials: ReadonlyMap<string, Secret>,
+    private readonly db: Kysely<Database>,
+    private readonly metrics: SyncMetrics = new SyncMetrics(),
+    private readonly log?: Logger,
+  ) {}
+
+  async fetchUnit(request: UnitRequest): Promise<FetchedUnit> {
+    const { site, window } = request;
+    const client = this.client(site);
+    let requests = 0;
+    const call = async <T>(step: () => Promise<T>): Promise<T> => {
+      const { result, requests: made } = await waitOutRateLimits(step, this.rateLimitedOptions(site));
+      requests += made;
+      return result;
+    };
+    const step = await nextExportStep(request.cursor as ExportCursor | undefined, {
+      createExport: () => call(() => client.createEventExport(window)),
+      poll: (operationId) => call(() => client.operation(operationId)),
+      locate: (searchExportId) => call(() => client.exportLocation(searchExportId)),
+    });
+    if (step.kind === 'load') {
+      return {
+        nextCursor: undefined,
+        requests,
+        received: 0,
+        write: (trx) => replaceWindowEvents(trx, { orgId: site.customerId, stream: site.siteId }, window, client.downloadRows(step.location, request.signal)),
+      };
+    }
+    return { nextCursor: step.cursor, requests, received: 0, ...(step.kind === 'wait' ? { waitMs: this.settings.pollIntervalMs } : {}), write: async () => ({ synced: 0, written: 0, rejectReasons: [] }) };
+  }
+
+  /**
+   * `GET /me`: the key works, belongs to the configured org, and may export
+   * (Architect or higher). An Admin key passes with a warning.
+   */
+  async checkCredential(site: SiteRef): Promise<CredentialReport> {
+    const owner = await this.client(site).me();
+    const key = `credential ${site.credentialName} (${this.secret(site.credentialName).obfuscated})`;
+    const level = levelName(owner.role);
+    if (owner.orgId !== site.customerId) {
+      throw new SourceError('credential_rejected', `${key} belongs to FullStory org ${owner.orgId}, not ${site.customerId}: use a key of org ${site.customerId}, or fix the account id in the config`, { reason: 'wrong_org' });
+    }
+    if (owner.role !== 'ARCHITECT' && owner.role !== 'ADMIN') {
+      throw new SourceError('credential_rejected', `${key} is a ${level} key; exporting needs Architect or Admin. Create an Architect key in FullStory (${KEYS_PAGE}) and update the secret of ${site.credentialName}.`, { reason: 'forbidden' });
+    }
+    return {
+      identity: owner.email || 'a legacy key without an owner',
+      permission: level,
+      ...(owner.role === 'ADMIN' ? { warning: 'an Admin key: FullStory recommends the minimum level a tool needs, which is Architect' } : {}),
+    };
+  }
+
+  countStored(db: Kysely<Database>, stream: StreamKey): Promise<number> {
+    return countEvents(db, { orgId: stream.customerId, stream: stream.siteId });
+  }
+
+  private rateLimitedOptions(site: SiteRef) {
+    const labels = { source: this.name, account: site.customerId, site: site.siteId };
+    return {
+      budget: this.budget(site.customerId),
+      countRequest: (outcome: string) => {
+        this.metrics.apiRequests.inc({ ...labels, status: outcome });
+        if (outcome === '429') this.metrics.rateLimited.inc({ source: this.name, account: site.customerId });
+      },
+      onRateLimited: (retryAfterMs: number) => this.log?.warn({ ...labels, retryAfterMs }, 'FullStory rate limit reached; pausing the org budget'),
+    };
+  }
+
+  private client(site: SiteRef): FullStoryClient {
+    const key = this.secret(site.credentialName);
+    return new FullStoryClient({
+      baseUrl: apiBaseUrlFor(key.reveal(), this.settings),
+      credentialName: site.credentialName,
+      key,
+      requestTimeoutMs: this.settings.requestTimeoutMs,
+      maxResponseBytes: this.settings.maxResponseBytes,
+      rateGate: this.budget(site.customerId).gate,
+    });
+  }
+
+  private budget(orgId: string): RateBudget {
+    let budget = this.budgets.get(orgId);
+    if (!budget) {
+      const perMinute = this.settings.ratesPerMinute.get(orgId) ?? this.settings.ratePerMinute;
+      budget = new RateBudget(perMinute, new PostgresSharedBudget(this.db, PostgresSharedBudget.key(this.name, orgId), perMinute), (waitedMs) =>
+        this.metrics.rateBudgetWaitSeconds.inc({ source: this.name, account: orgId }, waitedMs / 1000),
+      );
+      this.budgets.set(orgId, budget);
+    }
+    return budget;
+  }
+
+  private secret(credentialName: string): Secret {
+    const secret = this.credentials.get(credentialName);
+    if (!secret) throw credentialMissingError(credentialName);
+    return secret;
+  }
+}

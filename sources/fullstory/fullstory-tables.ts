@@ -1,0 +1,42 @@
+import type { ColumnType, Generated } from 'kysely';
+import type { DefaultedTimestamp, Timestamp } from '../../db/database.js';
+
+/** FullStory's own tables, as db/database.ts composes them into the Database. */
+export interface FullStoryTables {
+  fullstory_events: FullStoryEventsTable;
+  fullstory_rejects: FullStoryRejectsTable;
+}
+
+export interface FullStoryEventsTable {
+  org_id: string;
+  /** The configured stream of the org (its site in session-sync's terms), e.g. `events`. */
+  stream: string;
+  event_start: Timestamp;
+  /** SHA-256 of the row's content (keys sorted): identical rows share it. */
+  row_sha256: string;
+  /** Which of the window's identical rows this is, from 1. */
+  occurrence: number;
+  user_id: string | null;
+  session_id: string | null;
+  page_id: string | null;
+  indv_id: string | null;
+  event_type: string | null;
+  page_url: string | null;
+  user_email: string | null;
+  /** The row as exported, ids as decimal text; unstorable characters as U+FFFD. */
+  raw: ColumnType<Record<string, unknown>, string, string>;
+  /** The row exactly as exported, as JSON text, when `raw` had to change. */
+  raw_original: string | null;
+  synced_at: DefaultedTimestamp;
+}
+
+export interface FullStoryRejectsTable {
+  id: Generated<string>;
+  org_id: string;
+  stream: string;
+  reason: string;
+  raw: ColumnType<unknown, string, string>;
+  raw_original: string | null;
+  raw_sha256: string;
+  rejected_at: DefaultedTimestamp;
+}

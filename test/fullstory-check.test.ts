@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkLine } from '../cli/credentials-commands.js';
+import { loadConfig } from '../config/load-config.js';
+import { FullStorySandbox } from '../devstack/sandboxes/fullstory/fullstory-sandbox.js';
+import { checkCredentials } from '../operations/check-credentials.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+
+const ORG = 'o-1G1-na1';
+const key = () => `na1.${randomBytes(24).toString('base64url')}/${randomBytes(5).toString('hex').slice(0, 7).toUpperCase()}`;
+
+/** `session-sync check` for FullStory keys: /me, the level exporting needs, and the org. */
+describe('checking FullStory keys', () => {
+  const keys = { architect: key(), standard: key(), admin: key(), otherOrg: key() };
+  let sandbox: FullStorySandbox;
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    sandbox = await FullStorySandbox.start({
+      orgs: [{ orgId: ORG, eventsPerHour: 1 }],
+      keys: [
+        { key: keys.architect, orgId: ORG, role: 'ARCHITECT', email: 'etl@example.com' },
+        { key: keys.standard, orgId: ORG, role: 'USER', email: 'analyst@example.com' },
+        { key: keys.admin, orgId: ORG, role: 'ADMIN', email: 'owner@example.com' },
+        { key: keys.otherOrg, orgId: 'o-7Q7-na1', role: 'ARCHITECT', email: 'etl@other.example' },
+      ],
+    });
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+    await database?.drop();
+  });
+
+  it('passes an Architect key, warns about an Admin key, and fails a Standard key or another org\'s with what to do', async () => {
+    const sites = Object.keys(keys).map((name) => `      ${name}: { credential: ${name} }`).join('\n');
+    const credentials = Object.keys(keys).map((name) => `  ${name}: { kind: fullstory-api-key, secret: { env: KEY_${name.toUpperCase()} } }`).join('\n');
+    const path = join(mkdtempSync(join(tmpdir(), 'fullstory-check-')), 'session-sync.yaml');
+    writeFileSync(path, `credentials:\n${credentials}\naccounts:\n  ${ORG}:\n    source: fullstory\n    sites:\n${sites}\n`);
+    const env = {
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: '127.0.0.1:7233',
+      SESSION_SYNC_CONFIG: path,
+      FULLSTORY_API_URL: sandbox.url,
+      FULLSTORY_EU_API_URL: sandbox.url,
+      ...Object.fromEntries(Object.entries(keys).map(([name, value]) => [`KEY_${name.toUpperCase()}`, value])),
+    };
+    const checks = await checkCredentials({ db: database.db, config: loadConfig(env), env });
+    const suffix = (value: string) => `…/${value.slice(-7)}`;
+    expect(checks.map(checkLine)).toEqual([
+      `ok   ${ORG}/architect with credential architect (${suffix(keys.architect)})`,
+      `FAIL ${ORG}/standard with credential standard (${suffix(keys.standard)}): forbidden: credential standard (${suffix(keys.standard)}) is a Standard key; exporting needs Architect or Admin. Create an Architect key in FullStory (Settings > Integrations > API Keys) and update the secret of standard.`,
+      `ok   ${ORG}/admin with credential admin (${suffix(keys.admin)})`,
+      `FAIL ${ORG}/otherOrg with credential otherOrg (${suffix(keys.otherOrg)}): unauthorized: credential otherOrg (${suffix(keys.otherOrg)}) belongs to FullStory org o-7Q7-na1, not ${ORG}: use a key of org ${ORG}, or fix the account id in the config`,
+    ]);
+    expect(checks.map((check) => check.message)).toEqual([
+      'ok; etl@example.com; Architect',
+      expect.any(String),
+      'ok; owner@example.com; Admin; an Admin key: FullStory recommends the minimum level a tool needs, which is Architect',
+      expect.any(String),
+    ]);
+    expect(sandbox.requests.map((r) => r.path)).toEqual(['/me', '/me', '/me', '/me']);
+  });
+});
