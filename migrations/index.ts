@@ -7,6 +7,7 @@ import * as originalValues from './20261124000000_original_values.js';
 import * as cursorHistory from './20261124010000_cursor_history.js';
 import * as sourceIdentity from './20261124020000_source_identity.js';
 import * as fullstoryEvents from './20261124030000_fullstory_events.js';
+import * as fullstorySessions from './20261124040000_fullstory_sessions.js';
 
 /**
  * Every migration by name, in order. Listed statically rather than read from
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '20261124010000_cursor_history': cursorHistory,
   '20261124020000_source_identity': sourceIdentity,
   '20261124030000_fullstory_events': fullstoryEvents,
+  '20261124040000_fullstory_sessions': fullstorySessions,
 };

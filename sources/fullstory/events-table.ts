@@ -4,6 +4,7 @@ import type { Database } from '../../db/database.js';
 import { boundedJsonText, MAX_INSTANT_MS, MAX_JSON_DEPTH, scanJson, storableText, toStorableJson } from '../../db/storable-values.js';
 import type { SyncWindow } from '../../workflows/sync-contract.js';
 import type { UnitWrite } from '../sync-source.js';
+import { refreshTouchedSessions } from './sessions-table.js';
 
 /** Rows staged per statement: one JSON parameter each, so memory holds one batch, not the file. */
 const BATCH_ROWS = 2_000;
@@ -36,16 +37,27 @@ export async function replaceWindowEvents(trx: Transaction<Database>, target: Ev
     if (batch.length >= BATCH_ROWS) batch = await stage(trx, batch);
   }
   await stage(trx, batch);
+  // The sessions of rows that go or come: only theirs are derived again.
+  await sql`create temp table fullstory_touched (user_id text, session_id text) on commit drop`.execute(trx);
   const deleted = await sql`
-    delete from fullstory_events e
-    where e.org_id = ${target.orgId} and e.stream = ${target.stream} and e.event_start >= ${new Date(window.start)} and e.event_start < ${new Date(window.end)}
-      and not exists (select 1 from (${numbered()}) f where f.event_start = e.event_start and f.row_sha256 = e.row_sha256 and f.occurrence = e.occurrence)
+    with gone as (
+      delete from fullstory_events e
+      where e.org_id = ${target.orgId} and e.stream = ${target.stream} and e.event_start >= ${new Date(window.start)} and e.event_start < ${new Date(window.end)}
+        and not exists (select 1 from (${numbered()}) f where f.event_start = e.event_start and f.row_sha256 = e.row_sha256 and f.occurrence = e.occurrence)
+      returning e.user_id, e.session_id
+    )
+    insert into fullstory_touched select user_id, session_id from gone
   `.execute(trx);
   const inserted = await sql`
-    insert into fullstory_events (org_id, stream, event_start, row_sha256, occurrence, user_id, session_id, page_id, indv_id, event_type, page_url, user_email, raw, raw_original)
-    select ${target.orgId}, ${target.stream}, event_start, row_sha256, occurrence, user_id, session_id, page_id, indv_id, event_type, page_url, user_email, raw, raw_original from (${numbered()}) f
-    on conflict do nothing
+    with added as (
+      insert into fullstory_events (org_id, stream, event_start, row_sha256, occurrence, user_id, session_id, page_id, indv_id, event_type, page_url, user_email, raw, raw_original)
+      select ${target.orgId}, ${target.stream}, event_start, row_sha256, occurrence, user_id, session_id, page_id, indv_id, event_type, page_url, user_email, raw, raw_original from (${numbered()}) f
+      on conflict do nothing
+      returning user_id, session_id
+    )
+    insert into fullstory_touched select user_id, session_id from added
   `.execute(trx);
+  await refreshTouchedSessions(trx, target);
   const synced = received - rejectReasons.length;
   return { received, synced, written: Number(deleted.numAffectedRows ?? 0n) + Number(inserted.numAffectedRows ?? 0n), rejectReasons };
 }

@@ -4,6 +4,7 @@ import type { DefaultedTimestamp, Timestamp } from '../../db/database.js';
 /** FullStory's own tables, as db/database.ts composes them into the Database. */
 export interface FullStoryTables {
   fullstory_events: FullStoryEventsTable;
+  fullstory_sessions: FullStorySessionsTable;
   fullstory_rejects: FullStoryRejectsTable;
 }
 
@@ -39,4 +40,27 @@ export interface FullStoryRejectsTable {
   raw_original: string | null;
   raw_sha256: string;
   rejected_at: DefaultedTimestamp;
+}
+
+/** One session (user and session id), derived from its events whenever a window holding them is loaded. */
+export interface FullStorySessionsTable {
+  org_id: string;
+  stream: string;
+  user_id: string;
+  session_id: string;
+  session_start: Timestamp;
+  session_end: Timestamp;
+  page_count: number;
+  event_count: number;
+  entry_url: string | null;
+  exit_url: string | null;
+  device: string | null;
+  browser: string | null;
+  platform: string | null;
+  operating_system: string | null;
+  /** The user's id in the customer's own system (FullStory's UserAppKey). */
+  uid: string | null;
+  email: string | null;
+  display_name: string | null;
+  updated_at: DefaultedTimestamp;
 }
