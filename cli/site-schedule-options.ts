@@ -22,6 +22,8 @@ export function siteScheduleOptions(site: SiteConfig, taskQueue: string): SiteSc
     settleDelayMs: site.sync.settleDelayMs,
     initialLookbackMs: site.sync.initialLookbackMs,
     ratePerMinute: site.ratePerMinute,
+    // Only when set, so schedules of sites without it keep their config hash.
+    ...(site.sync.refreshTrailingMs > 0 ? { refreshTrailingMs: site.sync.refreshTrailingMs } : {}),
   };
   const spec = { cronExpressions: [site.schedule.cron], timezone: site.schedule.timezone, jitter: site.schedule.jitterMs };
   const policies = { overlap: 'SKIP' as const, catchupWindow: site.schedule.catchupWindowMs };

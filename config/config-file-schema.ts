@@ -32,6 +32,7 @@ const sync = z
     maxSessionDuration: durationText().optional(),
     settleDelay: durationText({ allowZero: true }).optional(),
     initialLookback: durationText().optional(),
+    refreshTrailing: durationText({ allowZero: true }).optional(),
   })
   .strict();
 

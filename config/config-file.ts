@@ -136,6 +136,7 @@ function toSitesConfig(file: ConfigFile, source: string, defaultRateOf: (source:
           maxSessionDurationMs: sync.maxSessionDuration ?? ms(SYNC_DEFAULTS.maxSessionDuration),
           settleDelayMs: sync.settleDelay ?? ms(SYNC_DEFAULTS.settleDelay),
           initialLookbackMs: sync.initialLookback ?? ms(SYNC_DEFAULTS.initialLookback),
+          refreshTrailingMs: sync.refreshTrailing ?? ms(definitionOf(account.source).defaultRefreshTrailing),
         },
       });
     }

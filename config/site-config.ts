@@ -33,6 +33,8 @@ export interface SiteSyncSettings {
   settleDelayMs: number;
   /** Where the first scheduled run starts when no watermark exists yet. */
   initialLookbackMs: number;
+  /** How much before the watermark each scheduled run fetches again, for data that lands or changes late; 0: none. */
+  refreshTrailingMs: number;
 }
 
 export interface SiteConfig {

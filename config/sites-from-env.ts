@@ -47,6 +47,7 @@ export function sitesFromEnv(
         maxSessionDurationMs: account.SYNC_MAX_SESSION_DURATION,
         settleDelayMs: account.SYNC_SETTLE_DELAY,
         initialLookbackMs: account.SYNC_INITIAL_LOOKBACK,
+        refreshTrailingMs: 0,
       },
     })),
   };

@@ -20,4 +20,6 @@ export interface SourceDefinition<Settings = unknown> {
   readonly settings: z.ZodType<Settings>;
   /** The environment variables `settings` reads, for deployment checks. */
   readonly settingsVariables: readonly string[];
+  /** How much before the watermark scheduled runs fetch again by default (`sync.refreshTrailing`), for data that settles late. */
+  readonly defaultRefreshTrailing: string;
 }

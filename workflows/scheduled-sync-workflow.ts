@@ -15,6 +15,12 @@ export interface ScheduledSyncInput {
   settleDelayMs: number;
   initialLookbackMs: number;
   ratePerMinute: number;
+  /**
+   * Data that lands or changes late (FullStory settles within about a day):
+   * each run also exports this much before the watermark again. Absent in
+   * schedules made before it existed: nothing is refreshed.
+   */
+  refreshTrailingMs?: number;
 }
 
 /** What a scheduled run synced; the workflow returns null when there was nothing new. */
@@ -40,15 +46,27 @@ export async function scheduledSyncWorkflow(input: ScheduledSyncInput): Promise<
   const watermark = await watermarks.readWatermark({ site: input.site });
   const range = scheduledRange({ nominalTime: nominalTime(), settleDelayMs: input.settleDelayMs, initialLookbackMs: input.initialLookbackMs, watermark });
   if (!range) return null;
-  const { start: from, end: to } = range;
+  const { end: to } = range;
+  const refresh = refreshedRange(range.start, watermark, input.refreshTrailingMs);
+  const from = refresh?.from ?? range.start;
   const totals = await executeChild(syncRangeWorkflow, {
     workflowId: scheduledRangeWorkflowId(input.site, to),
-    args: [{ site: input.site, from, to, windowMs: input.windowMs, lookbackMs: input.lookbackMs, force: false, kind: 'scheduled', ratePerMinute: input.ratePerMinute }],
+    args: [{ site: input.site, from, to, windowMs: input.windowMs, lookbackMs: input.lookbackMs, force: false, kind: 'scheduled', ratePerMinute: input.ratePerMinute, ...(refresh ? { forceUntil: refresh.forceUntil } : {}) }],
     typedSearchAttributes: syncSearchAttributes(input.site, 'scheduled'),
     memo: syncMemo(input.site, 'scheduled', { from, to }),
   });
   await watermarks.advanceWatermark({ site: input.site, to });
   return { from, to, totals };
+}
+
+/**
+ * With a trailing refresh, the run starts that much before the watermark
+ * and re-fetches the windows up to it (`forceUntil`); windows after it are
+ * new and fetched once. Null when there is nothing to refresh.
+ */
+function refreshedRange(start: number, watermark: number | null, refreshTrailingMs: number | undefined): { from: number; forceUntil: number } | null {
+  if (!refreshTrailingMs || watermark === null) return null;
+  return { from: Math.min(start, watermark - refreshTrailingMs), forceUntil: watermark };
 }
 
 /**

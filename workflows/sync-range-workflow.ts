@@ -28,6 +28,8 @@ export interface SyncRangeInput {
   lookbackMs: number;
   /** Re-fetch windows that are already complete. */
   force: boolean;
+  /** Re-fetch the complete windows that end at or before this instant (a scheduled run's trailing refresh). */
+  forceUntil?: number;
   kind: RunKind;
   /** The account's request budget, for the progress ETA. */
   ratePerMinute?: number;
@@ -103,7 +105,7 @@ export async function syncRangeWorkflow(input: SyncRangeInput): Promise<RunTotal
       throwIfCancelRequested();
       const window = windowAt(input.from, input.to, input.windowMs, state.windowIndex);
       currentWindow = window;
-      if (input.force && !state.windowReset) {
+      if ((input.force || (input.forceUntil !== undefined && window.end <= input.forceUntil)) && !state.windowReset) {
         await CancellationScope.nonCancellable(() => runLog.resetWindow({ site: input.site, window, lookbackMs: input.lookbackMs }));
         state.windowReset = true;
       }

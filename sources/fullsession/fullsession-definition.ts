@@ -41,4 +41,6 @@ export const fullSessionDefinition = {
   secretVariables: ['FULLSESSION_API_TOKEN'],
   settings,
   settingsVariables: Object.keys(variables.shape),
+  // Sessions appear once they end and do not change: windows' lookback finds them.
+  defaultRefreshTrailing: '0s',
 } as const satisfies SourceDefinition<FullSessionSettings>;

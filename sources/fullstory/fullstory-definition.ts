@@ -49,4 +49,6 @@ export const fullStoryDefinition = {
   secretVariables: [],
   settings,
   settingsVariables: Object.keys(variables.shape),
+  // Most events are exportable about 30 minutes after they happen and settle within about a day.
+  defaultRefreshTrailing: '24h',
 } as const satisfies SourceDefinition<FullStorySettings>;

@@ -52,6 +52,7 @@ export class FullStorySandbox {
   latencyMs = 0;
   private readonly keys = new Map<string, SandboxKey>();
   private readonly revoked = new Map<string, string>();
+  private readonly late = new Map<string, Array<Record<string, unknown>>>();
   private readonly operations = new Map<string, Operation>();
   private readonly locations = new Map<string, { operationId: string; expiresAt: number }>();
 
@@ -76,7 +77,7 @@ export class FullStorySandbox {
   events(orgId: string, start: number, end: number): Array<Record<string, unknown>> {
     const org = this.options.orgs.find((candidate) => candidate.orgId === orgId);
     if (!org) throw new Error(`sandbox has no org ${orgId}`);
-    const rows: Array<Record<string, unknown>> = [];
+    const rows = (this.late.get(orgId) ?? []).filter((row) => Date.parse(row.EventStart as string) >= start && Date.parse(row.EventStart as string) < end);
     for (let hour = Math.floor(start / HOUR_MS) * HOUR_MS; hour < end; hour += HOUR_MS) {
       for (const row of generateHour(org, hour)) {
         const at = Date.parse(row.EventStart as string);
@@ -84,6 +85,11 @@ export class FullStorySandbox {
       }
     }
     return rows;
+  }
+
+  /** Events that arrive late: from now on exports of their time hold them too, as FullStory's do once they settle. */
+  addLateEvents(orgId: string, rows: Array<Record<string, unknown>>): void {
+    this.late.set(orgId, [...(this.late.get(orgId) ?? []), ...rows]);
   }
 
   /** Revokes a key: from now on it gets 401 (its requests still count for its org). */
