@@ -19,7 +19,8 @@ export interface CredentialListing {
   keyProblem: string | null;
   keyWarning: string | null;
   sites: string[];
-  lastCheck: { outcome: string; at: number; site: string } | null;
+  /** `report`: what an ok check learned of the key (owner, level), when its source says. */
+  lastCheck: { outcome: string; at: number; site: string; report: string | null } | null;
 }
 
 /**
@@ -53,7 +54,7 @@ export async function listCredentialsCommand(config: Config, db: Kysely<Database
         listing.key ?? 'MISSING',
         listing.source,
         listing.sites.join(',') || '-',
-        listing.lastCheck ? `${listing.lastCheck.outcome}${listing.lastCheck.outcome === 'ok' ? '' : ` (${listing.lastCheck.site})`} at ${formatTime(listing.lastCheck.at)}` : 'never',
+        listing.lastCheck ? `${listing.lastCheck.outcome}${listing.lastCheck.outcome === 'ok' ? (listing.lastCheck.report ? ` (${listing.lastCheck.report})` : '') : ` (${listing.lastCheck.site})`} at ${formatTime(listing.lastCheck.at)}` : 'never',
         listing.description,
       ]),
     ),
@@ -69,7 +70,9 @@ function worstCheck(checks: CheckRow[]): CredentialListing['lastCheck'] {
   if (checks.length === 0) return null;
   const failing = checks.filter((check) => check.outcome !== 'ok');
   const shown = (failing.length > 0 ? failing : checks).reduce((latest, check) => (check.checked_at > latest.checked_at ? check : latest));
-  return { outcome: shown.outcome, at: shown.checked_at.getTime(), site: `${shown.customer_id}/${shown.site_id}` };
+  // An ok check's message is 'ok', then what the source learned: the key's owner and level.
+  const report = shown.outcome === 'ok' ? shown.message.replace(/^ok(; )?/, '') || null : null;
+  return { outcome: shown.outcome, at: shown.checked_at.getTime(), site: `${shown.customer_id}/${shown.site_id}`, report };
 }
 
 /** `session-sync check`: one cheap request per credential and site; true when all are ok. */

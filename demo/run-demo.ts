@@ -3,6 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backfillCommand } from '../cli/backfill-command.js';
+import { backfillRequest } from '../cli/backfill-request.js';
+import { connectTemporalClient } from '../cli/temporal-client.js';
+import { summaryLine } from '../cli/watch-progress.js';
 import { statusCommand } from '../cli/status-command.js';
 import { loadConfig } from '../config/load-config.js';
 import { connectDatabase } from '../db/connect.js';
@@ -84,10 +87,15 @@ async function main(): Promise<void> {
     // Three days up to the last six-hour boundary that is older than the settle delay (30 min).
     const to = Math.floor((Date.now() - 30 * 60_000) / (6 * 3_600_000)) * 6 * 3_600_000;
     const range = { from: new Date(to - 3 * DAY).toISOString(), to: new Date(to).toISOString(), force: true };
-    // The FullStory org's export runs beside the FullSession backfill; starting it again attaches and waits for it.
+    // The FullStory org's export runs beside the FullSession backfill, detached; its result is awaited after.
+    const started = Date.now();
+    const fullStoryRun = backfillRequest(config, { ...range, site: `${ORG}/events` });
     await backfillCommand(config, { ...range, site: `${ORG}/events`, detach: true }, print);
     await backfillCommand(config, { ...range, site: SITE, detach: false }, print, Boolean(process.stdout.isTTY));
-    await backfillCommand(config, { ...range, site: `${ORG}/events`, force: false, detach: false }, print);
+    const client = await connectTemporalClient(config.temporal);
+    const totals = await client.workflow.getHandle(fullStoryRun.workflowId).result();
+    await client.connection.close();
+    print(`${ORG}/events ${summaryLine(totals, Date.now() - started)}`);
     print('\n$ session-sync status');
     await statusCommand(config, db, { json: false }, print);
     printNextSteps(temporal.uiUrl, postgres.url);

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkLine } from '../cli/credentials-commands.js';
+import { checkLine, listCredentialsCommand } from '../cli/credentials-commands.js';
 import { loadConfig } from '../config/load-config.js';
 import { FullStorySandbox } from '../devstack/sandboxes/fullstory/fullstory-sandbox.js';
 import { checkCredentials } from '../operations/check-credentials.js';
@@ -63,5 +63,9 @@ describe('checking FullStory keys', () => {
       expect.any(String),
     ]);
     expect(sandbox.requests.map((r) => r.path)).toEqual(['/me', '/me', '/me', '/me']);
+    const printed: string[] = [];
+    const listings = await listCredentialsCommand(loadConfig(env), database.db, env, (line) => printed.push(line));
+    expect(listings.find((listing) => listing.name === 'architect')?.key).toBe(suffix(keys.architect));
+    expect(printed[0]).toMatch(new RegExp(`^architect\\s+fullstory-api-key\\s+…/${keys.architect.slice(-7)}\\s+env KEY_ARCHITECT\\s+${ORG}/architect\\s+ok \\(etl@example\\.com; Architect\\) at \\S+Z`, 'm'));
   });
 });
