@@ -7,8 +7,7 @@ import { SyncMetrics } from '../../metrics/sync-metrics.js';
 import type { StreamKey } from '../../workflows/stream-key.js';
 import type { SiteRef } from '../../workflows/sync-contract.js';
 import { windowQuery } from '../../workflows/windows.js';
-import { RateBudget } from '../http/rate-budget.js';
-import { PostgresSharedBudget } from '../http/shared-rate-budget.js';
+import { AccountBudgets } from '../http/account-budgets.js';
 import { waitOutRateLimits } from '../http/wait-out-rate-limits.js';
 import type { CredentialReport, FetchedUnit, SyncSource, UnitRequest } from '../sync-source.js';
 import { FullSessionClient } from './fullsession-client.js';
@@ -35,31 +34,25 @@ export const PROBE_WINDOW_MS = 1;
  */
 export class FullSessionSource implements SyncSource {
   readonly name = 'fullsession';
-  private readonly budgets = new Map<string, RateBudget>();
   private readonly clients = new Map<string, FullSessionClient>();
+  private readonly budgets: AccountBudgets;
 
   constructor(
     private readonly settings: FullSessionSourceSettings,
     private readonly credentials: ReadonlyMap<string, Secret>,
-    private readonly db: Kysely<Database>,
-    private readonly metrics: SyncMetrics = new SyncMetrics(),
-    private readonly log?: Logger,
-  ) {}
+    db: Kysely<Database>,
+    metrics: SyncMetrics = new SyncMetrics(),
+    log?: Logger,
+  ) {
+    this.budgets = new AccountBudgets(this.name, db, (customerId) => settings.ratesPerMinute.get(customerId) ?? DEFAULT_RATE_PER_MINUTE, metrics, log);
+  }
 
   async fetchUnit(request: UnitRequest): Promise<FetchedUnit> {
     const { site, window } = request;
     const client = this.client(site);
-    const labels = { source: this.name, account: site.customerId, site: site.siteId };
     const { result: page, requests } = await waitOutRateLimits(
       () => client.fetchPage({ customerId: site.customerId, siteId: site.siteId, ...windowQuery(window, request.lookbackMs), cursor: request.cursor, signal: request.signal }),
-      {
-        budget: this.budget(site.customerId),
-        countRequest: (outcome) => {
-          this.metrics.apiRequests.inc({ ...labels, status: outcome });
-          if (outcome === '429') this.metrics.rateLimited.inc({ source: this.name, account: site.customerId });
-        },
-        onRateLimited: (retryAfterMs) => this.log?.warn({ ...labels, retryAfterMs }, 'FullSession rate limit reached; pausing the account budget'),
-      },
+      this.budgets.callOptions(site),
     );
     return pageUnit(site, window, page, requests);
   }
@@ -85,22 +78,11 @@ export class FullSessionSource implements SyncSource {
         token: this.secret(site.credentialName),
         requestTimeoutMs: this.settings.requestTimeoutMs,
         maxResponseBytes: this.settings.maxResponseBytes,
-        rateGate: this.budget(site.customerId).gate,
+        rateGate: this.budgets.forAccount(site.customerId).gate,
       });
       this.clients.set(key, client);
     }
     return client;
-  }
-
-  private budget(customerId: string): RateBudget {
-    let budget = this.budgets.get(customerId);
-    if (!budget) {
-      const perMinute = this.settings.ratesPerMinute.get(customerId) ?? DEFAULT_RATE_PER_MINUTE;
-      const shared = new PostgresSharedBudget(this.db, PostgresSharedBudget.key(this.name, customerId), perMinute);
-      budget = new RateBudget(perMinute, shared, (waitedMs) => this.metrics.rateBudgetWaitSeconds.inc({ source: this.name, account: customerId }, waitedMs / 1000));
-      this.budgets.set(customerId, budget);
-    }
-    return budget;
   }
 
   private secret(credentialName: string): Secret {

@@ -5,8 +5,7 @@ import type { Logger } from '../../logging/logger.js';
 import { SyncMetrics } from '../../metrics/sync-metrics.js';
 import type { StreamKey } from '../../workflows/stream-key.js';
 import type { SiteRef } from '../../workflows/sync-contract.js';
-import { RateBudget } from '../http/rate-budget.js';
-import { PostgresSharedBudget } from '../http/shared-rate-budget.js';
+import { AccountBudgets } from '../http/account-budgets.js';
 import { waitOutRateLimits } from '../http/wait-out-rate-limits.js';
 import { credentialMissingError } from '../credential-missing.js';
 import { SourceError } from '../source-error.js';
@@ -33,22 +32,24 @@ const KEYS_PAGE = 'Settings > Integrations > API Keys';
  */
 export class FullStorySource implements SyncSource {
   readonly name = 'fullstory';
-  private readonly budgets = new Map<string, RateBudget>();
+  private readonly budgets: AccountBudgets;
 
   constructor(
     private readonly settings: FullStorySourceSettings,
     private readonly credentials: ReadonlyMap<string, Secret>,
-    private readonly db: Kysely<Database>,
-    private readonly metrics: SyncMetrics = new SyncMetrics(),
-    private readonly log?: Logger,
-  ) {}
+    db: Kysely<Database>,
+    metrics: SyncMetrics = new SyncMetrics(),
+    log?: Logger,
+  ) {
+    this.budgets = new AccountBudgets(this.name, db, (orgId) => settings.ratesPerMinute.get(orgId) ?? settings.ratePerMinute, metrics, log);
+  }
 
   async fetchUnit(request: UnitRequest): Promise<FetchedUnit> {
     const { site, window } = request;
     const client = this.client(site);
     let requests = 0;
     const call = async <T>(step: () => Promise<T>): Promise<T> => {
-      const { result, requests: made } = await waitOutRateLimits(step, this.rateLimitedOptions(site));
+      const { result, requests: made } = await waitOutRateLimits(step, this.budgets.callOptions(site));
       requests += made;
       return result;
     };
@@ -93,18 +94,6 @@ export class FullStorySource implements SyncSource {
     return countEvents(db, { orgId: stream.customerId, stream: stream.siteId });
   }
 
-  private rateLimitedOptions(site: SiteRef) {
-    const labels = { source: this.name, account: site.customerId, site: site.siteId };
-    return {
-      budget: this.budget(site.customerId),
-      countRequest: (outcome: string) => {
-        this.metrics.apiRequests.inc({ ...labels, status: outcome });
-        if (outcome === '429') this.metrics.rateLimited.inc({ source: this.name, account: site.customerId });
-      },
-      onRateLimited: (retryAfterMs: number) => this.log?.warn({ ...labels, retryAfterMs }, 'FullStory rate limit reached; pausing the org budget'),
-    };
-  }
-
   private client(site: SiteRef): FullStoryClient {
     const key = this.secret(site.credentialName);
     return new FullStoryClient({
@@ -113,20 +102,8 @@ export class FullStorySource implements SyncSource {
       key,
       requestTimeoutMs: this.settings.requestTimeoutMs,
       maxResponseBytes: this.settings.maxResponseBytes,
-      rateGate: this.budget(site.customerId).gate,
+      rateGate: this.budgets.forAccount(site.customerId).gate,
     });
-  }
-
-  private budget(orgId: string): RateBudget {
-    let budget = this.budgets.get(orgId);
-    if (!budget) {
-      const perMinute = this.settings.ratesPerMinute.get(orgId) ?? this.settings.ratePerMinute;
-      budget = new RateBudget(perMinute, new PostgresSharedBudget(this.db, PostgresSharedBudget.key(this.name, orgId), perMinute), (waitedMs) =>
-        this.metrics.rateBudgetWaitSeconds.inc({ source: this.name, account: orgId }, waitedMs / 1000),
-      );
-      this.budgets.set(orgId, budget);
-    }
-    return budget;
   }
 
   private secret(credentialName: string): Secret {
