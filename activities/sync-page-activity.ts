@@ -54,7 +54,10 @@ export function createSyncPagesActivity(deps: SyncPageDeps) {
       return chunk;
     } catch (error) {
       // Transient: report the pages done; the next chunk retries the failing one. Permanent: fail now.
-      if (chunk.pages > 0 && !stopsTheWindow(error)) return chunk;
+      if (chunk.pages > 0 && !stopsTheWindow(error)) {
+        pageLogger(deps.log, input).warn({ err: error, pagesCommitted: chunk.pages }, 'page failed after others of its chunk committed; the next chunk retries it');
+        return chunk;
+      }
       const { attempt } = Context.current().info;
       if (error instanceof SourceError && error.kind === 'bad_data') {
         pageLogger(deps.log, input).error({ attempt, bodyExcerpt: error.details.bodyExcerpt }, 'malformed page; nothing of it was written');
