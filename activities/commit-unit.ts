@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { sql, type Kysely } from 'kysely';
+import { transactionWithCopy } from '../db/copy-transaction.js';
 import { advanceCheckpoint, type CheckpointKey } from '../db/checkpoints-repository.js';
 import type { CheckpointRow, Database } from '../db/database.js';
 import { addToRun } from '../db/runs-repository.js';
@@ -32,11 +33,11 @@ export async function commitUnit(db: Kysely<Database>, key: CheckpointKey, check
     );
   }
   const done = unit.nextCursor === undefined;
-  const wrote = await db.transaction().execute(async (trx) => {
+  const wrote = await transactionWithCopy(db, async (trx, copyIn) => {
     // Safe without waiting for the WAL flush: rows and cursor commit or vanish
     // together, and a lost commit only means that unit is fetched again.
     await sql`set local synchronous_commit = off`.execute(trx);
-    const written = await unit.write(trx);
+    const written = await unit.write(trx, copyIn);
     const advanced = await advanceCheckpoint(trx, key, {
       expectedCursor: checkpoint.cursor ?? undefined,
       nextCursor: unit.nextCursor,

@@ -7,6 +7,9 @@ export interface ConnectOptions {
   maxConnections?: number;
 }
 
+/** The pg pool behind each handle, for work Kysely cannot express (COPY; see copy-transaction.ts). */
+const pools = new WeakMap<Kysely<Database>, pg.Pool>();
+
 /**
  * Opens a pooled Kysely handle. Callers own it and must `destroy()` it.
  *
@@ -26,5 +29,14 @@ export function connectDatabase(options: ConnectOptions): Kysely<Database> {
   // the pool drops the broken client.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
+  return db;
+}
+
+/** The pool of a handle made by connectDatabase. */
+export function poolOf(db: Kysely<Database>): pg.Pool {
+  const pool = pools.get(db);
+  if (!pool) throw new Error('poolOf: this Kysely handle was not made by connectDatabase');
+  return pool;
 }

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { CopyIn } from '../db/copy-transaction.js';
 import type { Database } from '../db/database.js';
 import type { StreamKey } from '../workflows/stream-key.js';
 import type { SiteRef, SyncWindow } from '../workflows/sync-contract.js';
@@ -9,7 +10,7 @@ import type { SiteRef, SyncWindow } from '../workflows/sync-contract.js';
  * loop (activities/sync-page-activity.ts) owns the checkpoint, the
  * transaction and the paging guard; a source only fetches and maps:
  *
- *   checkpoint cursor ─> fetchUnit ─> [guard] ─> ONE transaction: unit.write(trx) + next cursor + run counts
+ *   checkpoint cursor ─> fetchUnit ─> [guard] ─> ONE transaction: unit.write(trx, copyIn) + next cursor + run counts
  *
  * A unit is what one durable step of a window reads: a page of a cursor API,
  * or one step of an asynchronous export (start the job; poll it, answering
@@ -47,8 +48,8 @@ export interface FetchedUnit {
   received: number;
   /** An export still running: wait this long (a workflow timer) before the next unit. */
   waitMs?: number;
-  /** Writes the unit's records in the loop's transaction; must only use `trx`. */
-  write(trx: Transaction<Database>): Promise<UnitWrite>;
+  /** Writes the unit's records in the loop's transaction; must only use `trx` and `copyIn` (COPY on the same connection). */
+  write(trx: Transaction<Database>, copyIn: CopyIn): Promise<UnitWrite>;
 }
 
 export interface UnitWrite {

@@ -8,6 +8,7 @@ import type { ScheduledSyncResult } from '../workflows/scheduled-sync-workflow.j
 import { scheduleId } from '../workflows/workflow-ids.js';
 import { capturingLogger } from './support/capturing-logger.js';
 import { startOperatorStack, type OperatorStack } from './support/operator-stack.js';
+import { storedFullStoryRows } from './support/fullstory-rows.js';
 
 const ORG = 'o-1G1-na1';
 const KEY = `na1.${randomBytes(24).toString('base64url')}/LATEDAT`;
@@ -61,7 +62,7 @@ accounts:
   }
 
   const stored = async (from: number, to: number) =>
-    (await stack.database.db.selectFrom('fullstory_events').select('raw').where('org_id', '=', ORG).where('event_start', '>=', new Date(from)).where('event_start', '<', new Date(to)).execute()).map((row) => JSON.stringify(row.raw, Object.keys(row.raw).sort())).sort();
+    (await storedFullStoryRows(stack.database.db, ORG, from, to)).map((row) => JSON.stringify(row, Object.keys(row).sort())).sort();
   const truth = (from: number, to: number) => sandbox.events(ORG, from, to).map((row) => JSON.stringify(row, Object.keys(row).sort())).sort();
 
   it('the next scheduled run exports the trailing period again, and the late event lands with its session', async () => {

@@ -7,7 +7,7 @@ import type { RateGate } from '../http/rate-budget.js';
 import { retryAfterMs } from '../http/retry-after.js';
 import { SourceError } from '../source-error.js';
 import { fullStoryErrorForStatus, type KeySubject } from './fullstory-error.js';
-import { readNdjsonRows } from './ndjson-rows.js';
+import { readNdjsonLines } from './ndjson-lines.js';
 
 export interface FullStoryClientOptions {
   /** The API host for this key (see apiBaseUrlFor). */
@@ -95,12 +95,13 @@ export class FullStoryClient {
   }
 
   /**
-   * Streams the export file's rows: gunzipped, one JSON object a line, ids
-   * beyond 2^53 kept exact as text. Memory holds one line at a time. An
+   * Streams the export file's lines: gunzipped, one JSON object a line, as
+   * text (parse with parseLosslessJson: ids exceed 2^53). Memory holds one
+   * chunk and one line at a time. An
    * expired location is a transient failure with reason `location_expired`:
    * ask for a new one.
    */
-  async *downloadRows(location: string, signal?: AbortSignal): AsyncGenerator<Record<string, unknown>> {
+  async *downloadLines(location: string, signal?: AbortSignal): AsyncGenerator<string> {
     // No Authorization header: the location is pre-signed, and the key must not travel to the storage host.
     const response = await fetch(location, signal ? { signal } : {});
     if (response.status === 403 || response.status === 410) {
@@ -108,7 +109,7 @@ export class FullStoryClient {
       throw new SourceError('transient', 'the export file\'s signed location has expired; a new one is asked for', { status: response.status, reason: 'location_expired' });
     }
     if (!response.ok || !response.body) throw malformed(`downloading the export file answered HTTP ${response.status}`);
-    yield* readNdjsonRows(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>), createGunzip);
+    yield* readNdjsonLines(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>), createGunzip);
   }
 
   private async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {

@@ -63,7 +63,7 @@ export class FullStorySource implements SyncSource {
         nextCursor: undefined,
         requests,
         received: 0,
-        write: (trx) => replaceWindowEvents(trx, { orgId: site.customerId, stream: site.siteId }, window, client.downloadRows(step.location, request.signal)),
+        write: (trx, copyIn) => replaceWindowEvents(trx, copyIn, { orgId: site.customerId, stream: site.siteId }, window, client.downloadLines(step.location, request.signal)),
       };
     }
     return { nextCursor: step.cursor, requests, received: 0, ...(step.kind === 'wait' ? { waitMs: this.settings.pollIntervalMs } : {}), write: async () => ({ synced: 0, written: 0, rejectReasons: [] }) };

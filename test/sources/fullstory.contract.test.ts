@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { FullStorySandbox } from '../../devstack/sandboxes/fullstory/fullstory-sandbox.js';
 import { describeSourceContract, type ContractSandbox, type SiteName } from './source-contract.js';
+import { storedFullStoryRows } from '../support/fullstory-rows.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -72,8 +73,8 @@ accounts:
     sites: { main: { customerId: MAIN_ORG, siteId: 'events' }, revocable: { customerId: REVOCABLE_ORG, siteId: 'events' } },
     ranges: { land: { from: T0, to: T0 + DAY }, kill: { from: T0 + 2 * DAY, to: T0 + 3 * DAY } },
     storedAndTruth: async (db, range) => {
-      const rows = await db.selectFrom('fullstory_events').select('raw').where('org_id', '=', MAIN_ORG).where('event_start', '>=', new Date(range.from)).where('event_start', '<', new Date(range.to)).execute();
-      return { stored: asMultiset(rows.map((row) => row.raw)), truth: asMultiset(sandbox.events(MAIN_ORG, range.from, range.to)) };
+      const rows = await storedFullStoryRows(db, MAIN_ORG, range.from, range.to);
+      return { stored: asMultiset(rows), truth: asMultiset(sandbox.events(MAIN_ORG, range.from, range.to)) };
     },
     rowVersions: async (db) => {
       const rows = await sql<{ version: string }>`select row_sha256 || ':' || occurrence || ':' || xmin::text as version from fullstory_events where org_id = ${MAIN_ORG} order by 1`.execute(db);

@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gzipSync } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { constants, createGzip } from 'node:zlib';
 import { generateHour, HOUR_MS, toNdjsonLine, type OrgSpec } from './event-generator.js';
 
 export interface SandboxKey {
@@ -37,6 +41,8 @@ interface Operation {
   start: number;
   end: number;
   polls: number;
+  /** The gzip file, written while the operation is pending; set once complete. */
+  file: string | null;
 }
 
 /**
@@ -55,6 +61,7 @@ export class FullStorySandbox {
   private readonly late = new Map<string, Array<Record<string, unknown>>>();
   private readonly operations = new Map<string, Operation>();
   private readonly locations = new Map<string, { operationId: string; expiresAt: number }>();
+  private readonly files = mkdtempSync(join(tmpdir(), 'fullstory-sandbox-'));
 
   private constructor(
     private readonly options: FullStorySandboxOptions,
@@ -107,6 +114,7 @@ export class FullStorySandbox {
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    rmSync(this.files, { recursive: true, force: true });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -146,7 +154,10 @@ export class FullStorySandbox {
       return reply(400, { message: 'Invalid export request', code: 'invalid_argument' });
     }
     const operationId = randomBytes(6).toString('hex');
-    this.operations.set(operationId, { orgId: key.orgId, start, end, polls: 0 });
+    const operation: Operation = { orgId: key.orgId, start, end, polls: 0, file: null };
+    this.operations.set(operationId, operation);
+    // A sandbox closed while a file is written has nobody left to serve it to.
+    this.writeExportFile(operationId, operation).catch(() => {});
     reply(200, { operationId });
   }
 
@@ -155,7 +166,7 @@ export class FullStorySandbox {
     if (!operation || operation.orgId !== key.orgId) return reply(404, { message: 'Not found', code: 'not_found' });
     operation.polls += 1;
     const pending = this.options.pendingPolls ?? 2;
-    if (operation.polls <= pending) return reply(200, { id: operationId, type: 'SEARCH_EXPORT', state: 'PENDING', estimatePctComplete: Math.round((operation.polls / (pending + 1)) * 100) });
+    if (operation.polls <= pending || operation.file === null) return reply(200, { id: operationId, type: 'SEARCH_EXPORT', state: 'PENDING', estimatePctComplete: Math.round((operation.polls / (pending + 1)) * 100) });
     reply(200, { id: operationId, type: 'SEARCH_EXPORT', state: 'COMPLETED', estimatePctComplete: 100, results: { searchExportId: `sx-${operationId}`, expires: new Date(Date.now() + HOUR_MS).toISOString() } });
   }
 
@@ -173,13 +184,31 @@ export class FullStorySandbox {
     const location = this.locations.get(token);
     const operation = location && this.operations.get(location.operationId);
     entry.orgId = operation?.orgId ?? null;
-    entry.status = req.headers.authorization ? 400 : !location || !operation || location.expiresAt < Date.now() ? 403 : 200;
+    entry.status = req.headers.authorization ? 400 : !location || !operation?.file || location.expiresAt < Date.now() ? 403 : 200;
     if (entry.status !== 200 || !operation) {
       res.writeHead(entry.status, { 'content-type': 'application/xml' }).end(`<Error><Code>${entry.status === 400 ? 'InvalidArgument' : 'AccessDenied'}</Code></Error>`);
       return;
     }
-    const ndjson = this.events(operation.orgId, operation.start, operation.end).map((row) => `${toNdjsonLine(row)}\n`).join('');
-    res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(gzipSync(ndjson));
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    void pipeline(createReadStream(operation.file as string), res).catch(() => res.destroy());
+  }
+
+  /**
+   * Writes the export's gzip file an hour of events at a time, as FullStory
+   * prepares one while the operation is pending: the file is a snapshot of
+   * what the org held when the export was created.
+   */
+  private async writeExportFile(operationId: string, operation: Operation): Promise<void> {
+    const path = join(this.files, `${operationId}.ndjson.gz`);
+    const { orgId, start, end } = operation;
+    const events = this.events.bind(this);
+    async function* lines() {
+      for (let hour = Math.floor(start / HOUR_MS) * HOUR_MS; hour < end; hour += HOUR_MS) {
+        yield events(orgId, Math.max(start, hour), Math.min(end, hour + HOUR_MS)).map((row) => `${toNdjsonLine(row)}\n`).join('');
+      }
+    }
+    await pipeline(lines, createGzip({ level: constants.Z_BEST_SPEED }), createWriteStream(path));
+    operation.file = path;
   }
 }
 
