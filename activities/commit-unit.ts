@@ -23,7 +23,7 @@ export interface CommittedUnit extends UnitWrite {
 export async function commitUnit(db: Kysely<Database>, key: CheckpointKey, checkpoint: CheckpointRow, unit: FetchedUnit, runId: string): Promise<CommittedUnit> {
   const problem = pagingProblem(
     { cursorHistory: checkpoint.cursor_history, pages: checkpoint.pages, received: checkpoint.received },
-    { cursor: unit.nextCursor, received: unit.received, waits: unit.waitMs !== undefined },
+    { cursor: unit.nextCursor, received: unit.received, jobStep: unit.jobStep === true },
   );
   if (problem !== null) {
     throw ApplicationFailure.nonRetryable(

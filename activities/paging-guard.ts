@@ -27,16 +27,16 @@ export interface WindowPaging {
 
 /**
  * Why the next unit may not be committed, or null when paging is sane.
- * `next.cursor` undefined means the unit is the window's last. A unit that
- * waits (an export job still running) brings no records by design: only
+ * `next.cursor` undefined means the unit is the window's last. A step of
+ * an export job (start, poll, locate) brings no records by design: only
  * the repeated-cursor rule applies to it.
  */
-export function pagingProblem(paging: WindowPaging, next: { cursor: unknown; received: number; waits: boolean }): string | null {
+export function pagingProblem(paging: WindowPaging, next: { cursor: unknown; received: number; jobStep: boolean }): string | null {
   if (next.cursor === undefined) return null;
   if (paging.cursorHistory.includes(cursorKey(next.cursor))) {
     return `the API returned a cursor this window already used (after ${paging.pages + 1} pages): paging would loop`;
   }
-  if (next.waits) return null;
+  if (next.jobStep) return null;
   const sessionsInPage = next.received;
   const pages = paging.pages + 1;
   const received = paging.received + sessionsInPage;

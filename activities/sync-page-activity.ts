@@ -50,6 +50,7 @@ export function createSyncPagesActivity(deps: SyncPageDeps) {
         chunk.windowDone = page.windowDone;
         // An export still running: hand back, so the workflow waits on a durable timer.
         if (page.waitMs !== undefined) chunk.waitMs = page.waitMs;
+        if (page.jobPercent !== undefined) chunk.jobPercent = page.jobPercent;
       } while (!chunk.windowDone && chunk.waitMs === undefined && chunk.pages < (input.maxPages ?? 1) && Date.now() < deadline && !deps.draining());
       return chunk;
     } catch (error) {
@@ -98,6 +99,7 @@ async function syncNextPage(deps: SyncPageDeps, input: SyncPageInput): Promise<S
   deps.metrics.rejects.inc(labels, rejectReasons.length);
   const result: SyncPageResult = { windowDone: done, requests: unit.requests, pages: 1, sessionsSynced: synced, sessionsWritten: written, sessionsReceived: unit.received, rejects: rejectReasons.length };
   if (unit.waitMs !== undefined) result.waitMs = unit.waitMs;
+  if (unit.jobPercent !== undefined) result.jobPercent = unit.jobPercent;
   const log = pageLogger(deps.log, input);
   log.debug(result, 'page synced');
   if (rejectReasons.length > 0) log.warn({ rejects: rejectReasons }, 'sessions rejected');

@@ -6,6 +6,7 @@ import type { RunTotals } from '../workflows/sync-contract.js';
 import { backfillRequest, type BackfillArgs } from './backfill-request.js';
 import { ensureSearchAttributes } from './ensure-search-attributes.js';
 import type { Print } from './print.js';
+import { definitionOf } from '../sources/source-definitions.js';
 import { createProgressDisplay } from './progress-display.js';
 import { connectTemporalClient } from './temporal-client.js';
 import { watchProgress } from './watch-progress.js';
@@ -38,7 +39,7 @@ export async function backfillCommand(config: Config, options: BackfillOptions, 
       print(`detached: follow it with \`session-sync status\` or the Temporal UI; stop it with \`session-sync backfill cancel ${workflowId}\``);
       return null;
     }
-    return await watchProgress(handle, createProgressDisplay(print, interactive), print);
+    return await watchProgress(handle, createProgressDisplay(print, interactive, definitionOf(site.source).recordNoun), print);
   } finally {
     await client.connection.close();
   }

@@ -15,19 +15,19 @@ const LOG_EVERY_MS = 10_000;
  * A live bar on a terminal; on anything else (CI, a pipe, a log collector)
  * a progress line every ten seconds when something changed.
  */
-export function createProgressDisplay(print: Print, interactive: boolean): ProgressDisplay {
-  return interactive ? progressBar() : progressLog(print);
+export function createProgressDisplay(print: Print, interactive: boolean, recordNoun: string): ProgressDisplay {
+  return interactive ? progressBar(recordNoun) : progressLog(print, recordNoun);
 }
 
-function progressBar(): ProgressDisplay {
+function progressBar(recordNoun: string): ProgressDisplay {
   const bar = new cliProgress.SingleBar(
-    { format: '{bar} {percentage}% | windows {value}/{total} | pages {pages} | sessions {sessions} | ETA {eta}', hideCursor: true },
+    { format: `{bar} {percentage}% | windows {value}/{total} | pages {pages} | ${recordNoun} {sessions}{job} | ETA {eta}`, hideCursor: true },
     cliProgress.Presets.shades_classic,
   );
   let started = false;
   return {
     update(progress) {
-      const fields = { pages: progress.pages, sessions: progress.sessions, eta: eta(progress) };
+      const fields = { pages: progress.pages, sessions: progress.sessions, job: progress.exportPercent === null ? '' : ` | export ${progress.exportPercent}%`, eta: eta(progress) };
       if (!started) bar.start(progress.windowsTotal, progress.windowsDone, fields);
       else bar.update(progress.windowsDone, fields);
       started = true;
@@ -39,12 +39,12 @@ function progressBar(): ProgressDisplay {
   };
 }
 
-function progressLog(print: Print): ProgressDisplay {
+function progressLog(print: Print, recordNoun: string): ProgressDisplay {
   let lastLine = '';
   let lastPrinted = 0;
   return {
     update(progress) {
-      const line = progressLine(progress);
+      const line = progressLine(progress, recordNoun);
       if (line === lastLine || Date.now() - lastPrinted < LOG_EVERY_MS) return;
       print(line);
       lastLine = line;
@@ -54,9 +54,11 @@ function progressLog(print: Print): ProgressDisplay {
   };
 }
 
-export function progressLine(progress: SyncRangeProgress): string {
+/** One line of progress; an export job still running shows how far it has come, as the vendor estimates it. */
+export function progressLine(progress: SyncRangeProgress, recordNoun: string): string {
   const window = progress.currentWindow ? new Date(progress.currentWindow.start).toISOString() : '-';
-  return `progress: ${progress.percent}% windows ${progress.windowsDone}/${progress.windowsTotal}, pages ${progress.pages}, sessions ${progress.sessions}, requests ${progress.requests}, current window ${window}, ETA ${eta(progress)}`;
+  const job = progress.exportPercent === null ? '' : ` (export ${progress.exportPercent}% done)`;
+  return `progress: ${progress.percent}% windows ${progress.windowsDone}/${progress.windowsTotal}, pages ${progress.pages}, ${recordNoun} ${progress.sessions}, requests ${progress.requests}, current window ${window}${job}, ETA ${eta(progress)}`;
 }
 
 function eta(progress: SyncRangeProgress): string {

@@ -4,6 +4,7 @@ import type { Database } from '../db/database.js';
 import { siteStatus, type StatusReport } from '../operations/site-status.js';
 import { formatDuration, formatTable, formatTime } from './format.js';
 import type { Print } from './print.js';
+import { definitionOf } from '../sources/source-definitions.js';
 import { connectTemporalClient } from './temporal-client.js';
 
 /**
@@ -24,14 +25,14 @@ export async function statusCommand(config: Config, db: Kysely<Database>, option
 
 export function renderStatus(report: StatusReport): string {
   const table = formatTable(
-    ['SOURCE', 'SITE', 'SCHEDULE', 'LAST SUCCESS', 'LAG', 'SESSIONS', 'RUNNING', 'LAST FAILURE'],
+    ['SOURCE', 'SITE', 'SCHEDULE', 'LAST SUCCESS', 'LAG', 'STORED', 'RUNNING', 'LAST FAILURE'],
     report.sites.map((site) => [
       site.source,
       `${site.customerId}/${site.siteId}`,
       site.schedule.state,
       formatTime(site.lastSuccessAt),
       site.lagMs === null ? '-' : formatDuration(site.lagMs),
-      String(site.sessionsStored),
+      `${site.sessionsStored} ${recordNoun(site.source)}`,
       site.running.map((run) => `${run.kind} ${run.progress ? `${run.progress.percent}%` : '?'}`).join(', ') || '-',
       site.lastFailure ? formatTime(site.lastFailure.at) : '-',
     ]),
@@ -42,10 +43,15 @@ export function renderStatus(report: StatusReport): string {
     for (const run of site.running) {
       const progress = run.progress;
       const eta = progress?.etaMs === null || progress?.etaMs === undefined ? 'unknown' : formatDuration(progress.etaMs);
-      details.push(`${name}: ${run.kind} ${run.workflowId}: ${progress ? `${progress.percent}% (windows ${progress.windowsDone}/${progress.windowsTotal}, sessions ${progress.sessions}), ETA ${eta}` : 'not answering its progress query'}`);
+      const job = progress?.exportPercent === null || progress?.exportPercent === undefined ? '' : `, export ${progress.exportPercent}% done`;
+      details.push(`${name}: ${run.kind} ${run.workflowId}: ${progress ? `${progress.percent}% (windows ${progress.windowsDone}/${progress.windowsTotal}, ${recordNoun(site.source)} ${progress.sessions}${job}), ETA ${eta}` : 'not answering its progress query'}`);
     }
     if (site.schedule.state === 'paused') details.push(`${name}: schedule paused: ${site.schedule.note ?? 'no reason given'}`);
     if (site.lastFailure) details.push(`${name}: last failure at ${formatTime(site.lastFailure.at)} in ${site.lastFailure.workflowId}: ${site.lastFailure.message}`);
   }
   return details.length > 0 ? `${table}\n\n${details.join('\n')}` : table;
+}
+
+function recordNoun(source: string): string {
+  return definitionOf(source).recordNoun;
 }

@@ -10,6 +10,8 @@ import type { z } from 'zod';
 export interface SourceDefinition<Settings = unknown> {
   /** The source's name in the config file (`accounts.X.source`), keys, ids and metrics. */
   readonly name: string;
+  /** What its records are called where operators read counts (progress, `status`), e.g. `events`. */
+  readonly recordNoun: string;
   /** The `kind`s a credential of this source may have in the config file. */
   readonly credentialKinds: readonly string[];
   /** How one of its keys is shown: enough to match it with the vendor's own list, never enough to use it. */

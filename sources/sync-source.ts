@@ -46,8 +46,12 @@ export interface FetchedUnit {
   requests: number;
   /** Records the API sent, owned by the window or not: the paging guard's measure of progress. */
   received: number;
+  /** A step of an export job (start, poll, locate), not a page of records: it brings none by design. */
+  jobStep?: boolean;
   /** An export still running: wait this long (a workflow timer) before the next unit. */
   waitMs?: number;
+  /** How far that export has come, 0–100, as the vendor estimates it: shown in progress and `status`. */
+  jobPercent?: number;
   /** Writes the unit's records in the loop's transaction; must only use `trx` and `copyIn` (COPY on the same connection). */
   write(trx: Transaction<Database>, copyIn: CopyIn): Promise<UnitWrite>;
 }

@@ -239,8 +239,8 @@ describe('operating session-sync from a config file', () => {
     const cli = await runCli(['status'], stack.env);
     expect(cli.code).toBe(0);
     const [header, ...rest] = cli.stdout.trim().split('\n');
-    expect(header).toMatch(/^SOURCE\s+SITE\s+SCHEDULE\s+LAST SUCCESS\s+LAG\s+SESSIONS\s+RUNNING\s+LAST FAILURE$/);
-    expect(rest[0]).toMatch(new RegExp(`^fullsession\\s+${CUSTOMER}/site-a\\s+active\\s+\\S+Z\\s+\\S+.*\\s+${bySite.get('site-a')?.sessionsStored}\\s+-\\s+-$`));
+    expect(header).toMatch(/^SOURCE\s+SITE\s+SCHEDULE\s+LAST SUCCESS\s+LAG\s+STORED\s+RUNNING\s+LAST FAILURE$/);
+    expect(rest[0]).toMatch(new RegExp(`^fullsession\\s+${CUSTOMER}/site-a\\s+active\\s+\\S+Z\\s+\\S+.*\\s+${bySite.get('site-a')?.sessionsStored} sessions\\s+-\\s+-$`));
     expect(rest).toContain(`${CUSTOMER}/site-c: schedule paused: ${bySite.get('site-c')?.schedule.note}`);
 
     expectNoToken(cli.stdout + cli.stderr);

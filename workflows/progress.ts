@@ -6,6 +6,8 @@ export interface SyncRangeProgress extends RunTotals {
   percent: number;
   /** Estimated time to finish (ms), or null before there is anything to estimate from. */
   etaMs: number | null;
+  /** How far the current window's export job has come (0–100, the vendor's estimate); null when none is running. */
+  exportPercent: number | null;
 }
 
 export interface ProgressInput {
@@ -15,6 +17,7 @@ export interface ProgressInput {
   startedAt: number;
   now: number;
   ratePerMinute: number | undefined;
+  exportPercent: number | null;
 }
 
 /**
@@ -31,5 +34,5 @@ export function estimateProgress(input: ProgressInput): SyncRangeProgress {
   const observedMsPerRequest = totals.requests > 0 ? (input.now - input.startedAt) / totals.requests : 0;
   const msPerRequest = Math.max(budgetMsPerRequest, observedMsPerRequest);
   const etaMs = remainingWindows === 0 ? 0 : msPerRequest > 0 ? Math.round(remainingWindows * pagesPerWindow * msPerRequest) : null;
-  return { ...totals, windowsTotal, currentWindow: input.currentWindow, percent, etaMs };
+  return { ...totals, windowsTotal, currentWindow: input.currentWindow, percent, etaMs, exportPercent: input.exportPercent };
 }

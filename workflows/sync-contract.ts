@@ -62,6 +62,8 @@ export interface SyncPageResult {
   rejects: number;
   /** An export still running: the workflow waits this long (a durable timer) before the next call. */
   waitMs?: number;
+  /** How far that export has come, 0–100, as the vendor estimates it. */
+  jobPercent?: number;
 }
 
 export interface StartRunInput {

@@ -95,7 +95,8 @@ export async function syncRangeWorkflow(input: SyncRangeInput): Promise<RunTotal
   const windowsTotal = countWindows(input.from, input.to, input.windowMs);
   const state = input.resume ?? (await beginRun(input, windowsTotal));
   let currentWindow: SyncWindow | null = null;
-  setHandler(progressQuery, () => estimateProgress({ totals: state.totals, windowsTotal, currentWindow, startedAt: state.startedAt, now: Date.now(), ratePerMinute: input.ratePerMinute }));
+  let exportPercent: number | null = null;
+  setHandler(progressQuery, () => estimateProgress({ totals: state.totals, windowsTotal, currentWindow, startedAt: state.startedAt, now: Date.now(), ratePerMinute: input.ratePerMinute, exportPercent }));
 
   const syncPages = pageActivity(input.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS);
   let pagesThisRun = 0;
@@ -114,6 +115,7 @@ export async function syncRangeWorkflow(input: SyncRangeInput): Promise<RunTotal
       );
       addCounts(state.totals, pageTotals(page));
       pagesThisRun += page.pages;
+      exportPercent = page.waitMs !== undefined ? (page.jobPercent ?? null) : null;
       // An export source's job is still running: wait durably, not in an activity.
       if (page.waitMs !== undefined) await sleep(page.waitMs);
       if (page.windowDone) {

@@ -44,6 +44,7 @@ const settings = variables.transform(
  */
 export const fullStoryDefinition = {
   name: 'fullstory',
+  recordNoun: 'events',
   credentialKinds: ['fullstory-api-key'],
   obfuscateKey: obfuscateFullStoryKey,
   secretVariables: [],

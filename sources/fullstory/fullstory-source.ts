@@ -66,7 +66,7 @@ export class FullStorySource implements SyncSource {
         write: (trx, copyIn) => replaceWindowEvents(trx, copyIn, { orgId: site.customerId, stream: site.siteId }, window, client.downloadLines(step.location, request.signal)),
       };
     }
-    return { nextCursor: step.cursor, requests, received: 0, ...(step.kind === 'wait' ? { waitMs: this.settings.pollIntervalMs } : {}), write: async () => ({ synced: 0, written: 0, rejectReasons: [] }) };
+    return { nextCursor: step.cursor, requests, received: 0, jobStep: true, ...(step.kind === 'wait' ? { waitMs: this.settings.pollIntervalMs, jobPercent: step.percent } : {}), write: async () => ({ synced: 0, written: 0, rejectReasons: [] }) };
   }
 
   /**

@@ -34,6 +34,8 @@ export interface FullStoryRequest {
   status: number;
   /** Whether it carried an Authorization header. */
   authorized: boolean;
+  /** When it arrived (Unix ms). */
+  at: number;
 }
 
 interface Operation {
@@ -41,8 +43,12 @@ interface Operation {
   start: number;
   end: number;
   polls: number;
+  /** Polls it answers PENDING before it completes. */
+  pendingPolls: number;
   /** The gzip file, written while the operation is pending; set once complete. */
   file: string | null;
+  /** Set when the operation is to end FAILED, with these details. */
+  fails: string | null;
 }
 
 /**
@@ -56,12 +62,16 @@ export class FullStorySandbox {
   readonly requests: FullStoryRequest[] = [];
   /** Added to every answer, so that a test can kill a worker in the middle of a run. */
   latencyMs = 0;
+  /** Polls an export created from now on stays PENDING before it is COMPLETED. */
+  pendingPolls: number;
   private readonly keys = new Map<string, SandboxKey>();
   private readonly revoked = new Map<string, string>();
   private readonly late = new Map<string, Array<Record<string, unknown>>>();
   private readonly operations = new Map<string, Operation>();
   private readonly locations = new Map<string, { operationId: string; expiresAt: number }>();
   private readonly files = mkdtempSync(join(tmpdir(), 'fullstory-sandbox-'));
+  private rateLimited: { left: number; retryAfterSeconds: number } = { left: 0, retryAfterSeconds: 0 };
+  private failing: { left: number; errorDetails: string } = { left: 0, errorDetails: '' };
 
   private constructor(
     private readonly options: FullStorySandboxOptions,
@@ -69,6 +79,7 @@ export class FullStorySandbox {
     readonly url: string,
   ) {
     for (const key of options.keys) this.keys.set(key.key, key);
+    this.pendingPolls = options.pendingPolls ?? 2;
   }
 
   static async start(options: FullStorySandboxOptions): Promise<FullStorySandbox> {
@@ -106,6 +117,16 @@ export class FullStorySandbox {
     this.keys.delete(key);
   }
 
+  /** The next `count` API requests (not file downloads) answer 429 with `Retry-After: retryAfterSeconds`, as FullStory's burst limit does. */
+  rateLimitNext(count: number, retryAfterSeconds: number): void {
+    this.rateLimited = { left: count, retryAfterSeconds };
+  }
+
+  /** The next `count` exports created end FAILED with these details instead of COMPLETED. */
+  failNextExports(count: number, errorDetails: string): void {
+    this.failing = { left: count, errorDetails };
+  }
+
   /** Makes every results location handed out so far expire now. */
   expireLocations(): void {
     for (const location of this.locations.values()) location.expiresAt = 0;
@@ -119,7 +140,7 @@ export class FullStorySandbox {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
-    const entry: FullStoryRequest = { method: req.method ?? 'GET', path: url.pathname, orgId: null, status: 0, authorized: req.headers.authorization !== undefined };
+    const entry: FullStoryRequest = { method: req.method ?? 'GET', path: url.pathname, orgId: null, status: 0, authorized: req.headers.authorization !== undefined, at: Date.now() };
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
     this.requests.push(entry);
     const reply = (status: number, body: unknown) => {
@@ -136,6 +157,12 @@ export class FullStorySandbox {
       return reply(401, { message: 'Unauthorized', code: 'unauthorized' });
     }
     entry.orgId = key.orgId;
+    if (this.rateLimited.left > 0) {
+      this.rateLimited.left -= 1;
+      entry.status = 429;
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(this.rateLimited.retryAfterSeconds) }).end(JSON.stringify({ message: 'Too many requests', code: 'too_many_requests' }));
+      return;
+    }
     if (req.method === 'GET' && url.pathname === '/me') return reply(200, { email: key.email, orgId: key.orgId, role: key.role });
     if (req.method === 'POST' && url.pathname === '/segments/v1/exports') return this.createExport(key, await readBody(req), reply);
     const operation = /^\/operations\/v1\/([\w-]+)$/.exec(url.pathname);
@@ -154,7 +181,9 @@ export class FullStorySandbox {
       return reply(400, { message: 'Invalid export request', code: 'invalid_argument' });
     }
     const operationId = randomBytes(6).toString('hex');
-    const operation: Operation = { orgId: key.orgId, start, end, polls: 0, file: null };
+    const fails = this.failing.left > 0 ? this.failing.errorDetails : null;
+    if (fails !== null) this.failing.left -= 1;
+    const operation: Operation = { orgId: key.orgId, start, end, polls: 0, pendingPolls: this.pendingPolls, file: null, fails };
     this.operations.set(operationId, operation);
     // A sandbox closed while a file is written has nobody left to serve it to.
     this.writeExportFile(operationId, operation).catch(() => {});
@@ -165,8 +194,9 @@ export class FullStorySandbox {
     const operation = this.operations.get(operationId);
     if (!operation || operation.orgId !== key.orgId) return reply(404, { message: 'Not found', code: 'not_found' });
     operation.polls += 1;
-    const pending = this.options.pendingPolls ?? 2;
+    const pending = operation.pendingPolls;
     if (operation.polls <= pending || operation.file === null) return reply(200, { id: operationId, type: 'SEARCH_EXPORT', state: 'PENDING', estimatePctComplete: Math.round((operation.polls / (pending + 1)) * 100) });
+    if (operation.fails !== null) return reply(200, { id: operationId, type: 'SEARCH_EXPORT', state: 'FAILED', estimatePctComplete: 0, errorDetails: operation.fails });
     reply(200, { id: operationId, type: 'SEARCH_EXPORT', state: 'COMPLETED', estimatePctComplete: 100, results: { searchExportId: `sx-${operationId}`, expires: new Date(Date.now() + HOUR_MS).toISOString() } });
   }
 

@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import { QueryNotRegisteredError, WorkflowFailedError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FREE_PAGES } from '../activities/paging-guard.js';
+import { backfillRequest } from '../cli/backfill-request.js';
+import { progressLine } from '../cli/progress-display.js';
+import { FullStorySandbox } from '../devstack/sandboxes/fullstory/fullstory-sandbox.js';
+import { installTemporalRuntime } from '../worker/install-runtime.js';
+import { progressQuery, syncRangeWorkflow } from '../workflows/sync-range-workflow.js';
+import { capturingLogger } from './support/capturing-logger.js';
+import { storedFullStoryRows } from './support/fullstory-rows.js';
+import { startOperatorStack, type OperatorStack } from './support/operator-stack.js';
+
+const ORG = 'o-4X4-na1';
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2026, 9, 12);
+const KEY = `na1.${randomBytes(24).toString('base64url')}/EXPORTS`;
+const POLL_MS = 250;
+
+/** The multiset of rows, comparable with toEqual. */
+const sorted = (rows: Array<Record<string, unknown>>) => rows.map((row) => JSON.stringify(row, Object.keys(row).sort())).sort();
+
+describe('FullStory exports: progress, 429s and failed exports', () => {
+  const { log } = capturingLogger('warn');
+  let sandbox: FullStorySandbox;
+  let stack: OperatorStack;
+  let hour = 0;
+
+  beforeAll(async () => {
+    installTemporalRuntime(log);
+    sandbox = await FullStorySandbox.start({ orgs: [{ orgId: ORG, eventsPerHour: 200 }], keys: [{ key: KEY, orgId: ORG, role: 'ARCHITECT', email: 'etl@example.com' }], pendingPolls: 4 });
+    stack = await startOperatorStack({
+      yaml: `credentials:\n  fs: { kind: fullstory-api-key, secret: { env: FS_KEY } }\naccounts:\n  ${ORG}:\n    source: fullstory\n    rateLimitPerMinute: 100000\n    sites:\n      events: { credential: fs, sync: { window: 1h, settleDelay: 2s } }\n`,
+      secrets: { FS_KEY: KEY },
+      env: { FULLSTORY_API_URL: sandbox.url, FULLSTORY_EU_API_URL: sandbox.url, FULLSTORY_POLL_INTERVAL: `${POLL_MS}ms` },
+      log,
+    });
+    await stack.startWorker();
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await sandbox?.close();
+  });
+
+  /** Starts a backfill of the next unused hour, so each test reads its own window. */
+  const startNextHour = async () => {
+    const from = T0 + hour++ * HOUR;
+    const { input } = backfillRequest(stack.config(), { site: `${ORG}/events`, from: new Date(from).toISOString(), to: new Date(from + HOUR).toISOString(), force: false });
+    const handle = await stack.client.workflow.start(syncRangeWorkflow, { workflowId: `fs-exports-${randomBytes(4).toString('hex')}`, taskQueue: stack.taskQueue, args: [input] });
+    return { handle, from, to: from + HOUR };
+  };
+  const apiRequestsSince = (index: number) => sandbox.requests.slice(index).filter((request) => !request.path.startsWith('/_files/'));
+
+  it("shows FullStory's estimate of a running export in the progress query and line, for more polls than the paging guard's free pages", async () => {
+    sandbox.pendingPolls = FREE_PAGES + 2;
+    const { handle, from, to } = await startNextHour();
+    const seen = new Set<number | null>();
+    let line = '';
+    while ((await handle.describe()).status.name === 'RUNNING') {
+      // The first query may come before the workflow has registered its handler.
+      const progress = await handle.query(progressQuery).catch((error: unknown) => {
+        if (error instanceof QueryNotRegisteredError) return null;
+        throw error;
+      });
+      if (!progress) continue;
+      seen.add(progress.exportPercent);
+      if (progress.exportPercent !== null && progress.exportPercent > 0) line = progressLine(progress, 'events');
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS / 4));
+    }
+    await handle.result();
+    sandbox.pendingPolls = 4;
+    // The sandbox's estimate after poll n of 12 pending ones is n/13.
+    const estimates = Array.from({ length: FREE_PAGES + 2 }, (_, n) => Math.round(((n + 1) / (FREE_PAGES + 3)) * 100));
+    const shown = [...seen].filter((percent) => percent !== null && percent > 0);
+    expect(shown.length).toBeGreaterThan(0);
+    for (const percent of shown) expect(estimates).toContain(percent);
+    expect(line).toMatch(/^progress: 0% windows 0\/1, pages \d+, events 0, requests \d+, current window \S+ \(export \d+% done\), ETA /);
+    expect((await handle.query(progressQuery)).exportPercent).toBeNull();
+    expect(sorted(await storedFullStoryRows(stack.database.db, ORG, from, to))).toEqual(sorted(sandbox.events(ORG, from, to)));
+  });
+
+  it('waits out a 429 for its Retry-After, then goes on with exact rows', async () => {
+    const first = sandbox.requests.length;
+    sandbox.rateLimitNext(2, 1);
+    const { handle, from, to } = await startNextHour();
+    await handle.result();
+    const requests = apiRequestsSince(first);
+    expect(requests.slice(0, 3).map((request) => request.status)).toEqual([429, 429, 200]);
+    // Each request after a 429 waited at least the second it was told to.
+    expect(requests[1]!.at - requests[0]!.at).toBeGreaterThanOrEqual(1000);
+    expect(requests[2]!.at - requests[1]!.at).toBeGreaterThanOrEqual(1000);
+    expect(sorted(await storedFullStoryRows(stack.database.db, ORG, from, to))).toEqual(sorted(sandbox.events(ORG, from, to)));
+  });
+
+  it('creates a FAILED export again, and fails the window with FullStory\'s details after 3 attempts', async () => {
+    let first = sandbox.requests.length;
+    sandbox.failNextExports(1, 'internal error');
+    const recovered = await startNextHour();
+    await recovered.handle.result();
+    expect(apiRequestsSince(first).filter((request) => request.method === 'POST').length).toBe(2);
+    expect(sorted(await storedFullStoryRows(stack.database.db, ORG, recovered.from, recovered.to))).toEqual(sorted(sandbox.events(ORG, recovered.from, recovered.to)));
+
+    first = sandbox.requests.length;
+    sandbox.failNextExports(3, 'export too large');
+    const failing = await startNextHour();
+    const failure = await failing.handle.result().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect(rootMessage(failure)).toBe("FullStory's export of this window failed 3 times; the last: export too large (attempt 3 of 3; giving up on this window)");
+    expect(apiRequestsSince(first).filter((request) => request.method === 'POST').length).toBe(3);
+    expect(await storedFullStoryRows(stack.database.db, ORG, failing.from, failing.to)).toEqual([]);
+  });
+});
+
+function rootMessage(error: unknown): string {
+  let current = error as { cause?: unknown; message?: string };
+  while (current.cause) current = current.cause as { cause?: unknown; message?: string };
+  return current.message ?? '';
+}
