@@ -47,7 +47,7 @@ describe('a FullStory export file with hostile lines', () => {
     const { written, events, rejects } = await load(lines);
 
     expect(written).toMatchObject({ received: 8, synced: 5, written: 5 });
-    expect(written.rejectReasons.sort()).toEqual(['event has no parseable EventStart', 'event nests deeper than 64 levels', 'event starts outside the exported window']);
+    expect(written.rejectReasons.sort()).toEqual(['event has no parseable EventStart', 'event starts outside the exported window', 'row nests deeper than 64 levels']);
     const bySession = new Map(events.map((row) => [row.session_id, row]));
     expect([...bySession.keys()].sort()).toEqual(['1', '2', '3', '4', BIG_ID]);
     // A plain line is stored as it came: the id exact, no copy of the line kept.
@@ -60,8 +60,8 @@ describe('a FullStory export file with hostile lines', () => {
     expect(bySession.get('4')!.raw_original).toBe(lines[4]);
     expect(rejects.map((reject) => [reject.reason, reject.raw_original])).toEqual([
       ['event has no parseable EventStart', lines[6]],
-      ['event nests deeper than 64 levels', deep],
       ['event starts outside the exported window', lines[7]],
+      ['row nests deeper than 64 levels', deep],
     ]);
   });
 

@@ -1,45 +1,43 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { CopyIn } from '../../db/copy-transaction.js';
 import type { Database } from '../../db/database.js';
+import { MAX_INSTANT_MS } from '../../db/storable-values.js';
 import type { SyncWindow } from '../../workflows/sync-contract.js';
 import type { UnitWrite } from '../sync-source.js';
 import { refreshTouchedSessions } from './sessions-table.js';
-import { STAGING_COLUMNS, stagedEventLine } from './staged-event-line.js';
-
-export interface EventStream {
-  orgId: string;
-  stream: string;
-}
+import type { LineShape } from './staged-line.js';
+import { stageExportFile, type StreamTarget } from './staging-table.js';
 
 /**
  * Makes a window's events in fullstory_events exactly the export's, in the
- * caller's transaction, so a reader never sees half a window. The file's
- * lines stream into a staging table by COPY (Postgres parses the JSON, ids
- * beyond 2^53 exactly); each row is keyed by the hash of its content and
- * its occurrence among identical rows (numbered in SQL, not in memory);
- * rows no longer exported are deleted and new ones inserted. An unchanged
- * window writes nothing. Rows that cannot be stored go to fullstory_rejects.
+ * caller's transaction, so a reader never sees half a window. The file
+ * streams into a staging table by COPY; each row is keyed by the hash of
+ * its content and its occurrence among identical rows (numbered in SQL, not
+ * in memory); rows no longer exported are deleted and new ones inserted.
+ * An unchanged window writes nothing. Then the sessions of the rows that
+ * came or went are derived again.
  */
-export async function replaceWindowEvents(trx: Transaction<Database>, copyIn: CopyIn, target: EventStream, window: SyncWindow, lines: AsyncIterable<string>): Promise<UnitWrite> {
+export async function replaceWindowEvents(trx: Transaction<Database>, copyIn: CopyIn, target: StreamTarget, window: SyncWindow, lines: AsyncIterable<string>): Promise<UnitWrite> {
   // Sorting and hashing a window's rows in memory instead of temp files.
   await sql`set local work_mem = '64MB'`.execute(trx);
-  await sql`create temp table fullstory_staging (event_start timestamptz, raw jsonb not null, raw_original text, reject_reason text) on commit drop`.execute(trx);
-  const tally = { received: 0, rejectReasons: [] as string[] };
-  await copyIn(`copy fullstory_staging ${STAGING_COLUMNS} from stdin`, copyLines(lines, window, tally));
-  await moveRejects(trx, target);
+  const staged = await stageExportFile(trx, copyIn, target, [['event_start', 'timestamptz']], eventShape(window), lines);
   await sql`create temp table fullstory_touched (user_id text, session_id text) on commit drop`.execute(trx);
   const changed = await mergeStaged(trx, target, window);
   await refreshTouchedSessions(trx, target);
-  return { received: tally.received, synced: tally.received - tally.rejectReasons.length, written: changed, rejectReasons: tally.rejectReasons };
+  return { received: staged.received, synced: staged.received - staged.rejectReasons.length, written: changed, rejectReasons: staged.rejectReasons };
 }
 
-async function* copyLines(lines: AsyncIterable<string>, window: SyncWindow, tally: { received: number; rejectReasons: string[] }): AsyncGenerator<string> {
-  for await (const line of lines) {
-    tally.received += 1;
-    const staged = stagedEventLine(line, window);
-    if (staged.rejectReason !== null) tally.rejectReasons.push(staged.rejectReason);
-    yield staged.copyLine;
-  }
+/** An event is staged with its start, which must lie in the exported window. */
+function eventShape(window: SyncWindow): LineShape {
+  return {
+    leadingColumns: 1,
+    judge(row) {
+      const at = typeof row.EventStart === 'string' ? Date.parse(row.EventStart) : Number.NaN;
+      if (!(at >= 0 && at <= MAX_INSTANT_MS)) return { reason: 'event has no parseable EventStart' };
+      if (at < window.start || at >= window.end) return { reason: 'event starts outside the exported window' };
+      return { values: [new Date(at).toISOString()] };
+    },
+  };
 }
 
 /**
@@ -47,7 +45,7 @@ async function* copyLines(lines: AsyncIterable<string>, window: SyncWindow, tall
  * ones it newly holds, in one statement over the staged rows numbered once;
  * the sessions of both are noted in fullstory_touched. Returns the rows changed.
  */
-async function mergeStaged(trx: Transaction<Database>, target: EventStream, window: SyncWindow): Promise<number> {
+async function mergeStaged(trx: Transaction<Database>, target: StreamTarget, window: SyncWindow): Promise<number> {
   const column = (field: string) => sql`nullif(s.raw->>${field}, '')`;
   const result = await sql`
     with keyed as (
@@ -76,18 +74,8 @@ async function mergeStaged(trx: Transaction<Database>, target: EventStream, wind
   return Number(result.numAffectedRows ?? 0n);
 }
 
-/** Staged rows that cannot be events move to fullstory_rejects, with their reason and the exact line. */
-async function moveRejects(trx: Transaction<Database>, target: EventStream): Promise<void> {
-  await sql`
-    insert into fullstory_rejects (org_id, stream, reason, raw, raw_original, raw_sha256)
-    select ${target.orgId}, ${target.stream}, reject_reason, raw, raw_original, encode(sha256(convert_to(raw_original, 'UTF8')), 'hex')
-    from fullstory_staging where reject_reason is not null
-    on conflict do nothing
-  `.execute(trx);
-}
-
 /** How many events of a stream the table holds. */
-export async function countEvents(db: Kysely<Database>, target: EventStream): Promise<number> {
+export async function countEvents(db: Kysely<Database>, target: StreamTarget): Promise<number> {
   const row = await db.selectFrom('fullstory_events').select(sql<string>`count(*)`.as('count')).where('org_id', '=', target.orgId).where('stream', '=', target.stream).executeTakeFirstOrThrow();
   return Number(row.count);
 }

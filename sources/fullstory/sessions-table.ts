@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/database.js';
-import type { EventStream } from './events-table.js';
+import type { StreamTarget } from './staging-table.js';
 
 /** The session columns that come from its events, newest event first where one value is taken. */
 const SESSION_COLUMNS = ['session_start', 'session_end', 'page_count', 'event_count', 'entry_url', 'exit_url', 'device', 'browser', 'platform', 'operating_system', 'uid', 'email', 'display_name'] as const;
@@ -12,7 +12,7 @@ const SESSION_COLUMNS = ['session_start', 'session_end', 'page_count', 'event_co
  * its events, in every window; one left with no events is deleted. A
  * session whose figures did not change is not rewritten.
  */
-export async function refreshTouchedSessions(trx: Transaction<Database>, target: EventStream): Promise<void> {
+export async function refreshTouchedSessions(trx: Transaction<Database>, target: StreamTarget): Promise<void> {
   const latest = (expression: string) => sql.raw(`(array_agg(${expression} order by e.event_start desc, e.row_sha256 desc))[1]`);
   await sql`
     with touched as (select distinct user_id, session_id from fullstory_touched where user_id is not null and session_id is not null),

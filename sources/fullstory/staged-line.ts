@@ -1,10 +1,6 @@
-import { boundedJsonText, MAX_INSTANT_MS, MAX_JSON_DEPTH, scanJson, toStorableJson } from '../../db/storable-values.js';
-import type { SyncWindow } from '../../workflows/sync-contract.js';
+import { boundedJsonText, MAX_JSON_DEPTH, scanJson, toStorableJson } from '../../db/storable-values.js';
 import { parseLosslessJson } from './lossless-json.js';
 import { malformedFile } from './malformed-file.js';
-
-/** The staging table's columns, in the order of each COPY line. */
-export const STAGING_COLUMNS = '(event_start, raw, raw_original, reject_reason)';
 
 /**
  * What Postgres's jsonb parser would refuse, or store other than exactly, in
@@ -17,14 +13,25 @@ export const STAGING_COLUMNS = '(event_start, raw, raw_original, reject_reason)'
 const NEEDS_CARE = /\\u(?:0000|[dD][89a-fA-F])|\d[eE][+-]?\d{3}|\d{1000}/;
 
 /**
- * One export line as a COPY text line of the staging table: the event's
- * start, the row as jsonb text, the exact original when the stored row had
- * to differ from it, and why it is rejected (the load moves those rows to
- * fullstory_rejects). A line that is not a JSON object fails the file.
- *
- * @example stagedEventLine('{"EventStart":"2026-11-01T00:00:01Z","SessionId":8658262255227649805}', window)
+ * How one export type's rows are staged: the typed values taken in
+ * JavaScript (checked so no cast can fail in SQL) that come before the
+ * staging table's `raw, raw_original, reject_reason`, or why a row is refused.
  */
-export function stagedEventLine(line: string, window: SyncWindow): { copyLine: string; rejectReason: string | null } {
+export interface LineShape {
+  /** How many leading columns `judge` gives. */
+  leadingColumns: number;
+  judge(row: Record<string, unknown>): { values: Array<string | null> } | { reason: string };
+}
+
+/**
+ * One export line as a COPY text line of a staging table: the shape's
+ * leading values, the row as jsonb text, the exact original when the stored
+ * row had to differ from it, and why it is rejected (the load moves those
+ * rows to fullstory_rejects). A line that is not a JSON object fails the file.
+ *
+ * @example stagedLine('{"EventStart":"2026-11-01T00:00:01Z","SessionId":8658262255227649805}', eventShape(window))
+ */
+export function stagedLine(line: string, shape: LineShape): { copyLine: string; rejectReason: string | null } {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -33,18 +40,16 @@ export function stagedEventLine(line: string, window: SyncWindow): { copyLine: s
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw malformedFile('a line is not a JSON object');
   const careful = NEEDS_CARE.test(line) || openingBrackets(line) > MAX_JSON_DEPTH;
-  const reason = rejectReason((value as Record<string, unknown>).EventStart, window) ?? (careful && scanJson(value, MAX_JSON_DEPTH).tooDeep ? `event nests deeper than ${MAX_JSON_DEPTH} levels` : null);
-  if (reason !== null) return { copyLine: copyLine(null, storableText(boundedJsonText(parseLosslessJson(line))), line, reason), rejectReason: reason };
-  const eventStart = new Date(Date.parse((value as { EventStart: string }).EventStart)).toISOString();
+  const judged = shape.judge(value as Record<string, unknown>);
+  const reason = 'reason' in judged ? judged.reason : careful && scanJson(value, MAX_JSON_DEPTH).tooDeep ? `row nests deeper than ${MAX_JSON_DEPTH} levels` : null;
+  if (reason !== null) {
+    const nulls = Array.from({ length: shape.leadingColumns }, () => null);
+    return { copyLine: copyLine([...nulls, storableText(boundedJsonText(parseLosslessJson(line))), line, reason]), rejectReason: reason };
+  }
+  const { values } = judged as { values: Array<string | null> };
   // The careful path stores ids as text and keeps the line exactly beside the row.
-  return { copyLine: careful ? copyLine(eventStart, storableText(JSON.stringify(parseLosslessJson(line))), line, null) : copyLine(eventStart, line, null, null), rejectReason: null };
-}
-
-function rejectReason(start: unknown, window: SyncWindow): string | null {
-  const at = typeof start === 'string' ? Date.parse(start) : Number.NaN;
-  if (!(at >= 0 && at <= MAX_INSTANT_MS)) return 'event has no parseable EventStart';
-  if (at < window.start || at >= window.end) return 'event starts outside the exported window';
-  return null;
+  const stored = careful ? [storableText(JSON.stringify(parseLosslessJson(line))), line] : [line, null];
+  return { copyLine: copyLine([...values, ...stored, null]), rejectReason: null };
 }
 
 /** JSON text with its unstorable strings made storable. */
@@ -60,7 +65,7 @@ function openingBrackets(line: string): number {
   return count;
 }
 
-function copyLine(...fields: Array<string | null>): string {
+function copyLine(fields: Array<string | null>): string {
   return `${fields.map((field) => (field === null ? '\\N' : copyText(field))).join('\t')}\n`;
 }
 
