@@ -89,7 +89,7 @@ async function syncNextPage(deps: SyncPageDeps, input: SyncPageInput): Promise<S
   const timer = phaseTimer(deps.metrics);
   const unit = await deps.sources.forSite(site).fetchUnit({ site, window, lookbackMs, cursor: checkpoint.cursor ?? undefined, signal: Context.current().cancellationSignal });
   timer.lap('fetch');
-  const { done, synced, written, rejectReasons } = await commitUnit(deps.db, key, checkpoint, unit, input.runId);
+  const { done, synced, written, rejectReasons, phaseMs } = await commitUnit(deps.db, key, checkpoint, unit, input.runId);
   timer.lap('write');
 
   const labels = { source: key.source, account: site.customerId, site: site.siteId };
@@ -102,6 +102,8 @@ async function syncNextPage(deps: SyncPageDeps, input: SyncPageInput): Promise<S
   if (unit.jobPercent !== undefined) result.jobPercent = unit.jobPercent;
   const log = pageLogger(deps.log, input);
   log.debug(result, 'page synced');
+  // A unit that loads a whole file: where its time went, for whoever finds a window slow.
+  if (phaseMs) log.info({ ...result, phaseMs }, 'export file loaded');
   if (rejectReasons.length > 0) log.warn({ rejects: rejectReasons }, 'sessions rejected');
   return result;
 }

@@ -143,7 +143,8 @@ export async function startScenario(stack: BenchStack, name: string, sites: stri
   return scenario;
 }
 
-async function waitUntilReady(port: number, worker: WorkerProcess): Promise<void> {
+/** Waits for a worker's /readyz; fails with its output when it does not come up. */
+export async function waitUntilReady(port: number, worker: WorkerProcess): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline && worker.child.exitCode === null) {
     const status = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0);

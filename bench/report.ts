@@ -1,4 +1,5 @@
 import type { CrashFigure } from './figures/crash-cost.js';
+import type { FullStoryLoadFigure } from './figures/fullstory-load.js';
 import type { MemoryFigure, PipelineFigure, ResyncFigure } from './figures/pipeline-and-memory.js';
 import type { RateFigure } from './figures/rate-efficiency.js';
 
@@ -12,6 +13,7 @@ export interface BenchResults {
     memory?: MemoryFigure;
     resync?: ResyncFigure;
     crash?: CrashFigure;
+    fullstory?: FullStoryLoadFigure;
   };
 }
 
@@ -20,7 +22,7 @@ const pct = (n: number) => `${Math.round(n * 100)}%`;
 
 /** The figures as a Markdown table, targets beside them (the README shows the latest). */
 export function renderTable(results: BenchResults): string {
-  const { rate1, rate3, pipeline, memory, resync, crash } = results.figures;
+  const { rate1, rate3, pipeline, memory, resync, crash, fullstory } = results.figures;
   const rows: string[][] = [];
   for (const rate of [rate1, rate3]) {
     if (!rate) continue;
@@ -54,6 +56,21 @@ export function renderTable(results: BenchResults): string {
       '0',
       `--force over ${int(resync.sessions)} unchanged sessions: ${resync.requests} requests, ${resync.seconds.toFixed(1)} s, tuple writes ${resync.tupleWrites}`,
     ]);
+  }
+  if (fullstory) {
+    rows.push([
+      'FullStory window load',
+      fullstory.ratio.toFixed(2),
+      '≥ 0.70',
+      `${int(fullstory.events)} events in ${fullstory.loadSeconds.toFixed(1)} s (${int(fullstory.eventsPerSecond)}/s: download, parse, COPY, merge, sessions) vs ${int(fullstory.copyEventsPerSecond)}/s by COPY`,
+    ]);
+    rows.push([
+      'FullStory load memory',
+      `${int(fullstory.peakRssMb)} MB peak, ${fullstory.flat ? 'flat' : 'GROWS'}`,
+      'flat',
+      `worker RSS by quarter of the load: ${fullstory.rssByQuarterMb.map((mb) => `${int(mb)}`).join(' / ')} MB`,
+    ]);
+    rows.push(['FullStory re-export', `${int(fullstory.resyncRowsRewritten)} rows rewritten`, '0', `--force over the unchanged window: ${fullstory.resyncSeconds.toFixed(1)} s`]);
   }
   if (crash) {
     rows.push(['crash cost', `${crash.extraRequestsPerKill.toFixed(2)} extra requests per kill`, '≤ 1', `${crash.kills} SIGKILLs during a ${crash.pages}-page backfill: ${crash.requests} requests`]);

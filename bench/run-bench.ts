@@ -4,12 +4,13 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startBenchStack, type BenchStack } from './bench-stack.js';
 import { measureCrashCost } from './figures/crash-cost.js';
+import { measureFullStoryLoad } from './figures/fullstory-load.js';
 import { measurePipelineMemoryResync } from './figures/pipeline-and-memory.js';
 import { measureRateEfficiency } from './figures/rate-efficiency.js';
 import { renderTable, type BenchResults } from './report.js';
 
 /**
- * `npm run bench [-- rate|pipeline|crash ...]`: measures the figures against
+ * `npm run bench [-- rate|pipeline|fullstory|crash ...]`: measures the figures against
  * the sandbox API, a Temporal dev server and Postgres, prints a table and
  * writes bench/results/<time>.json and bench/results/latest.json.
  */
@@ -31,6 +32,10 @@ async function main(): Promise<void> {
     if (runs('pipeline')) {
       log('pipeline ceiling, memory and re-sync over about 1,000,000 sessions');
       Object.assign(results.figures, await measurePipelineMemoryResync(stack));
+    }
+    if (runs('fullstory')) {
+      log('FullStory: one window of about 2.4 million events, loaded and re-exported');
+      results.figures.fullstory = await measureFullStoryLoad(stack);
     }
     if (runs('crash')) {
       log('crash cost');
@@ -63,7 +68,10 @@ async function machine(stack: BenchStack): Promise<BenchResults['machine']> {
 main().then(
   () => process.exit(0),
   (error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    // A failed workflow's reason is in its cause chain.
+    for (let cause: unknown = error, prefix = 'bench failed'; cause; cause = (cause as { cause?: unknown }).cause, prefix = 'caused by') {
+      process.stderr.write(`${prefix}: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}\n`);
+    }
     process.exit(1);
   },
 );

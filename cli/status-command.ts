@@ -32,7 +32,7 @@ export function renderStatus(report: StatusReport): string {
       site.schedule.state,
       formatTime(site.lastSuccessAt),
       site.lagMs === null ? '-' : formatDuration(site.lagMs),
-      `${site.sessionsStored} ${recordNoun(site.source)}`,
+      `${site.sessionsStored} ${recordNoun(site)}`,
       site.running.map((run) => `${run.kind} ${run.progress ? `${run.progress.percent}%` : '?'}`).join(', ') || '-',
       site.lastFailure ? formatTime(site.lastFailure.at) : '-',
     ]),
@@ -44,7 +44,7 @@ export function renderStatus(report: StatusReport): string {
       const progress = run.progress;
       const eta = progress?.etaMs === null || progress?.etaMs === undefined ? 'unknown' : formatDuration(progress.etaMs);
       const job = progress?.exportPercent === null || progress?.exportPercent === undefined ? '' : `, export ${progress.exportPercent}% done`;
-      details.push(`${name}: ${run.kind} ${run.workflowId}: ${progress ? `${progress.percent}% (windows ${progress.windowsDone}/${progress.windowsTotal}, ${recordNoun(site.source)} ${progress.sessions}${job}), ETA ${eta}` : 'not answering its progress query'}`);
+      details.push(`${name}: ${run.kind} ${run.workflowId}: ${progress ? `${progress.percent}% (windows ${progress.windowsDone}/${progress.windowsTotal}, ${recordNoun(site)} ${progress.sessions}${job}), ETA ${eta}` : 'not answering its progress query'}`);
     }
     if (site.schedule.state === 'paused') details.push(`${name}: schedule paused: ${site.schedule.note ?? 'no reason given'}`);
     if (site.lastFailure) details.push(`${name}: last failure at ${formatTime(site.lastFailure.at)} in ${site.lastFailure.workflowId}: ${site.lastFailure.message}`);
@@ -52,6 +52,6 @@ export function renderStatus(report: StatusReport): string {
   return details.length > 0 ? `${table}\n\n${details.join('\n')}` : table;
 }
 
-function recordNoun(source: string): string {
-  return definitionOf(source).recordNoun;
+function recordNoun(site: { source: string; siteId: string }): string {
+  return definitionOf(site.source).recordNoun(site.siteId);
 }

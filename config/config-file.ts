@@ -74,13 +74,14 @@ function article(type: string): string {
   return ['text', 'null'].includes(type) ? type : `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
 }
 
-/** Sites must name a defined credential of a kind their account's source takes. */
+/** Sites must name a defined credential of a kind their account's source takes, and be one of its streams where it fixes them. */
 function crossReferenceProblems(file: ConfigFile, at: (where: Path) => string): string[] {
   const defined = Object.keys(file.credentials);
   const problems: string[] = [];
   for (const [customerId, account] of Object.entries(file.accounts)) {
-    const kinds: readonly string[] = definitionOf(account.source).credentialKinds;
+    const { credentialKinds: kinds, streams } = definitionOf(account.source);
     for (const [siteId, site] of Object.entries(account.sites)) {
+      if (streams && !streams.includes(siteId)) problems.push(`${at(['accounts', customerId, 'sites', siteId])}: ${account.source} accounts have the streams ${streams.join(' and ')}, not "${siteId}"`);
       const where = at(['accounts', customerId, 'sites', siteId, 'credential']);
       const credential = file.credentials[site.credential];
       if (!credential) problems.push(`${where}: unknown credential "${site.credential}" (defined: ${defined.join(', ') || 'none'})`);

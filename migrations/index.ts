@@ -8,6 +8,7 @@ import * as cursorHistory from './20261124010000_cursor_history.js';
 import * as sourceIdentity from './20261124020000_source_identity.js';
 import * as fullstoryEvents from './20261124030000_fullstory_events.js';
 import * as fullstorySessions from './20261124040000_fullstory_sessions.js';
+import * as fullstoryIndividuals from './20261130000000_fullstory_individuals.js';
 
 /**
  * Every migration by name, in order. Listed statically rather than read from
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '20261124020000_source_identity': sourceIdentity,
   '20261124030000_fullstory_events': fullstoryEvents,
   '20261124040000_fullstory_sessions': fullstorySessions,
+  '20261130000000_fullstory_individuals': fullstoryIndividuals,
 };

@@ -10,8 +10,10 @@ import type { z } from 'zod';
 export interface SourceDefinition<Settings = unknown> {
   /** The source's name in the config file (`accounts.X.source`), keys, ids and metrics. */
   readonly name: string;
-  /** What its records are called where operators read counts (progress, `status`), e.g. `events`. */
-  readonly recordNoun: string;
+  /** What a stream's records are called where operators read counts (progress, `status`), e.g. `events`. */
+  recordNoun(stream: string): string;
+  /** The streams (sites, in the config file) an account may have, where the vendor fixes them; absent when any name goes. */
+  readonly streams?: readonly string[];
   /** The `kind`s a credential of this source may have in the config file. */
   readonly credentialKinds: readonly string[];
   /** How one of its keys is shown: enough to match it with the vendor's own list, never enough to use it. */

@@ -65,6 +65,8 @@ export interface UnitWrite {
   rejectReasons: string[];
   /** Records read while writing, for a unit that streams its file in `write` (its `received` was not known before). */
   received?: number;
+  /** Milliseconds each phase of a long write took (staging, merging, …), logged for operators. */
+  phaseMs?: Record<string, number>;
 }
 
 /** What a credential check learned besides "it works", where the API says. */

@@ -120,6 +120,11 @@ accounts:
     expect(loadConfig({ ...baseEnv, SESSION_SYNC_CONFIG: EXAMPLE }).sites.sites.map((site) => site.source)).toEqual(['fullsession', 'fullsession', 'fullsession', 'fullstory']);
   });
 
+  it("takes only FullStory's streams as the sites of a FullStory account", () => {
+    const path = writeConfig('credentials:\n  fs: { kind: fullstory-api-key, secret: { env: FS } }\naccounts:\n  o-1G1-na1:\n    source: fullstory\n    sites:\n      events: { credential: fs }\n      individuals: { credential: fs }\n      users: { credential: fs }\n');
+    expect(problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: path })).toEqual([`${path}:9 accounts.o-1G1-na1.sites.users: fullstory accounts have the streams events and individuals, not "users"`]);
+  });
+
   it('refuses a YAML alias bomb as a problem of the file, not a crash', () => {
     const levels = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]'];
     for (let level = 1; level < 9; level++) levels.push(`l${level}: &l${level} [${Array(9).fill(`*${level === 1 ? 'a' : `l${level - 1}`}`).join(', ')}]`);

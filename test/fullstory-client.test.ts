@@ -65,7 +65,7 @@ describe('FullStory client against the sandbox over HTTP', () => {
     const unauthorized = await failure(client(revoked).me());
     expect([unauthorized.kind, unauthorized.permanent]).toEqual(['credential_rejected', true]);
     expect(unauthorized.message).toBe(`FullStory rejected credential fs (…/${revoked.slice(-7)}) with 401: the key is wrong or revoked, or the user who created it was removed. Create a key in FullStory (Settings > Integrations > API Keys) and update the secret of fs.`);
-    const tooLow = await failure(client(standard).createEventExport({ start: T0, end: T0 + HOUR }));
+    const tooLow = await failure(client(standard).createExport('TYPE_EVENT', { start: T0, end: T0 + HOUR }));
     expect(tooLow.kind).toBe('credential_rejected');
     expect(tooLow.message).toContain('exporting needs an Architect or Admin key');
     for (const error of [unauthorized, tooLow]) expect(error.message).not.toContain(revoked.slice(0, 20));
@@ -73,7 +73,7 @@ describe('FullStory client against the sandbox over HTTP', () => {
 
   it('exports a window: pending, completed, located, downloaded without the key, every row with its exact ids', async () => {
     const fs = client(architect);
-    const operationId = await fs.createEventExport({ start: T0, end: T0 + 2 * HOUR });
+    const operationId = await fs.createExport('TYPE_EVENT', { start: T0, end: T0 + 2 * HOUR });
     const states: string[] = [];
     let searchExportId: string | null = null;
     while (searchExportId === null) {
@@ -101,7 +101,7 @@ describe('FullStory client against the sandbox over HTTP', () => {
 
   it('tells an expired location apart, and a new one works', async () => {
     const fs = client(architect);
-    const operationId = await fs.createEventExport({ start: T0, end: T0 + HOUR });
+    const operationId = await fs.createExport('TYPE_EVENT', { start: T0, end: T0 + HOUR });
     let searchExportId: string | null = null;
     while (searchExportId === null) searchExportId = (await fs.operation(operationId)).searchExportId;
     const location = await fs.exportLocation(searchExportId);

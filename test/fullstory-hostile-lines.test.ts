@@ -40,16 +40,17 @@ describe('a FullStory export file with hostile lines', () => {
       `{${AT},"SessionId":2,"UserEmail":"half \\ud800 a character"}`,
       `{${AT},"SessionId":3,"UserEmail":"a pair \\ud83d\\ude00"}`,
       `{${AT},"SessionId":4,"Huge":1e400,"Long":${'9'.repeat(1200)}}`,
+      `{${AT},"SessionId":7,"Beyond":1e99999}`,
       deep,
       '{"SessionId":5}',
       '{"EventStart":"2026-11-03T00:00:00Z","SessionId":6}',
     ];
     const { written, events, rejects } = await load(lines);
 
-    expect(written).toMatchObject({ received: 8, synced: 5, written: 5 });
+    expect(written).toMatchObject({ received: 9, synced: 6, written: 6 });
     expect(written.rejectReasons.sort()).toEqual(['event has no parseable EventStart', 'event starts outside the exported window', 'row nests deeper than 64 levels']);
     const bySession = new Map(events.map((row) => [row.session_id, row]));
-    expect([...bySession.keys()].sort()).toEqual(['1', '2', '3', '4', BIG_ID]);
+    expect([...bySession.keys()].sort()).toEqual(['1', '2', '3', '4', '7', BIG_ID]);
     // A plain line is stored as it came: the id exact, no copy of the line kept.
     expect(bySession.get(BIG_ID)).toMatchObject({ user_email: 'tab\there', raw_original: null });
     expect(bySession.get(BIG_ID)!.raw).toContain(`"SessionId": ${BIG_ID}`);
@@ -57,10 +58,13 @@ describe('a FullStory export file with hostile lines', () => {
     expect(bySession.get('1')).toMatchObject({ user_email: 'nul\uFFFDinside', raw_original: lines[1] });
     expect(bySession.get('2')).toMatchObject({ user_email: 'half \uFFFD a character', raw_original: lines[2] });
     expect(bySession.get('3')!.user_email).toBe('a pair 😀');
-    expect(bySession.get('4')!.raw_original).toBe(lines[4]);
+    // Numbers Postgres can hold are kept exactly as sent; one beyond its range is left to the exact line.
+    expect(bySession.get('4')!.raw_original).toBeNull();
+    expect(bySession.get('4')!.raw).toContain(`"Long": ${'9'.repeat(1200)}`);
+    expect(bySession.get('7')!.raw_original).toBe(lines[5]);
     expect(rejects.map((reject) => [reject.reason, reject.raw_original])).toEqual([
-      ['event has no parseable EventStart', lines[6]],
-      ['event starts outside the exported window', lines[7]],
+      ['event has no parseable EventStart', lines[7]],
+      ['event starts outside the exported window', lines[8]],
       ['row nests deeper than 64 levels', deep],
     ]);
   });

@@ -36,7 +36,7 @@ const settings = variables.transform(
  */
 export const fullSessionDefinition = {
   name: 'fullsession',
-  recordNoun: 'sessions',
+  recordNoun: () => 'sessions',
   credentialKinds: ['fullsession-api-token'],
   obfuscateKey,
   secretVariables: ['FULLSESSION_API_TOKEN'],

@@ -27,6 +27,9 @@ export interface KeyOwner {
   role: string;
 }
 
+/** What a segment export holds: one row per event, or per individual (user). */
+export type ExportType = 'TYPE_EVENT' | 'TYPE_INDIVIDUAL';
+
 /** An asynchronous export as `GET /operations/v1/{id}` reports it. */
 export interface ExportOperation {
   state: 'PENDING' | 'COMPLETED' | 'FAILED';
@@ -38,7 +41,7 @@ export interface ExportOperation {
 
 /**
  * Client for the FullStory Server API calls session-sync makes: who a key
- * is (`/me`), and the segment export of events by window (create, poll,
+ * is (`/me`), and the segment export of events or individuals by window (create, poll,
  * locate, download). `Authorization: Basic <raw key>`, as FullStory wants;
  * the signed download location gets no Authorization header.
  */
@@ -51,15 +54,16 @@ export class FullStoryClient {
   }
 
   /**
-   * Starts an export of the `everyone` segment's events that started in
-   * [start, end). The segment's own time range is sent too: without it the
-   * segment covers only recent users.
+   * Starts an export of the `everyone` segment for [start, end): its events
+   * that started then (TYPE_EVENT), or its individuals seen then
+   * (TYPE_INDIVIDUAL). The segment's own time range is sent too: without it
+   * the segment covers only recent users.
    */
-  async createEventExport(window: { start: number; end: number }): Promise<string> {
+  async createExport(type: ExportType, window: { start: number; end: number }): Promise<string> {
     const timeRange = { start: new Date(window.start).toISOString(), end: new Date(window.end).toISOString() };
     const body = (await this.call('POST', '/segments/v1/exports', {
       segmentId: 'everyone',
-      type: 'TYPE_EVENT',
+      type,
       format: 'FORMAT_NDJSON',
       timeRange,
       segmentTimeRange: timeRange,

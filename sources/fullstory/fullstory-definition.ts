@@ -44,7 +44,9 @@ const settings = variables.transform(
  */
 export const fullStoryDefinition = {
   name: 'fullstory',
-  recordNoun: 'events',
+  recordNoun: (stream: string) => (stream === 'individuals' ? 'individuals' : 'events'),
+  // A segment export of each type: the events, or the individuals (users) seen in a window.
+  streams: ['events', 'individuals'],
   credentialKinds: ['fullstory-api-key'],
   obfuscateKey: obfuscateFullStoryKey,
   secretVariables: [],

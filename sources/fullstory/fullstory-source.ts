@@ -11,7 +11,8 @@ import { credentialMissingError } from '../credential-missing.js';
 import { SourceError } from '../source-error.js';
 import type { CredentialReport, FetchedUnit, SyncSource, UnitRequest } from '../sync-source.js';
 import { countEvents, replaceWindowEvents } from './events-table.js';
-import { FullStoryClient } from './fullstory-client.js';
+import { FullStoryClient, type ExportType } from './fullstory-client.js';
+import { countIndividuals, upsertIndividuals } from './individuals-table.js';
 import type { FullStorySettings } from './fullstory-definition.js';
 import { apiBaseUrlFor, levelName } from './fullstory-key.js';
 import { nextExportStep, type ExportCursor } from './export-steps.js';
@@ -23,12 +24,17 @@ export interface FullStorySourceSettings extends FullStorySettings {
 
 const KEYS_PAGE = 'Settings > Integrations > API Keys';
 
+/** The export behind each of an org's streams (fullstory-definition.ts lists them). */
+function exportTypeOf(stream: string): ExportType {
+  return stream === 'individuals' ? 'TYPE_INDIVIDUAL' : 'TYPE_EVENT';
+}
+
 /**
- * FullStory as a SyncSource: a window's events come from one segment
- * export, driven as named steps kept in the window's cursor (start, poll,
- * load; see export-steps.ts). A poll of a pending export asks the workflow
- * to wait on a durable timer. The load streams the file into the window's
- * rows inside the loop's transaction.
+ * FullStory as a SyncSource: a window of an org's stream (`events` or
+ * `individuals`) comes from one segment export, driven as named steps kept
+ * in the window's cursor (start, poll, load; see export-steps.ts). A poll of
+ * a pending export asks the workflow to wait on a durable timer. The load
+ * streams the file into the stream's table inside the loop's transaction.
  */
 export class FullStorySource implements SyncSource {
   readonly name = 'fullstory';
@@ -54,16 +60,18 @@ export class FullStorySource implements SyncSource {
       return result;
     };
     const step = await nextExportStep(request.cursor as ExportCursor | undefined, {
-      createExport: () => call(() => client.createEventExport(window)),
+      createExport: () => call(() => client.createExport(exportTypeOf(site.siteId), window)),
       poll: (operationId) => call(() => client.operation(operationId)),
       locate: (searchExportId) => call(() => client.exportLocation(searchExportId)),
     });
     if (step.kind === 'load') {
+      const target = { orgId: site.customerId, stream: site.siteId };
+      const lines = () => client.downloadLines(step.location, request.signal);
       return {
         nextCursor: undefined,
         requests,
         received: 0,
-        write: (trx, copyIn) => replaceWindowEvents(trx, copyIn, { orgId: site.customerId, stream: site.siteId }, window, client.downloadLines(step.location, request.signal)),
+        write: (trx, copyIn) => (exportTypeOf(site.siteId) === 'TYPE_INDIVIDUAL' ? upsertIndividuals(trx, copyIn, target, lines()) : replaceWindowEvents(trx, copyIn, target, window, lines())),
       };
     }
     return { nextCursor: step.cursor, requests, received: 0, jobStep: true, ...(step.kind === 'wait' ? { waitMs: this.settings.pollIntervalMs, jobPercent: step.percent } : {}), write: async () => ({ synced: 0, written: 0, rejectReasons: [] }) };
@@ -91,6 +99,7 @@ export class FullStorySource implements SyncSource {
   }
 
   countStored(db: Kysely<Database>, stream: StreamKey): Promise<number> {
+    if (exportTypeOf(stream.siteId) === 'TYPE_INDIVIDUAL') return countIndividuals(db, stream.customerId);
     return countEvents(db, { orgId: stream.customerId, stream: stream.siteId });
   }
 

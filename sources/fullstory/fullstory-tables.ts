@@ -6,6 +6,7 @@ export interface FullStoryTables {
   fullstory_events: FullStoryEventsTable;
   fullstory_sessions: FullStorySessionsTable;
   fullstory_rejects: FullStoryRejectsTable;
+  fullstory_individuals: FullStoryIndividualsTable;
 }
 
 export interface FullStoryEventsTable {
@@ -62,5 +63,32 @@ export interface FullStorySessionsTable {
   uid: string | null;
   email: string | null;
   display_name: string | null;
+  updated_at: DefaultedTimestamp;
+}
+
+/** One individual (user) of an org, as the latest export of a window it was seen in gave it. */
+export interface FullStoryIndividualsTable {
+  org_id: string;
+  indv_id: string;
+  uid: string | null;
+  email: string | null;
+  display_name: string | null;
+  created: Timestamp | null;
+  num_sessions: ColumnType<string | null, number | null, number | null>;
+  num_pages: ColumnType<string | null, number | null, number | null>;
+  num_events: ColumnType<string | null, number | null, number | null>;
+  total_sec: number | null;
+  active_sec: number | null;
+  last_session_start: Timestamp | null;
+  last_event_start: Timestamp | null;
+  last_page: string | null;
+  last_browser: string | null;
+  last_device: string | null;
+  last_platform: string | null;
+  last_operating_system: string | null;
+  /** The row as exported; unstorable characters as U+FFFD. */
+  raw: ColumnType<Record<string, unknown>, string, string>;
+  /** The row exactly as exported, as JSON text, when `raw` had to change. */
+  raw_original: string | null;
   updated_at: DefaultedTimestamp;
 }

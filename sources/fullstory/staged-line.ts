@@ -3,14 +3,18 @@ import { parseLosslessJson } from './lossless-json.js';
 import { malformedFile } from './malformed-file.js';
 
 /**
- * What Postgres's jsonb parser would refuse, or store other than exactly, in
- * a line that JSON.parse accepts: the NUL or a lone surrogate escaped as
- * \u0000 / \ud800, numbers beyond numeric's range (huge exponents or digit
- * runs). Such lines, and lines nested deeper than MAX_JSON_DEPTH, take the
- * careful path; every other line goes to Postgres as it came, which parses
- * it once, ids beyond 2^53 exactly.
+ * What Postgres's jsonb parser would refuse in a line that JSON.parse
+ * accepts: the NUL or a lone surrogate escaped as \u0000 / \ud800, numbers
+ * beyond numeric's range (exponents of five digits, runs of 16,000 digits).
+ * Such lines, and lines nested deeper than MAX_JSON_DEPTH, take the careful
+ * path; every other line goes to Postgres as it came, which parses it once,
+ * ids beyond 2^53 exactly. Cheap tests first: this runs for every line.
  */
-const NEEDS_CARE = /\\u(?:0000|[dD][89a-fA-F])|\d[eE][+-]?\d{3}|\d{1000}/;
+function needsCare(line: string): boolean {
+  if (line.includes('\\u') && /\\u(?:0000|[dD][89a-fA-F])/.test(line)) return true;
+  if (/[eE][+-]?\d{5}/.test(line)) return true;
+  return line.length >= 16_000 && /\d{16000}/.test(line);
+}
 
 /**
  * How one export type's rows are staged: the typed values taken in
@@ -20,7 +24,14 @@ const NEEDS_CARE = /\\u(?:0000|[dD][89a-fA-F])|\d[eE][+-]?\d{3}|\d{1000}/;
 export interface LineShape {
   /** How many leading columns `judge` gives. */
   leadingColumns: number;
-  judge(row: Record<string, unknown>): { values: Array<string | null> } | { reason: string };
+  judge(row: Record<string, unknown>, line: string): { values: Array<string | null> } | { reason: string };
+  /**
+   * The leading values read from the line's text alone, for a line that is
+   * plainly one flat JSON object (one `{`, no `[`, no escapes to care
+   * about), or undefined to parse it. Postgres still parses every line: a
+   * line that is not JSON after all fails the COPY, and so the file.
+   */
+  quickJudge?(line: string): Array<string | null> | undefined;
 }
 
 /**
@@ -32,6 +43,8 @@ export interface LineShape {
  * @example stagedLine('{"EventStart":"2026-11-01T00:00:01Z","SessionId":8658262255227649805}', eventShape(window))
  */
 export function stagedLine(line: string, shape: LineShape): { copyLine: string; rejectReason: string | null } {
+  const quick = shape.quickJudge && isPlainFlatObject(line) ? shape.quickJudge(line) : undefined;
+  if (quick) return { copyLine: copyLine([...quick, line, null, null]), rejectReason: null };
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -39,8 +52,8 @@ export function stagedLine(line: string, shape: LineShape): { copyLine: string; 
     throw malformedFile('a line is not JSON');
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw malformedFile('a line is not a JSON object');
-  const careful = NEEDS_CARE.test(line) || openingBrackets(line) > MAX_JSON_DEPTH;
-  const judged = shape.judge(value as Record<string, unknown>);
+  const careful = needsCare(line) || openingBrackets(line) > MAX_JSON_DEPTH;
+  const judged = shape.judge(value as Record<string, unknown>, line);
   const reason = 'reason' in judged ? judged.reason : careful && scanJson(value, MAX_JSON_DEPTH).tooDeep ? `row nests deeper than ${MAX_JSON_DEPTH} levels` : null;
   if (reason !== null) {
     const nulls = Array.from({ length: shape.leadingColumns }, () => null);
@@ -50,6 +63,11 @@ export function stagedLine(line: string, shape: LineShape): { copyLine: string; 
   // The careful path stores ids as text and keeps the line exactly beside the row.
   const stored = careful ? [storableText(JSON.stringify(parseLosslessJson(line))), line] : [line, null];
   return { copyLine: copyLine([...values, ...stored, null]), rejectReason: null };
+}
+
+/** One `{` first, no other `{` or `[`, and nothing that needs care: its keys are the row's own. */
+function isPlainFlatObject(line: string): boolean {
+  return line.charCodeAt(0) === 0x7b && line.indexOf('{', 1) === -1 && !line.includes('[') && !needsCare(line);
 }
 
 /** JSON text with its unstorable strings made storable. */
@@ -71,7 +89,8 @@ function copyLine(fields: Array<string | null>): string {
 
 /** A value in COPY's text format: backslash, tab, newline and carriage return escaped. */
 function copyText(value: string): string {
-  return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (char) => COPY_ESCAPES[char]!) : value;
+  const plain = !value.includes('\\') && !value.includes('\t') && !value.includes('\n') && !value.includes('\r');
+  return plain ? value : value.replace(/[\\\t\n\r]/g, (char) => COPY_ESCAPES[char]!);
 }
 
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };

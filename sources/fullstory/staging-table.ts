@@ -39,11 +39,20 @@ export async function stageExportFile(trx: Transaction<Database>, copyIn: CopyIn
   return staged;
 }
 
+/** COPY data is sent in chunks of about this many characters: one write per line would cost more than the line. */
+const CHUNK_CHARS = 64 * 1024;
+
 async function* copyLines(lines: AsyncIterable<string>, shape: LineShape, staged: StagedFile): AsyncGenerator<string> {
+  let chunk = '';
   for await (const line of lines) {
     staged.received += 1;
     const { copyLine, rejectReason } = stagedLine(line, shape);
     if (rejectReason !== null) staged.rejectReasons.push(rejectReason);
-    yield copyLine;
+    chunk += copyLine;
+    if (chunk.length >= CHUNK_CHARS) {
+      yield chunk;
+      chunk = '';
+    }
   }
+  if (chunk) yield chunk;
 }

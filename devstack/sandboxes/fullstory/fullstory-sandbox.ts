@@ -40,6 +40,7 @@ export interface FullStoryRequest {
 
 interface Operation {
   orgId: string;
+  type: 'TYPE_EVENT' | 'TYPE_INDIVIDUAL';
   start: number;
   end: number;
   polls: number;
@@ -103,6 +104,17 @@ export class FullStorySandbox {
       }
     }
     return rows;
+  }
+
+  /**
+   * The individuals seen in [start, end), as an individuals export has them:
+   * figures from their events (each generated user's events lie in one hour,
+   * so over hour-aligned ranges these are all of them), ids as text.
+   */
+  individuals(orgId: string, start: number, end: number): Array<Record<string, unknown>> {
+    const byId = new Map<string, Array<Record<string, unknown>>>();
+    for (const event of this.events(orgId, start, end)) byId.set(String(event.IndvId), [...(byId.get(String(event.IndvId)) ?? []), event]);
+    return [...byId].map(([indvId, events]) => individualOf(indvId, events));
   }
 
   /** Events that arrive late: from now on exports of their time hold them too, as FullStory's do once they settle. */
@@ -177,13 +189,13 @@ export class FullStorySandbox {
     const body = safeJson(text) as { segmentId?: string; type?: string; format?: string; timeRange?: { start?: string; end?: string }; segmentTimeRange?: unknown } | null;
     const start = Date.parse(body?.timeRange?.start ?? '');
     const end = Date.parse(body?.timeRange?.end ?? '');
-    if (body?.segmentId !== 'everyone' || body.type !== 'TYPE_EVENT' || body.format !== 'FORMAT_NDJSON' || !(end > start) || body.segmentTimeRange === undefined) {
+    if (body?.segmentId !== 'everyone' || (body.type !== 'TYPE_EVENT' && body.type !== 'TYPE_INDIVIDUAL') || body.format !== 'FORMAT_NDJSON' || !(end > start) || body.segmentTimeRange === undefined) {
       return reply(400, { message: 'Invalid export request', code: 'invalid_argument' });
     }
     const operationId = randomBytes(6).toString('hex');
     const fails = this.failing.left > 0 ? this.failing.errorDetails : null;
     if (fails !== null) this.failing.left -= 1;
-    const operation: Operation = { orgId: key.orgId, start, end, polls: 0, pendingPolls: this.pendingPolls, file: null, fails };
+    const operation: Operation = { orgId: key.orgId, type: body.type, start, end, polls: 0, pendingPolls: this.pendingPolls, file: null, fails };
     this.operations.set(operationId, operation);
     // A sandbox closed while a file is written has nobody left to serve it to.
     this.writeExportFile(operationId, operation).catch(() => {});
@@ -232,7 +244,12 @@ export class FullStorySandbox {
     const path = join(this.files, `${operationId}.ndjson.gz`);
     const { orgId, start, end } = operation;
     const events = this.events.bind(this);
+    const individuals = this.individuals.bind(this);
     async function* lines() {
+      if (operation.type === 'TYPE_INDIVIDUAL') {
+        yield individuals(orgId, start, end).map((row) => `${toNdjsonLine(row)}\n`).join('');
+        return;
+      }
       for (let hour = Math.floor(start / HOUR_MS) * HOUR_MS; hour < end; hour += HOUR_MS) {
         yield events(orgId, Math.max(start, hour), Math.min(end, hour + HOUR_MS)).map((row) => `${toNdjsonLine(row)}\n`).join('');
       }
@@ -254,4 +271,30 @@ function safeJson(text: string): unknown {
   } catch {
     return null;
   }
+}
+
+/** One individual's export row, from its events. */
+function individualOf(indvId: string, events: Array<Record<string, unknown>>): Record<string, unknown> {
+  const byTime = [...events].sort((a, b) => String(a.EventStart).localeCompare(String(b.EventStart)));
+  const first = byTime[0]!;
+  const last = byTime.at(-1)!;
+  const span = (Date.parse(String(last.EventStart)) - Date.parse(String(first.EventStart))) / 1000;
+  return {
+    IndvId: indvId,
+    Created: first.EventStart,
+    DisplayName: first.UserDisplayName,
+    Email: first.UserEmail,
+    NumSessions: new Set(events.map((event) => event.SessionId)).size,
+    NumPages: new Set(events.map((event) => event.PageId)).size,
+    NumEvents: events.length,
+    TotalSec: span,
+    ActiveSec: Math.round(span * 0.6 * 10) / 10,
+    LastSessionStart: last.SessionStart,
+    LastEventStart: last.EventStart,
+    LastPage: last.PageUrl,
+    LastBrowser: last.PageBrowser,
+    LastDevice: last.PageDevice,
+    LastPlatform: last.PagePlatform,
+    LastOperatingSystem: last.PageOperatingSystem,
+  };
 }

@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { freePort } from '../../devstack/free-port.js';
+import { createScratchDatabase, type ScratchDatabase } from '../../devstack/scratch-database.js';
+import { spawnWorker, type WorkerProcess } from '../../devstack/session-sync-process.js';
+import { FullStorySandbox } from '../../devstack/sandboxes/fullstory/fullstory-sandbox.js';
+import { syncRangeWorkflow } from '../../workflows/sync-range-workflow.js';
+import { DAY, memoryOf, T0, waitUntilReady, type BenchStack } from '../bench-stack.js';
+
+export interface FullStoryLoadFigure {
+  events: number;
+  /** From the file's download request to the window's commit: download, parse, COPY, merge, sessions. */
+  loadSeconds: number;
+  eventsPerSecond: number;
+  copyEventsPerSecond: number;
+  ratio: number;
+  peakRssMb: number;
+  /** Highest worker RSS in each quarter of the load's time. */
+  rssByQuarterMb: number[];
+  flat: boolean;
+  /** Re-export of the unchanged window with --force. */
+  resyncRowsRewritten: number;
+  resyncSeconds: number;
+}
+
+const ORG = 'o-bench-na1';
+/** About 2.4 million events in the day's window. */
+const EVENTS_PER_HOUR = 100_000;
+
+/**
+ * One FullStory window of more than 2 million events, exported by the
+ * sandbox and loaded by one real worker: its load time against a plain
+ * COPY of the same rows into a table like fullstory_events, the worker's
+ * memory over the load, then a forced re-export of the unchanged window.
+ */
+export async function measureFullStoryLoad(stack: BenchStack): Promise<FullStoryLoadFigure> {
+  const key = `na1.${randomBytes(24).toString('base64url')}/BENCHKY`;
+  const sandbox = await FullStorySandbox.start({ orgs: [{ orgId: ORG, eventsPerHour: EVENTS_PER_HOUR }], keys: [{ key, orgId: ORG, role: 'ARCHITECT', email: 'bench@example.com' }], pendingPolls: 1 });
+  const database = await createScratchDatabase(stack.adminDatabaseUrl, { prefix: 'session_sync_bench' });
+  const taskQueue = `bench-fullstory-${Date.now()}`;
+  const worker = await startFullStoryWorker(stack, database, sandbox, taskQueue, key);
+  const backfill = async (force: boolean) => {
+    const handle = await stack.client.workflow.start(syncRangeWorkflow, {
+      workflowId: `bench-fullstory-${force ? 'resync' : 'load'}-${Date.now()}`,
+      taskQueue,
+      args: [{ site: { source: 'fullstory', customerId: ORG, siteId: 'events', credentialName: 'bench' }, from: T0, to: T0 + DAY, windowMs: DAY, lookbackMs: 0, force, kind: 'backfill' }],
+    });
+    return handle.result();
+  };
+  try {
+    const rss: Array<{ at: number; bytes: number }> = [];
+    const sampler = setInterval(() => rss.push({ at: Date.now(), bytes: memoryOf(worker.child.pid!).rssBytes }), 250);
+    const totals = await backfill(false);
+    const loadEnded = Date.now();
+    clearInterval(sampler);
+    const loadStarted = downloadStart(sandbox);
+    const loadSeconds = (loadEnded - loadStarted) / 1000;
+    const copyEventsPerSecond = await copyBaseline(database.url);
+    const resync = await forcedReexport(database, () => backfill(true));
+    const quarters = [0, 1, 2, 3].map((q) => {
+      const from = loadStarted + (q * (loadEnded - loadStarted)) / 4;
+      const to = loadStarted + ((q + 1) * (loadEnded - loadStarted)) / 4;
+      return Math.max(0, ...rss.filter((s) => s.at >= from && s.at < to).map((s) => s.bytes)) / 2 ** 20;
+    });
+    return {
+      events: totals.sessions,
+      loadSeconds,
+      eventsPerSecond: totals.sessions / loadSeconds,
+      copyEventsPerSecond,
+      ratio: totals.sessions / loadSeconds / copyEventsPerSecond,
+      peakRssMb: memoryOf(worker.child.pid!).peakBytes / 2 ** 20,
+      rssByQuarterMb: quarters,
+      // Flat: the last quarter needs no more than the first plus 15% (garbage collection is not exact).
+      flat: quarters[3]! <= quarters[0]! * 1.15,
+      ...resync,
+    };
+  } finally {
+    worker.child.kill('SIGKILL');
+    await worker.exited;
+    await sandbox.close();
+    await database.drop();
+  }
+}
+
+async function startFullStoryWorker(stack: BenchStack, database: ScratchDatabase, sandbox: FullStorySandbox, taskQueue: string, key: string): Promise<WorkerProcess> {
+  const configPath = join(mkdtempSync(join(tmpdir(), 'session-sync-bench-fullstory-')), 'session-sync.yaml');
+  writeFileSync(configPath, `
+credentials:
+  bench: { kind: fullstory-api-key, secret: { env: BENCH_FULLSTORY_KEY } }
+accounts:
+  ${ORG}:
+    source: fullstory
+    rateLimitPerMinute: 100000
+    sites:
+      events: { credential: bench, sync: { window: 24h } }
+`);
+  const port = await freePort();
+  const worker = spawnWorker({
+    SESSION_SYNC_CONFIG: configPath,
+    BENCH_FULLSTORY_KEY: key,
+    DATABASE_URL: database.url,
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    FULLSTORY_API_URL: sandbox.url,
+    FULLSTORY_EU_API_URL: sandbox.url,
+    FULLSTORY_POLL_INTERVAL: '1s',
+    WORKFLOW_BUNDLE_PATH: stack.bundlePath,
+    METRICS_PORT: String(port),
+    METRICS_HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+  });
+  await waitUntilReady(port, worker);
+  return worker;
+}
+
+/** When the worker asked for the export file: the load starts there. */
+function downloadStart(sandbox: FullStorySandbox): number {
+  const download = sandbox.requests.find((request) => request.path.startsWith('/_files/'));
+  if (!download) throw new Error('the worker never downloaded the export file');
+  return download.at;
+}
+
+/** Events per second of COPY FROM STDIN of the loaded rows into a table like fullstory_events (same indexes). */
+async function copyBaseline(url: string): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'session-sync-copy-'));
+  const file = join(dir, 'events.copy');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await pipeline(client.query(copyTo('COPY fullstory_events TO STDOUT')), createWriteStream(file));
+    await client.query('CREATE TABLE bench_copy (LIKE fullstory_events INCLUDING ALL)');
+    const started = performance.now();
+    await pipeline(createReadStream(file), client.query(copyFrom('COPY bench_copy FROM STDIN')));
+    const seconds = (performance.now() - started) / 1000;
+    const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM bench_copy');
+    await client.query('DROP TABLE bench_copy');
+    return Number(rows[0]!.n) / seconds;
+  } finally {
+    await client.end();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `--force` over the window: exported and loaded again, no event or session rewritten (xmin). */
+async function forcedReexport(database: ScratchDatabase, reexport: () => Promise<unknown>): Promise<{ resyncRowsRewritten: number; resyncSeconds: number }> {
+  const db = database.db;
+  const { rows: xid } = await sql<{ x: string }>`select txid_current() as x`.execute(db);
+  const started = performance.now();
+  await reexport();
+  const resyncSeconds = (performance.now() - started) / 1000;
+  const since = Number(xid[0]!.x) % 2 ** 32;
+  const { rows } = await sql<{ n: string }>`
+    select (select count(*) from fullstory_events where xmin::text::bigint >= ${since}) + (select count(*) from fullstory_sessions where xmin::text::bigint >= ${since}) as n`.execute(db);
+  return { resyncRowsRewritten: Number(rows[0]!.n), resyncSeconds };
+}

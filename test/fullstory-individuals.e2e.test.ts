@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backfillRequest } from '../cli/backfill-request.js';
+import { statusCommand } from '../cli/status-command.js';
+import { FullStorySandbox } from '../devstack/sandboxes/fullstory/fullstory-sandbox.js';
+import { parseLosslessJson } from '../sources/fullstory/lossless-json.js';
+import { installTemporalRuntime } from '../worker/install-runtime.js';
+import { syncRangeWorkflow } from '../workflows/sync-range-workflow.js';
+import { capturingLogger } from './support/capturing-logger.js';
+import { startOperatorStack, type OperatorStack } from './support/operator-stack.js';
+
+const ORG = 'o-7Q7-na1';
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2026, 9, 19);
+const KEY = `na1.${randomBytes(24).toString('base64url')}/INDIVID`;
+
+describe('FullStory individuals, their own stream from the individuals export', () => {
+  const { log } = capturingLogger('warn');
+  let sandbox: FullStorySandbox;
+  let stack: OperatorStack;
+
+  beforeAll(async () => {
+    installTemporalRuntime(log);
+    sandbox = await FullStorySandbox.start({ orgs: [{ orgId: ORG, eventsPerHour: 400 }], keys: [{ key: KEY, orgId: ORG, role: 'ARCHITECT', email: 'etl@example.com' }], pendingPolls: 0 });
+    stack = await startOperatorStack({
+      yaml: `credentials:\n  fs: { kind: fullstory-api-key, secret: { env: FS_KEY } }\naccounts:\n  ${ORG}:\n    source: fullstory\n    rateLimitPerMinute: 100000\n    sites:\n      individuals: { credential: fs, sync: { window: 1h, settleDelay: 2s } }\n`,
+      secrets: { FS_KEY: KEY },
+      env: { FULLSTORY_API_URL: sandbox.url, FULLSTORY_EU_API_URL: sandbox.url, FULLSTORY_POLL_INTERVAL: '50ms' },
+      log,
+    });
+    await stack.startWorker();
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await sandbox?.close();
+  });
+
+  const backfill = (force: boolean) => {
+    const { input } = backfillRequest(stack.config(), { site: `${ORG}/individuals`, from: new Date(T0).toISOString(), to: new Date(T0 + 3 * HOUR).toISOString(), force });
+    return stack.client.workflow.execute(syncRangeWorkflow, { workflowId: `fs-individuals-${randomBytes(4).toString('hex')}`, taskQueue: stack.taskQueue, args: [input] });
+  };
+  const stored = async () => {
+    const { rows } = await sql<{ indv_id: string; email: string | null; num_events: string | null; last_event_start: Date | null; raw: string }>`
+      select indv_id, email, num_events, last_event_start, raw::text as raw from fullstory_individuals where org_id = ${ORG}`.execute(stack.database.db);
+    return rows;
+  };
+
+  it('holds one exact row per individual, ids beyond 2^53 exact, typed columns beside the raw row', async () => {
+    const totals = await backfill(false);
+    const truth = sandbox.individuals(ORG, T0, T0 + 3 * HOUR);
+    expect(truth.length).toBeGreaterThan(20);
+    expect(totals.sessions).toBe(truth.length);
+    const rows = await stored();
+    const byId = (list: Array<Record<string, unknown>>) => Object.fromEntries(list.map((row) => [String(row.IndvId), row]));
+    expect(byId(rows.map((row) => parseLosslessJson(row.raw) as Record<string, unknown>))).toEqual(byId(truth));
+    for (const row of rows) {
+      const exported = truth.find((individual) => individual.IndvId === row.indv_id)!;
+      expect(BigInt(row.indv_id) > BigInt(Number.MAX_SAFE_INTEGER)).toBe(true);
+      expect([row.email, row.num_events, row.last_event_start?.toISOString()]).toEqual([exported.Email, String(exported.NumEvents), exported.LastEventStart]);
+    }
+    const lines: string[] = [];
+    await statusCommand(stack.config(), stack.database.db, { json: false }, (line) => lines.push(line));
+    expect(lines.join('\n')).toMatch(new RegExp(`^fullstory\\s+${ORG}/individuals\\s+none\\s+\\S+Z\\s+.+?\\s+${truth.length} individuals\\s+-\\s+-$`, 'm'));
+  });
+
+  it('re-exporting unchanged windows rewrites no individual', async () => {
+    const versions = async () => (await sql<{ v: string }>`select string_agg(indv_id || ':' || xmin::text, ',' order by indv_id) as v from fullstory_individuals`.execute(stack.database.db)).rows[0]!.v;
+    const before = await versions();
+    const totals = await backfill(true);
+    expect(totals.windowsDone).toBe(3);
+    expect(await versions()).toBe(before);
+  });
+});
