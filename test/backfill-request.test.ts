@@ -38,7 +38,7 @@ describe('backfill arguments', () => {
   it('name every mistake at once', () => {
     expect(problems({ site: 'nope', from: 'yesterday', to: '2026-11-01' })).toBe(
       '--from "yesterday" is not an ISO-8601 date (2026-03-01) or date-time with a zone (2026-03-01T12:00:00Z) that exists\nsite "nope" is not configured (' +
-        `${fileURLToPath(new URL('../examples/session-sync.yaml', import.meta.url))} has: cust-acme/marketing, cust-acme/app, cust-globex/shop, o-1G1-na1/events)`,
+        `${fileURLToPath(new URL('../examples/session-sync.yaml', import.meta.url))} has: cust-acme/marketing, cust-acme/app, cust-globex/shop, o-1G1-na1/events, o-1G1-na1/individuals)`,
     );
     expect(problems({ site: 'shop', from: '2026-11-02', to: '2026-11-01' })).toBe('--to must be after --from');
   });

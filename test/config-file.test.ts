@@ -30,6 +30,7 @@ describe('the config file', () => {
       ['cust-acme', 'app', 'acme-prod', 20, '0 * * * *', 'Europe/Berlin', 21_600_000],
       ['cust-globex', 'shop', 'globex', 20, '*/15 * * * *', 'UTC', 86_400_000],
       ['o-1G1-na1', 'events', 'acme-fullstory', 30, '*/15 * * * *', 'UTC', 21_600_000],
+      ['o-1G1-na1', 'individuals', 'acme-fullstory', 30, '*/15 * * * *', 'UTC', 86_400_000],
     ]);
     expect(config.sites.sites[0]?.sync).toEqual({ windowMs: 86_400_000, maxSessionDurationMs: 14_400_000, settleDelayMs: 1_800_000, initialLookbackMs: 86_400_000, refreshTrailingMs: 0 });
     expect(config.sites.sites[3]?.sync.refreshTrailingMs).toBe(86_400_000);
@@ -117,7 +118,7 @@ accounts:
     expect(problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: mismatched })).toEqual([
       `${mismatched}:7 accounts.o-1G1-na1.sites.events.credential: credential "main" is a fullsession-api-token; fullstory sites need one of: fullstory-api-key`,
     ]);
-    expect(loadConfig({ ...baseEnv, SESSION_SYNC_CONFIG: EXAMPLE }).sites.sites.map((site) => site.source)).toEqual(['fullsession', 'fullsession', 'fullsession', 'fullstory']);
+    expect(loadConfig({ ...baseEnv, SESSION_SYNC_CONFIG: EXAMPLE }).sites.sites.map((site) => site.source)).toEqual(['fullsession', 'fullsession', 'fullsession', 'fullstory', 'fullstory']);
   });
 
   it("takes only FullStory's streams as the sites of a FullStory account", () => {
@@ -149,7 +150,7 @@ accounts:
     expect(problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: EXAMPLE }, true)).toEqual([
       'credential acme-prod: env ACME_FULLSESSION_TOKEN is not set (the worker needs it for cust-acme/marketing, cust-acme/app)',
       'credential globex: file /run/secrets/globex_fullsession_token cannot be read: ENOENT (the worker needs it for cust-globex/shop)',
-      'credential acme-fullstory: env ACME_FULLSTORY_KEY is not set (the worker needs it for o-1G1-na1/events)',
+      'credential acme-fullstory: env ACME_FULLSTORY_KEY is not set (the worker needs it for o-1G1-na1/events, o-1G1-na1/individuals)',
     ]);
     expect(problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: EXAMPLE, FULLSESSION_SITE_IDS: 'x' })).toEqual([
       'SESSION_SYNC_CONFIG is set, so FULLSESSION_SITE_IDS would be ignored; remove them or the config file',
