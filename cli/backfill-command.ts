@@ -39,7 +39,8 @@ export async function backfillCommand(config: Config, options: BackfillOptions, 
       print(`detached: follow it with \`session-sync status\` or the Temporal UI; stop it with \`session-sync backfill cancel ${workflowId}\``);
       return null;
     }
-    return await watchProgress(handle, createProgressDisplay(print, interactive, definitionOf(site.source).recordNoun(site.siteId)), print);
+    const recordNoun = definitionOf(site.source).recordNoun(site.siteId);
+    return await watchProgress(handle, createProgressDisplay(print, interactive, recordNoun), print, recordNoun);
   } finally {
     await client.connection.close();
   }

@@ -10,7 +10,7 @@ const POLL_MS = 2_000;
  * Waits for a range workflow, showing its progress every poll and a final
  * summary; resolves with the totals or rejects with the workflow's failure.
  */
-export async function watchProgress(handle: WorkflowHandle<typeof syncRangeWorkflow>, display: ProgressDisplay, print: Print): Promise<RunTotals> {
+export async function watchProgress(handle: WorkflowHandle<typeof syncRangeWorkflow>, display: ProgressDisplay, print: Print, recordNoun: string): Promise<RunTotals> {
   const started = Date.now();
   const outcome = handle.result().then(
     (totals) => ({ totals }),
@@ -22,7 +22,7 @@ export async function watchProgress(handle: WorkflowHandle<typeof syncRangeWorkf
       if (settled && 'error' in settled) throw settled.error;
       if (settled) {
         display.stop();
-        print(summaryLine(settled.totals, Date.now() - started));
+        print(summaryLine(settled.totals, Date.now() - started, recordNoun));
         return settled.totals;
       }
       const progress = await handle.query(progressQuery).catch(() => undefined);
@@ -37,7 +37,7 @@ function delay(ms: number): Promise<undefined> {
   return new Promise((resolve) => setTimeout(() => resolve(undefined), ms));
 }
 
-/** The one-line summary operators and the demo print at the end of a run. */
-export function summaryLine(totals: RunTotals, elapsedMs: number): string {
-  return `done: windows ${totals.windowsDone}, pages ${totals.pages}, sessions ${totals.sessions}, requests ${totals.requests}, rejects ${totals.rejects}, elapsed ${(elapsedMs / 1000).toFixed(1)}s`;
+/** The one-line summary operators and the demo print at the end of a run; records named as the source names them. */
+export function summaryLine(totals: RunTotals, elapsedMs: number, recordNoun: string): string {
+  return `done: windows ${totals.windowsDone}, pages ${totals.pages}, ${recordNoun} ${totals.sessions}, requests ${totals.requests}, rejects ${totals.rejects}, elapsed ${(elapsedMs / 1000).toFixed(1)}s`;
 }

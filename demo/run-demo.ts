@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     const client = await connectTemporalClient(config.temporal);
     const totals = await client.workflow.getHandle(fullStoryRun.workflowId).result();
     await client.connection.close();
-    print(`${ORG}/events ${summaryLine(totals, Date.now() - started)}`);
+    print(`${ORG}/events ${summaryLine(totals, Date.now() - started, 'events')}`);
     print('\n$ session-sync status');
     await statusCommand(config, db, { json: false }, print);
     printNextSteps(temporal.uiUrl, postgres.url);
