@@ -10,6 +10,8 @@ import { checkCredentials } from '../operations/check-credentials.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const ORG = 'o-1G1-na1';
+const ADMIN_ORG = 'o-2G2-na1';
+const WRONG_ORG = 'o-3G3-na1';
 const key = () => `na1.${randomBytes(24).toString('base64url')}/${randomBytes(5).toString('hex').slice(0, 7).toUpperCase()}`;
 
 /** `session-sync check` for FullStory keys: /me, the level exporting needs, and the org. */
@@ -20,11 +22,11 @@ describe('checking FullStory keys', () => {
 
   beforeAll(async () => {
     sandbox = await FullStorySandbox.start({
-      orgs: [{ orgId: ORG, eventsPerHour: 1 }],
+      orgs: [{ orgId: ORG, eventsPerHour: 1 }, { orgId: ADMIN_ORG, eventsPerHour: 1 }],
       keys: [
         { key: keys.architect, orgId: ORG, role: 'ARCHITECT', email: 'etl@example.com' },
         { key: keys.standard, orgId: ORG, role: 'USER', email: 'analyst@example.com' },
-        { key: keys.admin, orgId: ORG, role: 'ADMIN', email: 'owner@example.com' },
+        { key: keys.admin, orgId: ADMIN_ORG, role: 'ADMIN', email: 'owner@example.com' },
         { key: keys.otherOrg, orgId: 'o-7Q7-na1', role: 'ARCHITECT', email: 'etl@other.example' },
       ],
     });
@@ -36,10 +38,15 @@ describe('checking FullStory keys', () => {
   });
 
   it('passes an Architect key, warns about an Admin key, and fails a Standard key or another org\'s with what to do', async () => {
-    const sites = Object.keys(keys).map((name) => `      ${name}: { credential: ${name} }`).join('\n');
+    // A FullStory account's sites are its two streams: one key per stream, so four keys take three orgs.
+    const accounts = [
+      `  ${ORG}:\n    source: fullstory\n    sites:\n      events: { credential: architect }\n      individuals: { credential: standard }`,
+      `  ${ADMIN_ORG}:\n    source: fullstory\n    sites:\n      events: { credential: admin }`,
+      `  ${WRONG_ORG}:\n    source: fullstory\n    sites:\n      events: { credential: otherOrg }`,
+    ].join('\n');
     const credentials = Object.keys(keys).map((name) => `  ${name}: { kind: fullstory-api-key, secret: { env: KEY_${name.toUpperCase()} } }`).join('\n');
     const path = join(mkdtempSync(join(tmpdir(), 'fullstory-check-')), 'session-sync.yaml');
-    writeFileSync(path, `credentials:\n${credentials}\naccounts:\n  ${ORG}:\n    source: fullstory\n    sites:\n${sites}\n`);
+    writeFileSync(path, `credentials:\n${credentials}\naccounts:\n${accounts}\n`);
     const env = {
       DATABASE_URL: database.url,
       TEMPORAL_ADDRESS: '127.0.0.1:7233',
@@ -51,10 +58,10 @@ describe('checking FullStory keys', () => {
     const checks = await checkCredentials({ db: database.db, config: loadConfig(env), env });
     const suffix = (value: string) => `…/${value.slice(-7)}`;
     expect(checks.map(checkLine)).toEqual([
-      `ok   ${ORG}/architect with credential architect (${suffix(keys.architect)})`,
-      `FAIL ${ORG}/standard with credential standard (${suffix(keys.standard)}): forbidden: credential standard (${suffix(keys.standard)}) is a Standard key; exporting needs Architect or Admin. Create an Architect key in FullStory (Settings > Integrations > API Keys) and update the secret of standard.`,
-      `ok   ${ORG}/admin with credential admin (${suffix(keys.admin)})`,
-      `FAIL ${ORG}/otherOrg with credential otherOrg (${suffix(keys.otherOrg)}): unauthorized: credential otherOrg (${suffix(keys.otherOrg)}) belongs to FullStory org o-7Q7-na1, not ${ORG}: use a key of org ${ORG}, or fix the account id in the config`,
+      `ok   ${ORG}/events with credential architect (${suffix(keys.architect)})`,
+      `FAIL ${ORG}/individuals with credential standard (${suffix(keys.standard)}): forbidden: credential standard (${suffix(keys.standard)}) is a Standard key; exporting needs Architect or Admin. Create an Architect key in FullStory (Settings > Integrations > API Keys) and update the secret of standard.`,
+      `ok   ${ADMIN_ORG}/events with credential admin (${suffix(keys.admin)})`,
+      `FAIL ${WRONG_ORG}/events with credential otherOrg (${suffix(keys.otherOrg)}): unauthorized: credential otherOrg (${suffix(keys.otherOrg)}) belongs to FullStory org o-7Q7-na1, not ${WRONG_ORG}: use a key of org ${WRONG_ORG}, or fix the account id in the config`,
     ]);
     expect(checks.map((check) => check.message)).toEqual([
       'ok; etl@example.com; Architect',
@@ -66,6 +73,6 @@ describe('checking FullStory keys', () => {
     const printed: string[] = [];
     const listings = await listCredentialsCommand(loadConfig(env), database.db, env, (line) => printed.push(line));
     expect(listings.find((listing) => listing.name === 'architect')?.key).toBe(suffix(keys.architect));
-    expect(printed[0]).toMatch(new RegExp(`^architect\\s+fullstory-api-key\\s+…/${keys.architect.slice(-7)}\\s+env KEY_ARCHITECT\\s+${ORG}/architect\\s+ok \\(etl@example\\.com; Architect\\) at \\S+Z`, 'm'));
+    expect(printed[0]).toMatch(new RegExp(`^architect\\s+fullstory-api-key\\s+…/${keys.architect.slice(-7)}\\s+env KEY_ARCHITECT\\s+${ORG}/events\\s+ok \\(etl@example\\.com; Architect\\) at \\S+Z`, 'm'));
   });
 });
