@@ -4,17 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FREE_PAGES } from '../activities/paging-guard.js';
 import { backfillRequest } from '../cli/backfill-request.js';
 import { progressLine } from '../cli/progress-display.js';
-import { FullStorySandbox } from '../devstack/sandboxes/fullstory/fullstory-sandbox.js';
-import { installTemporalRuntime } from '../worker/install-runtime.js';
+import type { FullStorySandbox } from '../devstack/sandboxes/fullstory/fullstory-sandbox.js';
 import { progressQuery, syncRangeWorkflow } from '../workflows/sync-range-workflow.js';
 import { capturingLogger } from './support/capturing-logger.js';
 import { storedFullStoryRows } from './support/fullstory-rows.js';
-import { startOperatorStack, type OperatorStack } from './support/operator-stack.js';
+import { startFullStoryStack, type FullStoryStack } from './support/fullstory-stack.js';
+import type { OperatorStack } from './support/operator-stack.js';
 
 const ORG = 'o-4X4-na1';
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 9, 12);
-const KEY = `na1.${randomBytes(24).toString('base64url')}/EXPORTS`;
 const POLL_MS = 250;
 
 /** The multiset of rows, comparable with toEqual. */
@@ -22,25 +21,16 @@ const sorted = (rows: Array<Record<string, unknown>>) => rows.map((row) => JSON.
 
 describe('FullStory exports: progress, 429s and failed exports', () => {
   const { log } = capturingLogger('warn');
+  let fullStory: FullStoryStack;
   let sandbox: FullStorySandbox;
   let stack: OperatorStack;
   let hour = 0;
 
   beforeAll(async () => {
-    installTemporalRuntime(log);
-    sandbox = await FullStorySandbox.start({ orgs: [{ orgId: ORG, eventsPerHour: 200 }], keys: [{ key: KEY, orgId: ORG, role: 'ARCHITECT', email: 'etl@example.com' }], pendingPolls: 4 });
-    stack = await startOperatorStack({
-      yaml: `credentials:\n  fs: { kind: fullstory-api-key, secret: { env: FS_KEY } }\naccounts:\n  ${ORG}:\n    source: fullstory\n    rateLimitPerMinute: 100000\n    sites:\n      events: { credential: fs, sync: { window: 1h, settleDelay: 2s } }\n`,
-      secrets: { FS_KEY: KEY },
-      env: { FULLSTORY_API_URL: sandbox.url, FULLSTORY_EU_API_URL: sandbox.url, FULLSTORY_POLL_INTERVAL: `${POLL_MS}ms` },
-      log,
-    });
-    await stack.startWorker();
+    fullStory = await startFullStoryStack({ orgId: ORG, eventsPerHour: 200, pendingPolls: 4, pollInterval: `${POLL_MS}ms`, sites: '      events: { credential: fs, sync: { window: 1h, settleDelay: 2s } }', log });
+    ({ sandbox, stack } = fullStory);
   });
-  afterAll(async () => {
-    await stack?.close();
-    await sandbox?.close();
-  });
+  afterAll(() => fullStory?.close());
 
   /** Starts a backfill of the next unused hour, so each test reads its own window. */
   const startNextHour = async () => {

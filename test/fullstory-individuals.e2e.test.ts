@@ -3,38 +3,28 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backfillRequest } from '../cli/backfill-request.js';
 import { statusCommand } from '../cli/status-command.js';
-import { FullStorySandbox } from '../devstack/sandboxes/fullstory/fullstory-sandbox.js';
+import type { FullStorySandbox } from '../devstack/sandboxes/fullstory/fullstory-sandbox.js';
 import { parseLosslessJson } from '../sources/fullstory/lossless-json.js';
-import { installTemporalRuntime } from '../worker/install-runtime.js';
 import { syncRangeWorkflow } from '../workflows/sync-range-workflow.js';
 import { capturingLogger } from './support/capturing-logger.js';
-import { startOperatorStack, type OperatorStack } from './support/operator-stack.js';
+import { startFullStoryStack, type FullStoryStack } from './support/fullstory-stack.js';
+import type { OperatorStack } from './support/operator-stack.js';
 
 const ORG = 'o-7Q7-na1';
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 9, 19);
-const KEY = `na1.${randomBytes(24).toString('base64url')}/INDIVID`;
 
 describe('FullStory individuals, their own stream from the individuals export', () => {
   const { log } = capturingLogger('warn');
+  let fullStory: FullStoryStack;
   let sandbox: FullStorySandbox;
   let stack: OperatorStack;
 
   beforeAll(async () => {
-    installTemporalRuntime(log);
-    sandbox = await FullStorySandbox.start({ orgs: [{ orgId: ORG, eventsPerHour: 400 }], keys: [{ key: KEY, orgId: ORG, role: 'ARCHITECT', email: 'etl@example.com' }], pendingPolls: 0 });
-    stack = await startOperatorStack({
-      yaml: `credentials:\n  fs: { kind: fullstory-api-key, secret: { env: FS_KEY } }\naccounts:\n  ${ORG}:\n    source: fullstory\n    rateLimitPerMinute: 100000\n    sites:\n      individuals: { credential: fs, sync: { window: 1h, settleDelay: 2s } }\n`,
-      secrets: { FS_KEY: KEY },
-      env: { FULLSTORY_API_URL: sandbox.url, FULLSTORY_EU_API_URL: sandbox.url, FULLSTORY_POLL_INTERVAL: '50ms' },
-      log,
-    });
-    await stack.startWorker();
+    fullStory = await startFullStoryStack({ orgId: ORG, eventsPerHour: 400, pendingPolls: 0, pollInterval: '50ms', sites: '      individuals: { credential: fs, sync: { window: 1h, settleDelay: 2s } }', log });
+    ({ sandbox, stack } = fullStory);
   });
-  afterAll(async () => {
-    await stack?.close();
-    await sandbox?.close();
-  });
+  afterAll(() => fullStory?.close());
 
   const backfill = (force: boolean) => {
     const { input } = backfillRequest(stack.config(), { site: `${ORG}/individuals`, from: new Date(T0).toISOString(), to: new Date(T0 + 3 * HOUR).toISOString(), force });

@@ -1,16 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { sql } from 'kysely';
-import pg from 'pg';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { freePort } from '../../devstack/free-port.js';
 import { createScratchDatabase, type ScratchDatabase } from '../../devstack/scratch-database.js';
 import { spawnWorker, type WorkerProcess } from '../../devstack/session-sync-process.js';
 import { FullStorySandbox } from '../../devstack/sandboxes/fullstory/fullstory-sandbox.js';
 import { syncRangeWorkflow } from '../../workflows/sync-range-workflow.js';
+import { copyRowsPerSecond } from '../copy-baseline.js';
 import { DAY, memoryOf, T0, waitUntilReady, type BenchStack } from '../bench-stack.js';
 
 export interface FullStoryLoadFigure {
@@ -61,7 +59,7 @@ export async function measureFullStoryLoad(stack: BenchStack): Promise<FullStory
     clearInterval(sampler);
     const loadStarted = downloadStart(sandbox);
     const loadSeconds = (loadEnded - loadStarted) / 1000;
-    const copyEventsPerSecond = await copyBaseline(database.url);
+    const copyEventsPerSecond = await copyRowsPerSecond(database.url, 'fullstory_events');
     const resync = await forcedReexport(database, () => backfill(true));
     const quarters = [0, 1, 2, 3].map((q) => {
       const from = loadStarted + (q * (loadEnded - loadStarted)) / 4;
@@ -124,27 +122,6 @@ function downloadStart(sandbox: FullStorySandbox): number {
   const download = sandbox.requests.find((request) => request.path.startsWith('/_files/'));
   if (!download) throw new Error('the worker never downloaded the export file');
   return download.at;
-}
-
-/** Events per second of COPY FROM STDIN of the loaded rows into a table like fullstory_events (same indexes). */
-async function copyBaseline(url: string): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'session-sync-copy-'));
-  const file = join(dir, 'events.copy');
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await pipeline(client.query(copyTo('COPY fullstory_events TO STDOUT')), createWriteStream(file));
-    await client.query('CREATE TABLE bench_copy (LIKE fullstory_events INCLUDING ALL)');
-    const started = performance.now();
-    await pipeline(createReadStream(file), client.query(copyFrom('COPY bench_copy FROM STDIN')));
-    const seconds = (performance.now() - started) / 1000;
-    const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM bench_copy');
-    await client.query('DROP TABLE bench_copy');
-    return Number(rows[0]!.n) / seconds;
-  } finally {
-    await client.end();
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 /** `--force` over the window: exported and loaded again, no event or session rewritten (xmin). */

@@ -1,10 +1,5 @@
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import pg from 'pg';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { sql } from 'kysely';
+import { copyRowsPerSecond } from '../copy-baseline.js';
 import { HOUR, memoryOf, siteIds, startScenario, T0, type BenchStack, type Scenario } from '../bench-stack.js';
 
 export interface PipelineFigure {
@@ -58,7 +53,7 @@ export async function measurePipelineMemoryResync(stack: BenchStack): Promise<{ 
     const sessions = totals.reduce((sum, t) => sum + t.sessions, 0);
     const peakRss = memoryOf(worker.child.pid!).peakBytes;
     const phases = await pagePhases(scenario.metricsPorts[0]!);
-    const copySessionsPerSecond = await copyBaseline(scenario.database.url);
+    const copySessionsPerSecond = await copyRowsPerSecond(scenario.database.url, 'fullsession_sessions');
     const resync = await forcedResync(scenario, sites[0]!);
     return {
       pipeline: { sessions, seconds, sessionsPerSecond: sessions / seconds, copySessionsPerSecond, ratio: sessions / seconds / copySessionsPerSecond, phases },
@@ -92,27 +87,6 @@ async function pagePhases(metricsPort: number): Promise<Record<string, number>> 
   for (const match of text.matchAll(/^session_sync_page_phase_seconds_sum\{phase="(\w+)"\} (\S+)$/gm)) sums[match[1]!] = Number(match[2]);
   const total = Object.values(sums).reduce((a, b) => a + b, 0);
   return Object.fromEntries(Object.entries(sums).map(([phase, value]) => [phase, value / total]));
-}
-
-/** Rows per second of COPY FROM STDIN of the synced rows into a table like fullsession_sessions (same indexes). */
-async function copyBaseline(url: string): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'session-sync-copy-'));
-  const file = join(dir, 'sessions.copy');
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await pipeline(client.query(copyTo('COPY fullsession_sessions TO STDOUT')), createWriteStream(file));
-    await client.query('CREATE TABLE bench_copy (LIKE fullsession_sessions INCLUDING ALL)');
-    const started = performance.now();
-    await pipeline(createReadStream(file), client.query(copyFrom('COPY bench_copy FROM STDIN')));
-    const seconds = (performance.now() - started) / 1000;
-    const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM bench_copy');
-    await client.query('DROP TABLE bench_copy');
-    return Number(rows[0]!.n) / seconds;
-  } finally {
-    await client.end();
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 /** `--force` over one site's range: every page fetched again, no row rewritten (xmin and tuple counters). */
