@@ -23,7 +23,7 @@ export async function replaceWindowEvents(trx: Transaction<Database>, copyIn: Co
   const clock = phaseClock();
   // Sorting and hashing a window's keys in memory instead of temp files.
   await sql`set local work_mem = '64MB'`.execute(trx);
-  const staged = await stageExportFile(trx, copyIn, target, [['event_start', 'timestamptz'], ['row_sha256', 'text']], eventShape(window), lines);
+  const staged = await stageExportFile(trx, copyIn, target, eventShape(window), lines);
   clock.lap('stage');
   const changed = await mergeStaged(trx, target, window, clock);
   await refreshTouchedSessions(trx, target);
@@ -39,7 +39,7 @@ const EVENT_START = /"EventStart"\s*:\s*"([^"\\]*)"/;
 function eventShape(window: SyncWindow): LineShape {
   const inWindow = (at: number) => at >= window.start && at < window.end;
   return {
-    leadingColumns: 2,
+    columns: [['event_start', 'timestamptz'], ['row_sha256', 'text']],
     judge(row, line) {
       const at = typeof row.EventStart === 'string' ? Date.parse(row.EventStart) : Number.NaN;
       if (!(at >= 0 && at <= MAX_INSTANT_MS)) return { reason: 'event has no parseable EventStart' };

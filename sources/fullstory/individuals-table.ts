@@ -31,7 +31,7 @@ const TEXT: Array<[column: string, field: string]> = [
 ];
 
 const INDIVIDUAL_SHAPE: LineShape = {
-  leadingColumns: TYPED.length,
+  columns: TYPED.map(([column, type]) => [column, type]),
   judge(row) {
     const id = row.IndvId;
     if (!((typeof id === 'number' && Number.isInteger(id)) || (typeof id === 'string' && id.length > 0))) return { reason: 'individual has no IndvId' };
@@ -47,7 +47,7 @@ const INDIVIDUAL_SHAPE: LineShape = {
  * none is deleted: one merged into another by identification keeps its row.
  */
 export async function upsertIndividuals(trx: Transaction<Database>, copyIn: CopyIn, target: StreamTarget, lines: AsyncIterable<string>): Promise<UnitWrite> {
-  const staged = await stageExportFile(trx, copyIn, target, TYPED.map(([column, type]) => [column, type]), INDIVIDUAL_SHAPE, lines);
+  const staged = await stageExportFile(trx, copyIn, target, INDIVIDUAL_SHAPE, lines);
   const columns = [...TYPED.map(([column]) => column), ...TEXT.map(([column]) => column)];
   const text = TEXT.map(([, field]) => sql`nullif(s.raw->>${field}, '')`);
   const result = await sql`

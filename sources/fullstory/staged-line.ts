@@ -22,8 +22,8 @@ function needsCare(line: string): boolean {
  * staging table's `raw, raw_original, reject_reason`, or why a row is refused.
  */
 export interface LineShape {
-  /** How many leading columns `judge` gives. */
-  leadingColumns: number;
+  /** The staging table's leading columns, name and SQL type, in the order `judge` gives their values. */
+  columns: Array<[name: string, type: string]>;
   judge(row: Record<string, unknown>, line: string): { values: Array<string | null> } | { reason: string };
   /**
    * The leading values read from the line's text alone, for a line that is
@@ -56,7 +56,7 @@ export function stagedLine(line: string, shape: LineShape): { copyLine: string; 
   const judged = shape.judge(value as Record<string, unknown>, line);
   const reason = 'reason' in judged ? judged.reason : careful && scanJson(value, MAX_JSON_DEPTH).tooDeep ? `row nests deeper than ${MAX_JSON_DEPTH} levels` : null;
   if (reason !== null) {
-    const nulls = Array.from({ length: shape.leadingColumns }, () => null);
+    const nulls = shape.columns.map(() => null);
     return { copyLine: copyLine([...nulls, storableText(boundedJsonText(parseLosslessJson(line))), line, reason]), rejectReason: reason };
   }
   const { values } = judged as { values: Array<string | null> };

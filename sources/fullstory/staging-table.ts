@@ -22,13 +22,13 @@ export interface StagedFile {
  * `reject_reason`. Refused rows move on to fullstory_rejects with their
  * reason and exact line; the rest stay staged for the caller's merge.
  *
- * @example await stageExportFile(trx, copyIn, target, [['event_start', 'timestamptz']], eventShape(window), lines)
+ * @example await stageExportFile(trx, copyIn, target, eventShape(window), lines)
  */
-export async function stageExportFile(trx: Transaction<Database>, copyIn: CopyIn, target: StreamTarget, leading: Array<[name: string, type: string]>, shape: LineShape, lines: AsyncIterable<string>): Promise<StagedFile> {
-  const definitions = leading.map(([name, type]) => `${name} ${type}`).join(', ');
+export async function stageExportFile(trx: Transaction<Database>, copyIn: CopyIn, target: StreamTarget, shape: LineShape, lines: AsyncIterable<string>): Promise<StagedFile> {
+  const definitions = shape.columns.map(([name, type]) => `${name} ${type}`).join(', ');
   await sql.raw(`create temp table fullstory_staging (${definitions}${definitions ? ', ' : ''}raw jsonb not null, raw_original text, reject_reason text) on commit drop`).execute(trx);
   const staged: StagedFile = { received: 0, rejectReasons: [] };
-  const columns = [...leading.map(([name]) => name), 'raw', 'raw_original', 'reject_reason'].join(', ');
+  const columns = [...shape.columns.map(([name]) => name), 'raw', 'raw_original', 'reject_reason'].join(', ');
   await copyIn(`copy fullstory_staging (${columns}) from stdin`, copyLines(lines, shape, staged));
   await sql`
     insert into fullstory_rejects (org_id, stream, reason, raw, raw_original, raw_sha256)
