@@ -69,8 +69,11 @@ describe('a FullStory export file with hostile lines', () => {
     ]);
   });
 
-  it('fails the whole file on a line that is not JSON, and writes nothing of it', async () => {
-    const failure = await load([`{${AT},"SessionId":1}`, '{"EventStart": truncated']).catch((error: unknown) => error);
+  it.each([
+    ['JavaScript', '{"EventStart": truncated'],
+    ['Postgres', `{${AT},"SessionId":2,"cut":tru}`],
+  ])('fails the whole file on a line that is not JSON (found by %s), and writes nothing of it', async (_, broken) => {
+    const failure = await load([`{${AT},"SessionId":1}`, broken]).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(SourceError);
     expect((failure as SourceError).message).toBe('FullStory sent a malformed export file: a line is not JSON');
     const count = await sql<{ n: string }>`select count(*) as n from fullstory_events where org_id = 'o-hostile' and stream = ${`s${streamCounter}`}`.execute(database.db);
