@@ -71,7 +71,7 @@ export class FullStorySource implements SyncSource {
         nextCursor: undefined,
         requests,
         received: 0,
-        write: (trx, copyIn) => (exportTypeOf(site.siteId) === 'TYPE_INDIVIDUAL' ? upsertIndividuals(trx, copyIn, target, lines()) : replaceWindowEvents(trx, copyIn, target, window, lines())),
+        write: (trx, copyIn) => (exportTypeOf(site.siteId) === 'TYPE_INDIVIDUAL' ? upsertIndividuals(trx, copyIn, target, lines()) : replaceWindowEvents(trx, copyIn, target, window, lines)),
       };
     }
     return { nextCursor: step.cursor, requests, received: 0, jobStep: true, ...(step.kind === 'wait' ? { waitMs: this.settings.pollIntervalMs, jobPercent: step.percent } : {}), write: async () => ({ synced: 0, written: 0, rejectReasons: [] }) };

@@ -35,16 +35,16 @@ export interface LineShape {
 }
 
 /**
- * One export line as a COPY text line of a staging table: the shape's
- * leading values, the row as jsonb text, the exact original when the stored
- * row had to differ from it, and why it is rejected (the load moves those
- * rows to fullstory_rejects). A line that is not a JSON object fails the file.
+ * One export line judged: the shape's leading values, the row as jsonb
+ * text, the exact original when the stored row had to differ from it, and
+ * why it is refused (null when it is not). A line that is not a JSON
+ * object fails the file.
  *
- * @example stagedLine('{"EventStart":"2026-11-01T00:00:01Z","SessionId":8658262255227649805}', eventShape(window))
+ * @example judgeLine('{"EventStart":"2026-11-01T00:00:01Z","SessionId":8658262255227649805}', eventShape(window))
  */
-export function stagedLine(line: string, shape: LineShape): { copyLine: string; rejectReason: string | null } {
+export function judgeLine(line: string, shape: LineShape): JudgedLine {
   const quick = shape.quickJudge && isPlainFlatObject(line) ? shape.quickJudge(line) : undefined;
-  if (quick) return { copyLine: copyLine([...quick, line, null, null]), rejectReason: null };
+  if (quick) return { values: quick, raw: line, rawOriginal: null, rejectReason: null };
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -56,13 +56,32 @@ export function stagedLine(line: string, shape: LineShape): { copyLine: string; 
   const judged = shape.judge(value as Record<string, unknown>, line);
   const reason = 'reason' in judged ? judged.reason : careful && scanJson(value, MAX_JSON_DEPTH).tooDeep ? `row nests deeper than ${MAX_JSON_DEPTH} levels` : null;
   if (reason !== null) {
-    const nulls = shape.columns.map(() => null);
-    return { copyLine: copyLine([...nulls, storableText(boundedJsonText(parseLosslessJson(line))), line, reason]), rejectReason: reason };
+    return { values: shape.columns.map(() => null), raw: storableText(boundedJsonText(parseLosslessJson(line))), rawOriginal: line, rejectReason: reason };
   }
   const { values } = judged as { values: Array<string | null> };
   // The careful path stores ids as text and keeps the line exactly beside the row.
-  const stored = careful ? [storableText(JSON.stringify(parseLosslessJson(line))), line] : [line, null];
-  return { copyLine: copyLine([...values, ...stored, null]), rejectReason: null };
+  if (careful) return { values, raw: storableText(JSON.stringify(parseLosslessJson(line))), rawOriginal: line, rejectReason: null };
+  return { values, raw: line, rawOriginal: null, rejectReason: null };
+}
+
+export interface JudgedLine {
+  /** The shape's leading values; all null for a refused row. */
+  values: Array<string | null>;
+  /** The row as jsonb text: the line itself, unless it had to change. */
+  raw: string;
+  /** The exact line when `raw` differs from it, or the row is refused. */
+  rawOriginal: string | null;
+  rejectReason: string | null;
+}
+
+/**
+ * One export line as a COPY text line of the staging table: the shape's
+ * leading values, then `raw, raw_original, reject_reason` (the load moves
+ * refused rows to fullstory_rejects).
+ */
+export function stagedLine(line: string, shape: LineShape): { copyLine: string; rejectReason: string | null } {
+  const judged = judgeLine(line, shape);
+  return { copyLine: copyLine([...judged.values, judged.raw, judged.rawOriginal, judged.rejectReason]), rejectReason: judged.rejectReason };
 }
 
 /** One `{` first, no other `{` or `[`, and nothing that needs care: its keys are the row's own. */
@@ -83,7 +102,8 @@ function openingBrackets(line: string): number {
   return count;
 }
 
-function copyLine(fields: Array<string | null>): string {
+/** Fields as one line of COPY's text format, null as `\N`. */
+export function copyLine(fields: Array<string | null>): string {
   return `${fields.map((field) => (field === null ? '\\N' : copyText(field))).join('\t')}\n`;
 }
 

@@ -1,11 +1,8 @@
 import { sql, type Transaction } from 'kysely';
 import type { CopyIn } from '../../db/copy-transaction.js';
 import type { Database } from '../../db/database.js';
-import { malformedFile } from './malformed-file.js';
+import { copyExportLines } from './copy-export-lines.js';
 import { stagedLine, type LineShape } from './staged-line.js';
-
-/** Postgres's SQLSTATE for text its type's parser refuses, here jsonb's. */
-const INVALID_TEXT_REPRESENTATION = '22P02';
 
 export interface StreamTarget {
   orgId: string;
@@ -33,13 +30,7 @@ export async function stageExportFile(trx: Transaction<Database>, copyIn: CopyIn
   await sql.raw(`create temp table fullstory_staging (${definitions}${definitions ? ', ' : ''}raw jsonb not null, raw_original text, reject_reason text) on commit drop`).execute(trx);
   const staged: StagedFile = { received: 0, rejectReasons: [] };
   const columns = [...shape.columns.map(([name]) => name), 'raw', 'raw_original', 'reject_reason'].join(', ');
-  try {
-    await copyIn(`copy fullstory_staging (${columns}) from stdin`, copyLines(lines, shape, staged));
-  } catch (error) {
-    // A line staged from its text alone that Postgres could not parse as JSON after all (nothing of it is quoted: it came from the API).
-    if ((error as { code?: string }).code === INVALID_TEXT_REPRESENTATION) throw malformedFile('a line is not JSON');
-    throw error;
-  }
+  await copyExportLines(copyIn, `copy fullstory_staging (${columns}) from stdin`, stagedLines(lines, shape, staged));
   await sql`
     insert into fullstory_rejects (org_id, stream, reason, raw, raw_original, raw_sha256)
     select ${target.orgId}, ${target.stream}, reject_reason, raw, raw_original, encode(sha256(convert_to(raw_original, 'UTF8')), 'hex')
@@ -49,20 +40,11 @@ export async function stageExportFile(trx: Transaction<Database>, copyIn: CopyIn
   return staged;
 }
 
-/** COPY data is sent in chunks of about this many characters: one write per line would cost more than the line. */
-const CHUNK_CHARS = 64 * 1024;
-
-async function* copyLines(lines: AsyncIterable<string>, shape: LineShape, staged: StagedFile): AsyncGenerator<string> {
-  let chunk = '';
+async function* stagedLines(lines: AsyncIterable<string>, shape: LineShape, staged: StagedFile): AsyncGenerator<string> {
   for await (const line of lines) {
     staged.received += 1;
     const { copyLine, rejectReason } = stagedLine(line, shape);
     if (rejectReason !== null) staged.rejectReasons.push(rejectReason);
-    chunk += copyLine;
-    if (chunk.length >= CHUNK_CHARS) {
-      yield chunk;
-      chunk = '';
-    }
+    yield copyLine;
   }
-  if (chunk) yield chunk;
 }

@@ -1,0 +1,114 @@
+import { sql, type Transaction } from 'kysely';
+import type { CopyIn } from '../../db/copy-transaction.js';
+import type { Database } from '../../db/database.js';
+import type { SyncWindow } from '../../workflows/sync-contract.js';
+import { copyExportLines } from './copy-export-lines.js';
+import { OccurrenceCounter } from './occurrence-counter.js';
+import { copyLine, judgeLine, type LineShape } from './staged-line.js';
+import type { StreamTarget } from './staging-table.js';
+
+/** How a window with no events yet is loaded; the defaults suit every window. */
+export interface EmptyWindowOptions {
+  /**
+   * Refused rows are held in memory until the COPY ends, up to this many
+   * characters (default 8 Mi); a file with more is loaded through the staging table instead.
+   */
+  maxHeldRejectChars?: number;
+  /** The OccurrenceCounter's filter size. */
+  filterBits?: number;
+}
+
+export interface EmptyWindowLoad {
+  received: number;
+  /** Rows stored. */
+  copied: number;
+  rejectReasons: string[];
+}
+
+interface RejectedLine {
+  reason: string;
+  raw: string;
+  rawOriginal: string;
+}
+
+class TooManyRejects extends Error {}
+
+/**
+ * The first load of a window that holds no events yet (every backfill's):
+ * the export's rows go by COPY straight into fullstory_events, identical
+ * rows numbered as they stream (OccurrenceCounter), so the window costs
+ * one pass where a merge costs three. Refused rows are written to
+ * fullstory_rejects after. Undefined, with nothing written, when a file
+ * refuses too many rows to hold: the caller merges it through the staging
+ * table, from a new download.
+ *
+ * @example await loadEmptyWindow(trx, copyIn, target, window, eventShape(window), lines)
+ */
+export async function loadEmptyWindow(trx: Transaction<Database>, copyIn: CopyIn, target: StreamTarget, window: SyncWindow, shape: LineShape, lines: AsyncIterable<string>, options: EmptyWindowOptions = {}): Promise<EmptyWindowLoad | undefined> {
+  const counter = new OccurrenceCounter(options.filterBits);
+  const load = { received: 0, copied: 0, rejected: [] as RejectedLine[], rejectChars: 0, maxRejectChars: options.maxHeldRejectChars ?? 8 * 1024 * 1024 };
+  await sql`savepoint fullstory_empty_window`.execute(trx);
+  try {
+    await copyExportLines(copyIn, 'copy fullstory_events (org_id, stream, event_start, row_sha256, occurrence, raw, raw_original) from stdin', eventRows(lines, shape, target, counter, load));
+  } catch (error) {
+    if (!(error instanceof TooManyRejects)) throw error;
+    await sql`rollback to savepoint fullstory_empty_window`.execute(trx);
+    return undefined;
+  }
+  await closeOccurrenceGaps(trx, target, window, [...counter.suspects()]);
+  await storeRejects(trx, target, load.rejected);
+  return { received: load.received, copied: load.copied, rejectReasons: load.rejected.map((line) => line.reason) };
+}
+
+async function* eventRows(lines: AsyncIterable<string>, shape: LineShape, target: StreamTarget, counter: OccurrenceCounter, load: { received: number; copied: number; rejected: RejectedLine[]; rejectChars: number; maxRejectChars: number }): AsyncGenerator<string> {
+  for await (const line of lines) {
+    load.received += 1;
+    const judged = judgeLine(line, shape);
+    if (judged.rejectReason !== null) {
+      load.rejected.push({ reason: judged.rejectReason, raw: judged.raw, rawOriginal: line });
+      load.rejectChars += judged.raw.length + line.length;
+      if (load.rejectChars > load.maxRejectChars) throw new TooManyRejects();
+      continue;
+    }
+    const [eventStart, sha256] = judged.values as [string, string];
+    load.copied += 1;
+    yield copyLine([target.orgId, target.stream, eventStart, sha256, String(counter.next(sha256)), judged.raw, judged.rawOriginal]);
+  }
+}
+
+/**
+ * Numbers from 1 the groups of identical rows that the counter's false
+ * alarms started at 2: their rows are taken out and put back one lower
+ * (two statements, so no row meets its own old key).
+ */
+async function closeOccurrenceGaps(trx: Transaction<Database>, target: StreamTarget, window: SyncWindow, suspects: string[]): Promise<void> {
+  if (suspects.length === 0) return;
+  await sql`create temp table fullstory_renumbered (org_id text, stream text, event_start timestamptz, row_sha256 text, occurrence integer, raw jsonb, raw_original text) on commit drop`.execute(trx);
+  await sql`
+    with gapped as (
+      select event_start, row_sha256 from fullstory_events
+      where org_id = ${target.orgId} and stream = ${target.stream} and event_start >= ${new Date(window.start)} and event_start < ${new Date(window.end)} and row_sha256 = any(${suspects})
+      group by event_start, row_sha256 having min(occurrence) > 1
+    ),
+    taken as (
+      delete from fullstory_events e using gapped g
+      where e.org_id = ${target.orgId} and e.stream = ${target.stream} and e.event_start = g.event_start and e.row_sha256 = g.row_sha256
+      returning e.org_id, e.stream, e.event_start, e.row_sha256, e.occurrence, e.raw, e.raw_original
+    )
+    insert into fullstory_renumbered select * from taken
+  `.execute(trx);
+  await sql`
+    insert into fullstory_events (org_id, stream, event_start, row_sha256, occurrence, raw, raw_original)
+    select org_id, stream, event_start, row_sha256, occurrence - 1, raw, raw_original from fullstory_renumbered
+  `.execute(trx);
+}
+
+async function storeRejects(trx: Transaction<Database>, target: StreamTarget, rejected: RejectedLine[]): Promise<void> {
+  if (rejected.length === 0) return;
+  await sql`
+    insert into fullstory_rejects (org_id, stream, reason, raw, raw_original, raw_sha256)
+    select ${target.orgId}, ${target.stream}, r.reason, r.raw::jsonb, r.raw_original, encode(sha256(convert_to(r.raw_original, 'UTF8')), 'hex')
+    from unnest(${rejected.map((line) => line.reason)}::text[], ${rejected.map((line) => line.raw)}::text[], ${rejected.map((line) => line.rawOriginal)}::text[]) as r(reason, raw, raw_original)
+    on conflict do nothing
+  `.execute(trx);
+}
