@@ -1,9 +1,9 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { CopyIn } from '../../db/copy-transaction.js';
 import type { Database } from '../../db/database.js';
-import type { SyncWindow } from '../../workflows/sync-contract.js';
 import { copyExportLines } from './copy-export-lines.js';
 import { OccurrenceCounter } from './occurrence-counter.js';
+import type { PhaseClock } from './phase-clock.js';
 import { copyLine, judgeLine, type LineShape } from './staged-line.js';
 import type { StreamTarget } from './staging-table.js';
 
@@ -42,9 +42,9 @@ class TooManyRejects extends Error {}
  * refuses too many rows to hold: the caller merges it through the staging
  * table, from a new download.
  *
- * @example await loadEmptyWindow(trx, copyIn, target, window, eventShape(window), lines)
+ * @example await loadEmptyWindow(trx, copyIn, target, eventShape(window), lines, phaseClock())
  */
-export async function loadEmptyWindow(trx: Transaction<Database>, copyIn: CopyIn, target: StreamTarget, window: SyncWindow, shape: LineShape, lines: AsyncIterable<string>, options: EmptyWindowOptions = {}): Promise<EmptyWindowLoad | undefined> {
+export async function loadEmptyWindow(trx: Transaction<Database>, copyIn: CopyIn, target: StreamTarget, shape: LineShape, lines: AsyncIterable<string>, clock: PhaseClock, options: EmptyWindowOptions = {}): Promise<EmptyWindowLoad | undefined> {
   const counter = new OccurrenceCounter(options.filterBits);
   const load = { received: 0, copied: 0, rejected: [] as RejectedLine[], rejectChars: 0, maxRejectChars: options.maxHeldRejectChars ?? 8 * 1024 * 1024 };
   await sql`savepoint fullstory_empty_window`.execute(trx);
@@ -55,7 +55,9 @@ export async function loadEmptyWindow(trx: Transaction<Database>, copyIn: CopyIn
     await sql`rollback to savepoint fullstory_empty_window`.execute(trx);
     return undefined;
   }
-  await closeOccurrenceGaps(trx, target, window, [...counter.suspects()]);
+  clock.lap('copy');
+  await closeOccurrenceGaps(trx, target, counter.suspects());
+  clock.lap('renumber');
   await storeRejects(trx, target, load.rejected);
   return { received: load.received, copied: load.copied, rejectReasons: load.rejected.map((line) => line.reason) };
 }
@@ -65,34 +67,49 @@ async function* eventRows(lines: AsyncIterable<string>, shape: LineShape, target
     load.received += 1;
     const judged = judgeLine(line, shape);
     if (judged.rejectReason !== null) {
-      load.rejected.push({ reason: judged.rejectReason, raw: judged.raw, rawOriginal: line });
+      load.rejected.push({ reason: judged.rejectReason, raw: ownCopy(judged.raw), rawOriginal: ownCopy(line) });
       load.rejectChars += judged.raw.length + line.length;
       if (load.rejectChars > load.maxRejectChars) throw new TooManyRejects();
       continue;
     }
     const [eventStart, sha256] = judged.values as [string, string];
     load.copied += 1;
-    yield copyLine([target.orgId, target.stream, eventStart, sha256, String(counter.next(sha256)), judged.raw, judged.rawOriginal]);
+    yield copyLine([target.orgId, target.stream, eventStart, sha256, String(counter.next(sha256, eventStart)), judged.raw, judged.rawOriginal]);
   }
 }
 
 /**
- * Numbers from 1 the groups of identical rows that the counter's false
- * alarms started at 2: their rows are taken out and put back one lower
- * (two statements, so no row meets its own old key).
+ * The text as a string of its own: a line is cut from the downloaded chunk,
+ * and a held cut would keep the whole chunk alive.
  */
-async function closeOccurrenceGaps(trx: Transaction<Database>, target: StreamTarget, window: SyncWindow, suspects: string[]): Promise<void> {
-  if (suspects.length === 0) return;
+function ownCopy(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
+}
+
+/**
+ * Numbers from 1 the groups of identical rows that the counter's false
+ * alarms started at 2 (no row of theirs is numbered 1): their rows are
+ * taken out and put back one lower (two statements, so no row meets its own
+ * old key). Each suspect is looked up by primary key, in a lateral join:
+ * the window's rows have no statistics yet, and a join the planner chose
+ * freely was seen to compare every suspect with every row.
+ */
+async function closeOccurrenceGaps(trx: Transaction<Database>, target: StreamTarget, suspects: { eventStarts: string[]; sha256s: string[] }): Promise<void> {
+  if (suspects.sha256s.length === 0) return;
+  const rowsOf = (occurrence: RawBuilder<unknown>) => sql`
+    select e.ctid as row_id from fullstory_events e
+    where e.org_id = ${target.orgId} and e.stream = ${target.stream} and e.event_start = s.event_start and e.row_sha256 = s.row_sha256 and ${occurrence}`;
   await sql`create temp table fullstory_renumbered (org_id text, stream text, event_start timestamptz, row_sha256 text, occurrence integer, raw jsonb, raw_original text) on commit drop`.execute(trx);
   await sql`
-    with gapped as (
-      select event_start, row_sha256 from fullstory_events
-      where org_id = ${target.orgId} and stream = ${target.stream} and event_start >= ${new Date(window.start)} and event_start < ${new Date(window.end)} and row_sha256 = any(${suspects})
-      group by event_start, row_sha256 having min(occurrence) > 1
+    with suspect as (select * from unnest(${suspects.eventStarts}::timestamptz[], ${suspects.sha256s}::text[]) as s(event_start, row_sha256)),
+    gapped as (
+      select g.row_id from suspect s
+      left join lateral (${rowsOf(sql`e.occurrence = 1`)} limit 1) first on true
+      cross join lateral (${rowsOf(sql`true`)}) g
+      where first.row_id is null
     ),
     taken as (
-      delete from fullstory_events e using gapped g
-      where e.org_id = ${target.orgId} and e.stream = ${target.stream} and e.event_start = g.event_start and e.row_sha256 = g.row_sha256
+      delete from fullstory_events e where e.ctid = any(array(select row_id from gapped))
       returning e.org_id, e.stream, e.event_start, e.row_sha256, e.occurrence, e.raw, e.raw_original
     )
     insert into fullstory_renumbered select * from taken

@@ -6,7 +6,7 @@ import { MAX_INSTANT_MS } from '../../db/storable-values.js';
 import type { SyncWindow } from '../../workflows/sync-contract.js';
 import type { UnitWrite } from '../sync-source.js';
 import { loadEmptyWindow, type EmptyWindowOptions } from './empty-window-load.js';
-import { phaseClock } from './phase-clock.js';
+import { phaseClock, type PhaseClock } from './phase-clock.js';
 import { deriveSessionsOfNewWindow, refreshTouchedSessions } from './sessions-table.js';
 import type { LineShape } from './staged-line.js';
 import { stageExportFile, type StreamTarget } from './staging-table.js';
@@ -28,9 +28,9 @@ export async function replaceWindowEvents(trx: Transaction<Database>, copyIn: Co
   await sql`set local work_mem = '64MB'`.execute(trx);
   await sql`set local jit = off`.execute(trx);
   const shape = eventShape(window);
-  const loaded = (await windowHasEvents(trx, target, window)) ? undefined : await loadEmptyWindow(trx, copyIn, target, window, shape, openLines(), options);
+  const loaded = (await windowHasEvents(trx, target, window)) ? undefined : await loadEmptyWindow(trx, copyIn, target, shape, openLines(), clock, options);
   if (loaded) {
-    clock.lap('copy');
+    clock.lap('rejects');
     await deriveSessionsOfNewWindow(trx, target, window);
     clock.lap('sessions');
     return { received: loaded.received, synced: loaded.copied, written: loaded.copied, rejectReasons: loaded.rejectReasons, phaseMs: clock.phases };
@@ -86,7 +86,7 @@ function eventShape(window: SyncWindow): LineShape {
  * Rows are numbered among identical ones on their narrow keys only, then
  * joined back to the staged row by its ctid. Returns the rows changed.
  */
-async function mergeStaged(trx: Transaction<Database>, target: StreamTarget, window: SyncWindow, clock: ReturnType<typeof phaseClock>): Promise<number> {
+async function mergeStaged(trx: Transaction<Database>, target: StreamTarget, window: SyncWindow, clock: PhaseClock): Promise<number> {
   await sql`
     create temp table fullstory_numbered on commit drop as
     select ctid as staged_row, event_start, row_sha256, row_number() over (partition by event_start, row_sha256)::integer as occurrence

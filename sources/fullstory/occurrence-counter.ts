@@ -16,24 +16,35 @@ const PROBES = 3;
  */
 export class OccurrenceCounter {
   private readonly filter: Uint8Array;
-  private readonly counts = new Map<string, number>();
+  /**
+   * Occurrences so far and start (epoch ms) of each line numbered above 1,
+   * by SHA-256. The start is kept as a number: a string taken out of the
+   * line would keep the whole downloaded chunk it was cut from alive.
+   */
+  private readonly counts = new Map<string, { occurrences: number; eventStartMs: number }>();
 
   /** @param filterBits a multiple of 8; fewer bits, more false alarms (each costs a row moved after the COPY). */
   constructor(private readonly filterBits = DEFAULT_FILTER_BITS) {
     this.filter = new Uint8Array(filterBits / 8);
   }
 
-  /** The occurrence of the line with this SHA-256 (64 hex digits) among the lines counted so far. */
-  next(sha256: string): number {
+  /** The occurrence of the line with this SHA-256 (64 hex digits) and start among the lines counted so far. */
+  next(sha256: string, eventStart: string): number {
     if (this.markSeen(sha256)) return 1;
-    const occurrence = (this.counts.get(sha256) ?? 1) + 1;
-    this.counts.set(sha256, occurrence);
-    return occurrence;
+    const counted = this.counts.get(sha256) ?? { occurrences: 1, eventStartMs: Date.parse(eventStart) };
+    counted.occurrences += 1;
+    this.counts.set(sha256, counted);
+    return counted.occurrences;
   }
 
-  /** The SHA-256 of every line numbered above 1: true repeats, and the filter's false alarms among them. */
-  suspects(): IterableIterator<string> {
-    return this.counts.keys();
+  /** Every line numbered above 1, by start and SHA-256: true repeats, and the filter's false alarms among them. */
+  suspects(): { eventStarts: string[]; sha256s: string[] } {
+    const suspects = { eventStarts: [] as string[], sha256s: [] as string[] };
+    for (const [sha256, { eventStartMs }] of this.counts) {
+      suspects.eventStarts.push(new Date(eventStartMs).toISOString());
+      suspects.sha256s.push(sha256);
+    }
+    return suspects;
   }
 
   /** Sets the line's bits; true when one of them was not yet set (the line is certainly new). */
