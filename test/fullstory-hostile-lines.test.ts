@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transactionWithCopy } from '../db/copy-transaction.js';
 import type { EmptyWindowOptions } from '../sources/fullstory/empty-window-load.js';
 import { replaceWindowEvents } from '../sources/fullstory/events-table.js';
+import { TYPED_EVENT_COLUMNS } from '../sources/fullstory/typed-event-columns.js';
 import { SourceError } from '../sources/source-error.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
@@ -38,6 +39,11 @@ async function load(lines: string[], path: LoadPath = 'copied straight into an e
   const written = await replace(target, lines, options);
   const events = await sql<{ session_id: string | null; user_email: string | null; raw: string; raw_original: string | null }>`
     select session_id, user_email, raw::text as raw, raw_original from fullstory_events where org_id = ${target.orgId} and stream = ${target.stream} order by raw::text`.execute(database.db);
+  // Every row's typed columns are what Postgres reads from its raw row, whoever filled them.
+  const typedAsRaw = await sql<{ n: string }>`
+    select count(*) as n from fullstory_events where org_id = ${target.orgId} and stream = ${target.stream}
+      and (${sql.join(TYPED_EVENT_COLUMNS.map(([column]) => sql.ref(column)))}) is distinct from (${sql.join(TYPED_EVENT_COLUMNS.map(([, field]) => sql`nullif(raw->>${field}, '')`))})`.execute(database.db);
+  expect(typedAsRaw.rows[0]!.n).toBe('0');
   const rejects = await database.db.selectFrom('fullstory_rejects').select(['reason', 'raw_original']).where('org_id', '=', target.orgId).where('stream', '=', target.stream).orderBy('reason').execute();
   return { written, events: events.rows, rejects, target };
 }

@@ -3,6 +3,7 @@ import type { CopyIn } from '../../db/copy-transaction.js';
 import type { Database } from '../../db/database.js';
 import { copyExportLines } from './copy-export-lines.js';
 import { OccurrenceCounter } from './occurrence-counter.js';
+import { TYPED_EVENT_COLUMNS, typedEventValues } from './typed-event-columns.js';
 import type { PhaseClock } from './phase-clock.js';
 import { copyLine, judgeLine, type LineShape } from './staged-line.js';
 import type { StreamTarget } from './staging-table.js';
@@ -33,12 +34,21 @@ interface RejectedLine {
 
 class TooManyRejects extends Error {}
 
+/** Suspects looked up per statement: the parameters of one stay a few hundred KB. */
+const SUSPECTS_PER_STATEMENT = 5000;
+
+const COPY_EVENTS = `copy fullstory_events (org_id, stream, event_start, row_sha256, occurrence, raw, raw_original, ${TYPED_EVENT_COLUMNS.map(([column]) => column).join(', ')}) from stdin`;
+
+/** A row stored from a changed line leaves its typed columns to the table's trigger, which reads them from `raw`. */
+const UNSURE_TYPED = TYPED_EVENT_COLUMNS.map(() => null);
+
 /**
  * The first load of a window that holds no events yet (every backfill's):
  * the export's rows go by COPY straight into fullstory_events, identical
  * rows numbered as they stream (OccurrenceCounter), so the window costs
- * one pass where a merge costs three. Refused rows are written to
- * fullstory_rejects after. Undefined, with nothing written, when a file
+ * one pass where a merge costs three. The typed columns are read from the
+ * line's text where it says them for sure (typed-event-columns.ts).
+ * Refused rows are written to fullstory_rejects after. Undefined, with nothing written, when a file
  * refuses too many rows to hold: the caller merges it through the staging
  * table, from a new download.
  *
@@ -49,14 +59,14 @@ export async function loadEmptyWindow(trx: Transaction<Database>, copyIn: CopyIn
   const load = { received: 0, copied: 0, rejected: [] as RejectedLine[], rejectChars: 0, maxRejectChars: options.maxHeldRejectChars ?? 8 * 1024 * 1024 };
   await sql`savepoint fullstory_empty_window`.execute(trx);
   try {
-    await copyExportLines(copyIn, 'copy fullstory_events (org_id, stream, event_start, row_sha256, occurrence, raw, raw_original) from stdin', eventRows(lines, shape, target, counter, load));
+    await copyExportLines(copyIn, COPY_EVENTS, eventRows(lines, shape, target, counter, load));
   } catch (error) {
     if (!(error instanceof TooManyRejects)) throw error;
     await sql`rollback to savepoint fullstory_empty_window`.execute(trx);
     return undefined;
   }
   clock.lap('copy');
-  await closeOccurrenceGaps(trx, target, counter.suspects());
+  await closeOccurrenceGaps(trx, target, counter.suspects(SUSPECTS_PER_STATEMENT));
   clock.lap('renumber');
   await storeRejects(trx, target, load.rejected);
   return { received: load.received, copied: load.copied, rejectReasons: load.rejected.map((line) => line.reason) };
@@ -74,7 +84,8 @@ async function* eventRows(lines: AsyncIterable<string>, shape: LineShape, target
     }
     const [eventStart, sha256] = judged.values as [string, string];
     load.copied += 1;
-    yield copyLine([target.orgId, target.stream, eventStart, sha256, String(counter.next(sha256, eventStart)), judged.raw, judged.rawOriginal]);
+    const typed = judged.rawOriginal === null ? typedEventValues(line) : UNSURE_TYPED;
+    yield copyLine([target.orgId, target.stream, eventStart, sha256, String(counter.next(sha256, eventStart)), judged.raw, judged.rawOriginal, ...typed]);
   }
 }
 
@@ -94,26 +105,27 @@ function ownCopy(text: string): string {
  * the window's rows have no statistics yet, and a join the planner chose
  * freely was seen to compare every suspect with every row.
  */
-async function closeOccurrenceGaps(trx: Transaction<Database>, target: StreamTarget, suspects: { eventStarts: string[]; sha256s: string[] }): Promise<void> {
-  if (suspects.sha256s.length === 0) return;
+async function closeOccurrenceGaps(trx: Transaction<Database>, target: StreamTarget, suspects: Iterable<{ eventStarts: string[]; sha256s: string[] }>): Promise<void> {
   const rowsOf = (occurrence: RawBuilder<unknown>) => sql`
     select e.ctid as row_id from fullstory_events e
     where e.org_id = ${target.orgId} and e.stream = ${target.stream} and e.event_start = s.event_start and e.row_sha256 = s.row_sha256 and ${occurrence}`;
   await sql`create temp table fullstory_renumbered (org_id text, stream text, event_start timestamptz, row_sha256 text, occurrence integer, raw jsonb, raw_original text) on commit drop`.execute(trx);
-  await sql`
-    with suspect as (select * from unnest(${suspects.eventStarts}::timestamptz[], ${suspects.sha256s}::text[]) as s(event_start, row_sha256)),
-    gapped as (
-      select g.row_id from suspect s
-      left join lateral (${rowsOf(sql`e.occurrence = 1`)} limit 1) first on true
-      cross join lateral (${rowsOf(sql`true`)}) g
-      where first.row_id is null
-    ),
-    taken as (
-      delete from fullstory_events e where e.ctid = any(array(select row_id from gapped))
-      returning e.org_id, e.stream, e.event_start, e.row_sha256, e.occurrence, e.raw, e.raw_original
-    )
-    insert into fullstory_renumbered select * from taken
-  `.execute(trx);
+  for (const batch of suspects) {
+    await sql`
+      with suspect as (select * from unnest(${batch.eventStarts}::timestamptz[], ${batch.sha256s}::text[]) as s(event_start, row_sha256)),
+      gapped as (
+        select g.row_id from suspect s
+        left join lateral (${rowsOf(sql`e.occurrence = 1`)} limit 1) first on true
+        cross join lateral (${rowsOf(sql`true`)}) g
+        where first.row_id is null
+      ),
+      taken as (
+        delete from fullstory_events e where e.ctid = any(array(select row_id from gapped))
+        returning e.org_id, e.stream, e.event_start, e.row_sha256, e.occurrence, e.raw, e.raw_original
+      )
+      insert into fullstory_renumbered select * from taken
+    `.execute(trx);
+  }
   await sql`
     insert into fullstory_events (org_id, stream, event_start, row_sha256, occurrence, raw, raw_original)
     select org_id, stream, event_start, row_sha256, occurrence - 1, raw, raw_original from fullstory_renumbered

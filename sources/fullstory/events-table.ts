@@ -114,6 +114,7 @@ async function mergeStaged(trx: Transaction<Database>, target: StreamTarget, win
   const added = await sql<{ n: string }>`
     with added as (
       insert into fullstory_events (org_id, stream, event_start, row_sha256, occurrence, raw, raw_original)
+      -- The typed columns are the table trigger's to fill, from raw.
       select ${target.orgId}, ${target.stream}, n.event_start, n.row_sha256, n.occurrence, s.raw, s.raw_original
       from fullstory_numbered n join fullstory_staging s on s.ctid = n.staged_row
       where not exists (

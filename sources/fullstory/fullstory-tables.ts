@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, GeneratedAlways } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 import type { DefaultedTimestamp, Timestamp } from '../../db/database.js';
 
 /** FullStory's own tables, as db/database.ts composes them into the Database. */
@@ -18,14 +18,14 @@ export interface FullStoryEventsTable {
   row_sha256: string;
   /** Which of the window's identical rows this is, from 1. */
   occurrence: number;
-  /** The typed columns: Postgres derives each from `raw` (its field, empty text as null). */
-  user_id: GeneratedAlways<string | null>;
-  session_id: GeneratedAlways<string | null>;
-  page_id: GeneratedAlways<string | null>;
-  indv_id: GeneratedAlways<string | null>;
-  event_type: GeneratedAlways<string | null>;
-  page_url: GeneratedAlways<string | null>;
-  user_email: GeneratedAlways<string | null>;
+  /** The typed columns: Postgres fills each from `raw` as it stores the row (its field, empty text as null). */
+  user_id: string | null;
+  session_id: string | null;
+  page_id: string | null;
+  indv_id: string | null;
+  event_type: string | null;
+  page_url: string | null;
+  user_email: string | null;
   /** The row as exported, ids as decimal text; unstorable characters as U+FFFD. */
   raw: ColumnType<Record<string, unknown>, string, string>;
   /** The row exactly as exported, as JSON text, when `raw` had to change. */

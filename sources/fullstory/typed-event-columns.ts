@@ -1,0 +1,56 @@
+/** fullstory_events' typed columns and the export field each holds (as `nullif(raw->>field, '')`). */
+export const TYPED_EVENT_COLUMNS = [
+  ['user_id', 'UserId'],
+  ['session_id', 'SessionId'],
+  ['page_id', 'PageId'],
+  ['indv_id', 'IndvId'],
+  ['event_type', 'EventType'],
+  ['page_url', 'PageUrl'],
+  ['user_email', 'UserEmail'],
+] as const;
+
+const UNSURE: Array<string | null> = TYPED_EVENT_COLUMNS.map(() => null);
+const FIELD_KEYS = TYPED_EVENT_COLUMNS.map(([, field]) => new RegExp(`"${field}"\\s*:\\s*`, 'g'));
+const PLAIN_INTEGER = /^-?(?:0|[1-9]\d*)$/;
+const LITERAL = /[^,}\s]*/y;
+
+/**
+ * The typed column values of an export line, exactly as Postgres's
+ * `nullif(raw->>field, '')` gives them, read from the text, or all null
+ * when the text alone cannot say for sure (escapes, nesting, a key twice,
+ * a number Postgres would write differently): the table's trigger then
+ * fills them from `raw` (migration 20261201000000). Sure only on a plain
+ * flat line: with no backslash every quote opens or closes a string, so a
+ * `"Field":` found is that key and the string after it is its exact value.
+ *
+ * @example typedEventValues('{"UserId":8658262255227649805,"EventType":"click"}') // ['8658262255227649805', null, null, null, 'click', null, null]
+ */
+export function typedEventValues(line: string): Array<string | null> {
+  if (line.includes('\\') || line.includes('[') || line.indexOf('{', 1) !== -1) return UNSURE;
+  const values: Array<string | null> = [];
+  for (const key of FIELD_KEYS) {
+    const value = fieldValue(line, key);
+    if (value === undefined) return UNSURE;
+    values.push(value);
+  }
+  return values;
+}
+
+/** The field's text (null when absent, null or empty), or undefined when unsure. */
+function fieldValue(line: string, key: RegExp): string | null | undefined {
+  key.lastIndex = 0;
+  const found = key.exec(line);
+  if (!found) return null;
+  const start = key.lastIndex;
+  if (key.exec(line)) return undefined; // a key twice: jsonb keeps the last, leave it to Postgres
+  if (line.charCodeAt(start) === 0x22) {
+    const end = line.indexOf('"', start + 1);
+    return end > start + 1 ? line.slice(start + 1, end) : null;
+  }
+  LITERAL.lastIndex = start;
+  const literal = LITERAL.exec(line)![0];
+  if (literal === 'null') return null;
+  if (literal === 'true' || literal === 'false') return literal;
+  // numeric writes -0 as 0, and fractions and exponents in its own form.
+  return PLAIN_INTEGER.test(literal) && literal !== '-0' ? literal : undefined;
+}
