@@ -22,6 +22,8 @@ const DAY = 86_400_000;
 const CUSTOMER = 'demo-customer';
 const SITE = 'demo-site';
 const ORG = 'o-demo-na1';
+/** The FullStory org's streams the demo syncs: its events (and so sessions) and its individuals. */
+const FULLSTORY_STREAMS = ['events', 'individuals'] as const;
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
 /**
@@ -87,15 +89,20 @@ async function main(): Promise<void> {
     // Three days up to the last six-hour boundary that is older than the settle delay (30 min).
     const to = Math.floor((Date.now() - 30 * 60_000) / (6 * 3_600_000)) * 6 * 3_600_000;
     const range = { from: new Date(to - 3 * DAY).toISOString(), to: new Date(to).toISOString(), force: true };
-    // The FullStory org's export runs beside the FullSession backfill, detached; its result is awaited after.
+    // The FullStory org's exports (events, individuals) run beside the FullSession backfill, detached; their results are awaited after.
     const started = Date.now();
-    const fullStoryRun = backfillRequest(config, { ...range, site: `${ORG}/events` });
-    await backfillCommand(config, { ...range, site: `${ORG}/events`, detach: true }, print);
+    const fullStoryRuns = [];
+    for (const stream of FULLSTORY_STREAMS) {
+      fullStoryRuns.push({ stream, run: backfillRequest(config, { ...range, site: `${ORG}/${stream}` }) });
+      await backfillCommand(config, { ...range, site: `${ORG}/${stream}`, detach: true }, print);
+    }
     await backfillCommand(config, { ...range, site: SITE, detach: false }, print, Boolean(process.stdout.isTTY));
     const client = await connectTemporalClient(config.temporal);
-    const totals = await client.workflow.getHandle(fullStoryRun.workflowId).result();
+    for (const { stream, run } of fullStoryRuns) {
+      const totals = await client.workflow.getHandle(run.workflowId).result();
+      print(`${ORG}/${stream} ${summaryLine(totals, Date.now() - started, stream)}`);
+    }
     await client.connection.close();
-    print(`${ORG}/events ${summaryLine(totals, Date.now() - started, 'events')}`);
     print('\n$ session-sync status');
     await statusCommand(config, db, { json: false }, print);
     printNextSteps(temporal.uiUrl, postgres.url);
@@ -138,7 +145,7 @@ accounts:
     # The sandbox has no limit; FullStory's default budget (30 a minute) would make the demo wait.
     rateLimitPerMinute: 300
     sites:
-      events: { credential: demo-fullstory }
+${FULLSTORY_STREAMS.map((stream) => `      ${stream}: { credential: demo-fullstory }`).join('\n')}
 `,
   );
   return path;

@@ -138,4 +138,16 @@ describe('identical rows and refused rows of a window with no events yet', () =>
     expect(spilled.rejects).toEqual(held.rejects);
     expect(spilled.rejects.map((reject) => reject.raw_original).sort()).toEqual([outside(1), outside(2)]);
   });
+
+  it('loads a file with more rows than it may hold whose typed columns Postgres must read through the staging table, with the same rows', async () => {
+    const escaped = (n: number) => `{${AT},"SessionId":${n},"UserEmail":"quote\\"d@example.com"}`;
+    const lines = [escaped(1), escaped(2), A];
+    const held = await load(lines);
+    const spilled = await load(lines, 'copied straight into an empty window', { maxUnsureRows: 1 });
+
+    expect(held.written.phaseMs).toHaveProperty('copy');
+    expect(spilled.written.phaseMs).toHaveProperty('stage');
+    expect(held.events.map((row) => row.user_email)).toEqual([null, 'quote"d@example.com', 'quote"d@example.com']);
+    expect(spilled.events).toEqual(held.events);
+  });
 });

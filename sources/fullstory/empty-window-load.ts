@@ -3,7 +3,7 @@ import type { CopyIn } from '../../db/copy-transaction.js';
 import type { Database } from '../../db/database.js';
 import { copyExportLines } from './copy-export-lines.js';
 import { OccurrenceCounter } from './occurrence-counter.js';
-import { TYPED_EVENT_COLUMNS, typedEventValues } from './typed-event-columns.js';
+import { TYPED_EVENT_COLUMNS, typedColumnList, typedColumnsOf, typedEventValues } from './typed-event-columns.js';
 import type { PhaseClock } from './phase-clock.js';
 import { copyLine, judgeLine, type LineShape } from './staged-line.js';
 import type { StreamTarget } from './staging-table.js';
@@ -17,6 +17,12 @@ export interface EmptyWindowOptions {
   maxHeldRejectChars?: number;
   /** The OccurrenceCounter's filter size. */
   filterBits?: number;
+  /**
+   * Rows whose typed columns Postgres must read from `raw` after the COPY
+   * (their line's text could not say them for sure), held by key up to
+   * this many (default 100,000); a file with more goes through staging.
+   */
+  maxUnsureRows?: number;
 }
 
 export interface EmptyWindowLoad {
@@ -26,20 +32,31 @@ export interface EmptyWindowLoad {
   rejectReasons: string[];
 }
 
+interface LoadState {
+  received: number;
+  copied: number;
+  rejected: RejectedLine[];
+  rejectChars: number;
+  /** Start (epoch ms) of each row, by SHA-256, whose typed columns Postgres must read. */
+  unsure: Map<string, number>;
+  options: Required<Omit<EmptyWindowOptions, 'filterBits'>>;
+}
+
 interface RejectedLine {
   reason: string;
   raw: string;
   rawOriginal: string;
 }
 
-class TooManyRejects extends Error {}
+/** The file holds more refused or unsure rows than this path may hold: it goes through the staging table. */
+class StagingNeeded extends Error {}
 
 /** Suspects looked up per statement: the parameters of one stay a few hundred KB. */
 const SUSPECTS_PER_STATEMENT = 5000;
 
 const COPY_EVENTS = `copy fullstory_events (org_id, stream, event_start, row_sha256, occurrence, raw, raw_original, ${TYPED_EVENT_COLUMNS.map(([column]) => column).join(', ')}) from stdin`;
 
-/** A row stored from a changed line leaves its typed columns to the table's trigger, which reads them from `raw`. */
+/** The typed columns of a row whose line could not say them: Postgres reads them from `raw` after the COPY. */
 const UNSURE_TYPED = TYPED_EVENT_COLUMNS.map(() => null);
 
 /**
@@ -56,36 +73,66 @@ const UNSURE_TYPED = TYPED_EVENT_COLUMNS.map(() => null);
  */
 export async function loadEmptyWindow(trx: Transaction<Database>, copyIn: CopyIn, target: StreamTarget, shape: LineShape, lines: AsyncIterable<string>, clock: PhaseClock, options: EmptyWindowOptions = {}): Promise<EmptyWindowLoad | undefined> {
   const counter = new OccurrenceCounter(options.filterBits);
-  const load = { received: 0, copied: 0, rejected: [] as RejectedLine[], rejectChars: 0, maxRejectChars: options.maxHeldRejectChars ?? 8 * 1024 * 1024 };
+  const load: LoadState = { received: 0, copied: 0, rejected: [], rejectChars: 0, unsure: new Map(), options: { maxHeldRejectChars: 8 * 1024 * 1024, maxUnsureRows: 100_000, ...options } };
   await sql`savepoint fullstory_empty_window`.execute(trx);
   try {
     await copyExportLines(copyIn, COPY_EVENTS, eventRows(lines, shape, target, counter, load));
   } catch (error) {
-    if (!(error instanceof TooManyRejects)) throw error;
+    if (!(error instanceof StagingNeeded)) throw error;
     await sql`rollback to savepoint fullstory_empty_window`.execute(trx);
     return undefined;
   }
   clock.lap('copy');
+  await readUnsureTypedColumns(trx, target, load.unsure);
   await closeOccurrenceGaps(trx, target, counter.suspects(SUSPECTS_PER_STATEMENT));
   clock.lap('renumber');
   await storeRejects(trx, target, load.rejected);
   return { received: load.received, copied: load.copied, rejectReasons: load.rejected.map((line) => line.reason) };
 }
 
-async function* eventRows(lines: AsyncIterable<string>, shape: LineShape, target: StreamTarget, counter: OccurrenceCounter, load: { received: number; copied: number; rejected: RejectedLine[]; rejectChars: number; maxRejectChars: number }): AsyncGenerator<string> {
+async function* eventRows(lines: AsyncIterable<string>, shape: LineShape, target: StreamTarget, counter: OccurrenceCounter, load: LoadState): AsyncGenerator<string> {
   for await (const line of lines) {
     load.received += 1;
     const judged = judgeLine(line, shape);
     if (judged.rejectReason !== null) {
       load.rejected.push({ reason: judged.rejectReason, raw: ownCopy(judged.raw), rawOriginal: ownCopy(line) });
       load.rejectChars += judged.raw.length + line.length;
-      if (load.rejectChars > load.maxRejectChars) throw new TooManyRejects();
+      if (load.rejectChars > load.options.maxHeldRejectChars) throw new StagingNeeded();
       continue;
     }
     const [eventStart, sha256] = judged.values as [string, string];
     load.copied += 1;
-    const typed = judged.rawOriginal === null ? typedEventValues(line) : UNSURE_TYPED;
-    yield copyLine([target.orgId, target.stream, eventStart, sha256, String(counter.next(sha256, eventStart)), judged.raw, judged.rawOriginal, ...typed]);
+    const typed = judged.rawOriginal === null ? typedEventValues(line) : undefined;
+    if (typed === undefined) {
+      load.unsure.set(sha256, Date.parse(eventStart));
+      if (load.unsure.size > load.options.maxUnsureRows) throw new StagingNeeded();
+    }
+    yield copyLine([target.orgId, target.stream, eventStart, sha256, String(counter.next(sha256, eventStart)), judged.raw, judged.rawOriginal, ...(typed ?? UNSURE_TYPED)]);
+  }
+}
+
+/** What a moved row keeps, in this order. */
+const MOVED_COLUMNS = sql`org_id, stream, event_start, row_sha256, occurrence, ${typedColumnList()}, raw, raw_original`;
+
+/**
+ * Sets the typed columns of the rows whose line could not say them, as
+ * Postgres reads them from `raw`; identical rows share a key and a value.
+ * Looked up by primary key, 5,000 keys a statement, like the suspects.
+ */
+async function readUnsureTypedColumns(trx: Transaction<Database>, target: StreamTarget, unsure: Map<string, number>): Promise<void> {
+  const keys = [...unsure];
+  for (let from = 0; from < keys.length; from += SUSPECTS_PER_STATEMENT) {
+    const batch = keys.slice(from, from + SUSPECTS_PER_STATEMENT);
+    await sql`
+      update fullstory_events e set (${typedColumnList()}) = (select ${typedColumnsOf(sql`e.raw`)})
+      where e.ctid = any(array(
+        select g.row_id from unnest(${batch.map(([, startMs]) => new Date(startMs).toISOString())}::timestamptz[], ${batch.map(([sha256]) => sha256)}::text[]) as s(event_start, row_sha256)
+        cross join lateral (
+          select r.ctid as row_id from fullstory_events r
+          where r.org_id = ${target.orgId} and r.stream = ${target.stream} and r.event_start = s.event_start and r.row_sha256 = s.row_sha256
+        ) g
+      ))
+    `.execute(trx);
   }
 }
 
@@ -109,7 +156,7 @@ async function closeOccurrenceGaps(trx: Transaction<Database>, target: StreamTar
   const rowsOf = (occurrence: RawBuilder<unknown>) => sql`
     select e.ctid as row_id from fullstory_events e
     where e.org_id = ${target.orgId} and e.stream = ${target.stream} and e.event_start = s.event_start and e.row_sha256 = s.row_sha256 and ${occurrence}`;
-  await sql`create temp table fullstory_renumbered (org_id text, stream text, event_start timestamptz, row_sha256 text, occurrence integer, raw jsonb, raw_original text) on commit drop`.execute(trx);
+  await sql`create temp table fullstory_renumbered on commit drop as select ${MOVED_COLUMNS} from fullstory_events limit 0`.execute(trx);
   for (const batch of suspects) {
     await sql`
       with suspect as (select * from unnest(${batch.eventStarts}::timestamptz[], ${batch.sha256s}::text[]) as s(event_start, row_sha256)),
@@ -121,14 +168,14 @@ async function closeOccurrenceGaps(trx: Transaction<Database>, target: StreamTar
       ),
       taken as (
         delete from fullstory_events e where e.ctid = any(array(select row_id from gapped))
-        returning e.org_id, e.stream, e.event_start, e.row_sha256, e.occurrence, e.raw, e.raw_original
+        returning ${MOVED_COLUMNS}
       )
       insert into fullstory_renumbered select * from taken
     `.execute(trx);
   }
   await sql`
-    insert into fullstory_events (org_id, stream, event_start, row_sha256, occurrence, raw, raw_original)
-    select org_id, stream, event_start, row_sha256, occurrence - 1, raw, raw_original from fullstory_renumbered
+    insert into fullstory_events (${MOVED_COLUMNS})
+    select org_id, stream, event_start, row_sha256, occurrence - 1, ${typedColumnList()}, raw, raw_original from fullstory_renumbered
   `.execute(trx);
 }
 

@@ -9,6 +9,7 @@ import { loadEmptyWindow, type EmptyWindowOptions } from './empty-window-load.js
 import { phaseClock, type PhaseClock } from './phase-clock.js';
 import { deriveSessionsOfNewWindow, refreshTouchedSessions } from './sessions-table.js';
 import type { LineShape } from './staged-line.js';
+import { typedColumnList, typedColumnsOf } from './typed-event-columns.js';
 import { stageExportFile, type StreamTarget } from './staging-table.js';
 
 /**
@@ -113,9 +114,8 @@ async function mergeStaged(trx: Transaction<Database>, target: StreamTarget, win
   clock.lap('delete');
   const added = await sql<{ n: string }>`
     with added as (
-      insert into fullstory_events (org_id, stream, event_start, row_sha256, occurrence, raw, raw_original)
-      -- The typed columns are the table trigger's to fill, from raw.
-      select ${target.orgId}, ${target.stream}, n.event_start, n.row_sha256, n.occurrence, s.raw, s.raw_original
+      insert into fullstory_events (org_id, stream, event_start, row_sha256, occurrence, ${typedColumnList()}, raw, raw_original)
+      select ${target.orgId}, ${target.stream}, n.event_start, n.row_sha256, n.occurrence, ${typedColumnsOf(sql`s.raw`)}, s.raw, s.raw_original
       from fullstory_numbered n join fullstory_staging s on s.ctid = n.staged_row
       where not exists (
         select 1 from fullstory_events e

@@ -18,7 +18,7 @@ export interface FullStoryEventsTable {
   row_sha256: string;
   /** Which of the window's identical rows this is, from 1. */
   occurrence: number;
-  /** The typed columns: Postgres fills each from `raw` as it stores the row (its field, empty text as null). */
+  /** The typed columns: each `nullif(raw->>field, '')` (typed-event-columns.ts). */
   user_id: string | null;
   session_id: string | null;
   page_id: string | null;

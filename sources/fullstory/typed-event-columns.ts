@@ -1,3 +1,5 @@
+import { sql, type RawBuilder } from 'kysely';
+
 /** fullstory_events' typed columns and the export field each holds (as `nullif(raw->>field, '')`). */
 export const TYPED_EVENT_COLUMNS = [
   ['user_id', 'UserId'],
@@ -9,28 +11,27 @@ export const TYPED_EVENT_COLUMNS = [
   ['user_email', 'UserEmail'],
 ] as const;
 
-const UNSURE: Array<string | null> = TYPED_EVENT_COLUMNS.map(() => null);
 const FIELD_KEYS = TYPED_EVENT_COLUMNS.map(([, field]) => new RegExp(`"${field}"\\s*:\\s*`, 'g'));
 const PLAIN_INTEGER = /^-?(?:0|[1-9]\d*)$/;
 const LITERAL = /[^,}\s]*/y;
 
 /**
  * The typed column values of an export line, exactly as Postgres's
- * `nullif(raw->>field, '')` gives them, read from the text, or all null
- * when the text alone cannot say for sure (escapes, nesting, a key twice,
- * a number Postgres would write differently): the table's trigger then
- * fills them from `raw` (migration 20261201000000). Sure only on a plain
- * flat line: with no backslash every quote opens or closes a string, so a
- * `"Field":` found is that key and the string after it is its exact value.
+ * `nullif(raw->>field, '')` gives them, read from the text; undefined when
+ * the text alone cannot say for sure (escapes, nesting, a key twice, a
+ * number Postgres would write differently), for Postgres to read from
+ * `raw` instead. Sure only on a plain flat line: with no backslash every
+ * quote opens or closes a string, so a `"Field":` found is that key and
+ * the string after it is its exact value.
  *
  * @example typedEventValues('{"UserId":8658262255227649805,"EventType":"click"}') // ['8658262255227649805', null, null, null, 'click', null, null]
  */
-export function typedEventValues(line: string): Array<string | null> {
-  if (line.includes('\\') || line.includes('[') || line.indexOf('{', 1) !== -1) return UNSURE;
+export function typedEventValues(line: string): Array<string | null> | undefined {
+  if (line.includes('\\') || line.includes('[') || line.indexOf('{', 1) !== -1) return undefined;
   const values: Array<string | null> = [];
   for (const key of FIELD_KEYS) {
     const value = fieldValue(line, key);
-    if (value === undefined) return UNSURE;
+    if (value === undefined) return undefined;
     values.push(value);
   }
   return values;
@@ -53,4 +54,14 @@ function fieldValue(line: string, key: RegExp): string | null | undefined {
   if (literal === 'true' || literal === 'false') return literal;
   // numeric writes -0 as 0, and fractions and exponents in its own form.
   return PLAIN_INTEGER.test(literal) && literal !== '-0' ? literal : undefined;
+}
+
+/** The typed columns, as a SQL column list. */
+export function typedColumnList(): RawBuilder<unknown> {
+  return sql.join(TYPED_EVENT_COLUMNS.map(([column]) => sql.ref(column)));
+}
+
+/** The typed columns' values read by Postgres from a raw row, in the order of typedColumnList. */
+export function typedColumnsOf(raw: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql.join(TYPED_EVENT_COLUMNS.map(([, field]) => sql`nullif(${raw}->>${field}, '')`));
 }
