@@ -37,21 +37,14 @@ export class OccurrenceCounter {
     return counted.occurrences;
   }
 
-  /**
-   * Every line numbered above 1, by start and SHA-256, in batches of at
-   * most `size`: true repeats, and the filter's false alarms among them.
-   */
-  *suspects(size: number): Generator<{ eventStarts: string[]; sha256s: string[] }> {
-    let batch = { eventStarts: [] as string[], sha256s: [] as string[] };
+  /** Every line numbered above 1, by start and SHA-256: true repeats, and the filter's false alarms among them. */
+  suspects(): { eventStarts: string[]; sha256s: string[] } {
+    const suspects = { eventStarts: [] as string[], sha256s: [] as string[] };
     for (const [sha256, { eventStartMs }] of this.counts) {
-      batch.eventStarts.push(new Date(eventStartMs).toISOString());
-      batch.sha256s.push(sha256);
-      if (batch.sha256s.length === size) {
-        yield batch;
-        batch = { eventStarts: [], sha256s: [] };
-      }
+      suspects.eventStarts.push(new Date(eventStartMs).toISOString());
+      suspects.sha256s.push(sha256);
     }
-    if (batch.sha256s.length > 0) yield batch;
+    return suspects;
   }
 
   /** Sets the line's bits; true when one of them was not yet set (the line is certainly new). */
