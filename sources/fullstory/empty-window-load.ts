@@ -84,6 +84,7 @@ export async function loadEmptyWindow(trx: Transaction<Database>, copyIn: CopyIn
   await closeOccurrenceGaps(trx, target, counter.suspects());
   clock.lap('renumber');
   await storeRejects(trx, target, load.rejected);
+  clock.lap('rejects');
   return { received: load.received, copied: load.copied, rejectReasons: load.rejected.map((line) => line.reason) };
 }
 
@@ -108,13 +109,25 @@ async function* eventRows(lines: AsyncIterable<string>, shape: LineShape, target
   }
 }
 
+/**
+ * The ctid of each row of the window's key (`s.event_start`, `s.row_sha256`)
+ * that meets `condition`: a primary-key lookup, used in a lateral join
+ * because the window's rows have no statistics yet, and a join the planner
+ * chose freely was seen to compare every key with every row.
+ */
+function rowsOfKey(target: StreamTarget, condition: RawBuilder<unknown> = sql`true`): RawBuilder<unknown> {
+  return sql`
+    select e.ctid as row_id from fullstory_events e
+    where e.org_id = ${target.orgId} and e.stream = ${target.stream} and e.event_start = s.event_start and e.row_sha256 = s.row_sha256 and ${condition}`;
+}
+
 /** What a moved row keeps, in this order. */
 const MOVED_COLUMNS = sql`org_id, stream, event_start, row_sha256, occurrence, ${typedColumnList()}, raw, raw_original`;
 
 /**
  * Sets the typed columns of the rows whose line could not say them, as
  * Postgres reads them from `raw`; identical rows share a key and a value.
- * Looked up by primary key, like the suspects.
+ * Looked up by primary key (rowsOfKey).
  */
 async function readUnsureTypedColumns(trx: Transaction<Database>, target: StreamTarget, unsure: Map<string, number>): Promise<void> {
   if (unsure.size === 0) return;
@@ -123,10 +136,7 @@ async function readUnsureTypedColumns(trx: Transaction<Database>, target: Stream
     update fullstory_events e set (${typedColumnList()}) = (select ${typedColumnsOf(sql`e.raw`)})
     where e.ctid = any(array(
       select g.row_id from unnest(${keys.map(([, startMs]) => new Date(startMs).toISOString())}::timestamptz[], ${keys.map(([sha256]) => sha256)}::text[]) as s(event_start, row_sha256)
-      cross join lateral (
-        select r.ctid as row_id from fullstory_events r
-        where r.org_id = ${target.orgId} and r.stream = ${target.stream} and r.event_start = s.event_start and r.row_sha256 = s.row_sha256
-      ) g
+      cross join lateral (${rowsOfKey(target)}) g
     ))
   `.execute(trx);
 }
@@ -143,23 +153,18 @@ function ownCopy(text: string): string {
  * Numbers from 1 the groups of identical rows that the counter's false
  * alarms started at 2 (no row of theirs is numbered 1): their rows are
  * taken out and put back one lower (two statements, so no row meets its own
- * old key). Each suspect is looked up by primary key, in a lateral join:
- * the window's rows have no statistics yet, and a join the planner chose
- * freely was seen to compare every suspect with every row.
+ * old key). Each suspect is looked up by primary key (rowsOfKey).
  */
 async function closeOccurrenceGaps(trx: Transaction<Database>, target: StreamTarget, suspects: { eventStarts: string[]; sha256s: string[] }): Promise<void> {
   if (suspects.sha256s.length === 0) return;
-  const rowsOf = (occurrence: RawBuilder<unknown>) => sql`
-    select e.ctid as row_id from fullstory_events e
-    where e.org_id = ${target.orgId} and e.stream = ${target.stream} and e.event_start = s.event_start and e.row_sha256 = s.row_sha256 and ${occurrence}`;
   await sql`create temp table fullstory_renumbered on commit drop as select ${MOVED_COLUMNS} from fullstory_events limit 0`.execute(trx);
   // One statement for all suspects: in batches of 5,000 each statement took about as long as all of them in one.
   await sql`
     with suspect as (select * from unnest(${suspects.eventStarts}::timestamptz[], ${suspects.sha256s}::text[]) as s(event_start, row_sha256)),
     gapped as (
       select g.row_id from suspect s
-      left join lateral (${rowsOf(sql`e.occurrence = 1`)} limit 1) first on true
-      cross join lateral (${rowsOf(sql`true`)}) g
+      left join lateral (${rowsOfKey(target, sql`e.occurrence = 1`)} limit 1) first on true
+      cross join lateral (${rowsOfKey(target)}) g
       where first.row_id is null
     ),
     taken as (

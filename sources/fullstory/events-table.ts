@@ -31,7 +31,6 @@ export async function replaceWindowEvents(trx: Transaction<Database>, copyIn: Co
   const shape = eventShape(window);
   const loaded = (await windowHasEvents(trx, target, window)) ? undefined : await loadEmptyWindow(trx, copyIn, target, shape, openLines(), clock, options);
   if (loaded) {
-    clock.lap('rejects');
     await deriveSessionsOfNewWindow(trx, target, window);
     clock.lap('sessions');
     return { received: loaded.received, synced: loaded.copied, written: loaded.copied, rejectReasons: loaded.rejectReasons, phaseMs: clock.phases };
