@@ -9,6 +9,7 @@ import * as sourceIdentity from './20261124020000_source_identity.js';
 import * as fullstoryEvents from './20261124030000_fullstory_events.js';
 import * as fullstorySessions from './20261124040000_fullstory_sessions.js';
 import * as fullstoryIndividuals from './20261130000000_fullstory_individuals.js';
+import * as fullstoryLeftEvents from './20261201000000_fullstory_left_events.js';
 
 /**
  * Every migration by name, in order. Listed statically rather than read from
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '20261124030000_fullstory_events': fullstoryEvents,
   '20261124040000_fullstory_sessions': fullstorySessions,
   '20261130000000_fullstory_individuals': fullstoryIndividuals,
+  '20261201000000_fullstory_left_events': fullstoryLeftEvents,
 };

@@ -29,7 +29,7 @@ export async function replaceWindowEvents(trx: Transaction<Database>, copyIn: Co
   await sql`set local work_mem = '64MB'`.execute(trx);
   await sql`set local jit = off`.execute(trx);
   const shape = eventShape(window);
-  const loaded = (await windowHasEvents(trx, target, window)) ? undefined : await loadEmptyWindow(trx, copyIn, target, shape, openLines(), clock, options);
+  const loaded = (await windowHasEvents(trx, target, window)) ? undefined : await loadEmptyWindow(trx, copyIn, target, window, shape, openLines(), clock, options);
   if (loaded) {
     await deriveSessionsOfNewWindow(trx, target, window);
     clock.lap('sessions');
