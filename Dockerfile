@@ -1,32 +1,23 @@
-# Build stage: all dependencies, then the workflow bundle, so workers start without webpack.
+# Build stage: all dependencies, then the compiled sources and the workflow
+# bundle (npm run build: dist/), so workers start with neither a TypeScript
+# loader nor webpack.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm install --no-save --no-audit --no-fund
 COPY . .
-RUN npm run build:workflows -- dist/workflow-bundle.js
+RUN npm run build
 
-# Runtime stage: production dependencies, sources (run through tsx) and the bundle.
+# Runtime stage: production dependencies (no tsx, no TypeScript) and dist/.
 FROM node:20-bookworm-slim
 WORKDIR /app
-ENV NODE_ENV=production WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
+ENV NODE_ENV=production
 # Memory: see WORKER_PROCESS_ENV in devstack/session-sync-process.ts (the tests and the benchmark use the same).
 ENV NODE_OPTIONS=--max-semi-space-size=4 MALLOC_ARENA_MAX=2
 COPY package.json package-lock.json ./
 RUN npm install --no-save --omit=dev --no-audit --no-fund
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
-COPY activities ./activities
-COPY cli ./cli
-COPY config ./config
-COPY db ./db
-COPY logging ./logging
-COPY metrics ./metrics
-COPY migrations ./migrations
-COPY operations ./operations
-COPY sources ./sources
-COPY worker ./worker
-COPY workflows ./workflows
 USER node
 # /metrics, /healthz, /readyz (METRICS_PORT); Temporal core's exporter is folded in from the next port.
 EXPOSE 9464

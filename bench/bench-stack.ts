@@ -1,16 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { startEmbeddedPostgresProcess } from '../devstack/embedded-postgres-process.js';
 import { freePort } from '../devstack/free-port.js';
 import { createScratchDatabase, type ScratchDatabase } from '../devstack/scratch-database.js';
 import { spawnWorker, type WorkerProcess } from '../devstack/session-sync-process.js';
 import { startTemporalDevServer } from '../devstack/temporal-dev-server.js';
 import { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';
-import { workflowsPath } from '../worker/create-worker.js';
 import { syncRangeWorkflow, type SyncRangeInput } from '../workflows/sync-range-workflow.js';
 import type { RunTotals } from '../workflows/sync-contract.js';
 
@@ -34,15 +31,14 @@ export interface BenchStack {
   close(): Promise<void>;
 }
 
-/** The same real parts as the tests: a Temporal dev server, Postgres, a pre-built workflow bundle. */
+/** The same real parts as the tests: a Temporal dev server, Postgres, the built workflow bundle. */
 export async function startBenchStack(): Promise<BenchStack> {
   const [temporal, postgres] = await Promise.all([
     startTemporalDevServer(),
     process.env.DATABASE_URL ? Promise.resolve({ url: process.env.DATABASE_URL, stop: async () => {} }) : startEmbeddedPostgresProcess(),
   ]);
-  const bundle = await bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
-  const bundlePath = join(mkdtempSync(join(tmpdir(), 'session-sync-bench-')), 'workflow-bundle.js');
-  writeFileSync(bundlePath, bundle.code);
+  // The shipped bundle, as the image's workers run it (`prebench` builds it).
+  const bundlePath = fileURLToPath(new URL('../dist/workflow-bundle.js', import.meta.url));
   const client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
   return {
     client,

@@ -66,23 +66,29 @@ describe('the container deployment', () => {
     for (const name of Object.keys(dotenvExample)) expect(used, `${name} from .env.example`).toContain(`\${${name}`);
   });
 
-  it('the image builds the workflow bundle and starts the worker with the command the tests run', () => {
+  it('the image runs the compiled build, with its workflow bundle, by the command the tests run, and ships no TypeScript tooling', () => {
     const dockerfile = read('Dockerfile');
     const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
     expect(JSON.parse(cmd ?? '[]')).toEqual(['node', ...WORKER_COMMAND]);
-    const bundle = /npm run build:workflows -- (\S+)/.exec(dockerfile)?.[1];
-    expect(bundle).toBe('dist/workflow-bundle.js');
-    expect(dockerfile).toContain(`WORKFLOW_BUNDLE_PATH=/app/${bundle}`);
+    expect(dockerfile).toContain('RUN npm run build');
+    expect(dockerfile).toContain('COPY --from=build /app/dist ./dist');
+    expect(dockerfile).toContain('RUN npm install --no-save --omit=dev');
+    expect([...dockerfile.matchAll(/^COPY (\S+) \.\/\S+$/gm)].map((match) => match[1])).toEqual(['bin']);
     expect(dockerfile).toContain('EXPOSE 9464');
     const env = Object.entries(WORKER_PROCESS_ENV).map(([name, value]) => `${name}=${value}`).join(' ');
     expect(dockerfile).toContain(`ENV ${env}`);
+    const runtime = Object.keys((JSON.parse(read('package.json')) as { dependencies: Record<string, string> }).dependencies);
+    expect(runtime.filter((name) => ['tsx', 'typescript', 'ts-node'].includes(name))).toEqual([]);
+    // The test run's global setup has built it: the CLI and the bundle the compiled worker loads by default.
+    expect(existsSync(join(ROOT, 'dist/cli/main.js'))).toBe(true);
+    expect(existsSync(join(ROOT, 'dist/workflow-bundle.js'))).toBe(true);
   });
 
-  it('the image holds every source folder the CLI imports, and no dev stack or sandbox', () => {
-    const copied = new Set([...read('Dockerfile').matchAll(/^COPY (\w+) \.\/\1$/gm)].map((match) => match[1]));
+  it('the build compiles every source folder the CLI imports, and no dev stack or sandbox', () => {
+    const built = new Set((JSON.parse(read('tsconfig.build.json').replace(/^\s*\/\/.*$/gm, '')) as { include: string[] }).include);
     const needed = new Set([...sourceFilesReachableFrom(join(ROOT, 'cli/main.ts'))].map((file) => relative(ROOT, file).split('/')[0]));
-    expect([...needed].filter((folder) => !copied.has(folder))).toEqual([]);
-    expect([...copied].filter((folder) => ['devstack', 'test', 'bench', 'demo'].includes(folder ?? ''))).toEqual([]);
+    expect([...needed].filter((folder) => !built.has(folder ?? ''))).toEqual([]);
+    expect([...built].filter((folder) => ['devstack', 'test', 'bench', 'demo', 'scripts'].includes(folder))).toEqual([]);
   });
 });
 

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
@@ -10,7 +11,11 @@ import type { Logger } from '../logging/logger.js';
 import { SyncMetrics } from '../metrics/sync-metrics.js';
 import { createSources } from '../sources/source-registry.js';
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** Whether this is the compiled worker (dist/) rather than the sources run through tsx. */
+const compiled = import.meta.url.endsWith('.js');
+export const workflowsPath = fileURLToPath(new URL(compiled ? '../workflows/index.js' : '../workflows/index.ts', import.meta.url));
+/** The compiled worker's workflow bundle, built beside it (scripts/build.mjs), so it starts without webpack. */
+const builtBundlePath = compiled ? fileURLToPath(new URL('../workflow-bundle.js', import.meta.url)) : undefined;
 
 export interface SyncWorkerDeps {
   config: Pick<Config, 'temporal' | 'sources' | 'sites' | 'worker'>;
@@ -46,7 +51,7 @@ export async function createSyncWorker(deps: SyncWorkerDeps): Promise<SyncWorker
     connection,
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
-    ...(settings.workflowBundlePath ? { workflowBundle: { codePath: settings.workflowBundlePath } } : { workflowsPath }),
+    ...workflowCode(settings.workflowBundlePath),
     activities: createActivities({ db: deps.db, sources, schedules, metrics, log, draining }),
     maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities,
     shutdownGraceTime: settings.shutdownGraceMs,
@@ -61,4 +66,10 @@ export async function createSyncWorker(deps: SyncWorkerDeps): Promise<SyncWorker
       await connection.close();
     },
   };
+}
+
+/** The configured bundle, else the built one, else the sources bundled at start-up (development). */
+function workflowCode(configuredBundlePath: string | undefined) {
+  const bundlePath = configuredBundlePath ?? (builtBundlePath !== undefined && existsSync(builtBundlePath) ? builtBundlePath : undefined);
+  return bundlePath !== undefined ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath };
 }

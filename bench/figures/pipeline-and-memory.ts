@@ -13,6 +13,10 @@ export interface PipelineFigure {
 }
 
 export interface MemoryFigure {
+  /** From spawning the worker to its /readyz answering 200 (polling its task queue). */
+  startupSeconds: number;
+  /** The worker's RSS 5 s after it became ready, before any work. */
+  idleRssMb: number;
   sessions: number;
   peakRssMb: number;
   /** Highest RSS seen in each quarter of the backfill's progress. */
@@ -42,8 +46,12 @@ export async function measurePipelineMemoryResync(stack: BenchStack): Promise<{ 
   const sites = siteIds(SITES, 'pipe');
   const scenario = await startScenario(stack, 'pipeline', sites, { limitPerMinute: null, ratePerMinute: 1_000_000 });
   try {
+    const spawned = performance.now();
     await scenario.startWorkers(1);
+    const startupSeconds = (performance.now() - spawned) / 1000;
     const worker = scenario.workers[0]!;
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const idleRssMb = memoryOf(worker.child.pid!).rssBytes / 2 ** 20;
     const samples: Array<{ synced: number; rss: number }> = [];
     const sampler = setInterval(() => void sampleProgress(scenario).then((synced) => samples.push({ synced, rss: memoryOf(worker.child.pid!).rssBytes })), 500);
     const started = performance.now();
@@ -57,7 +65,7 @@ export async function measurePipelineMemoryResync(stack: BenchStack): Promise<{ 
     const resync = await forcedResync(scenario, sites[0]!);
     return {
       pipeline: { sessions, seconds, sessionsPerSecond: sessions / seconds, copySessionsPerSecond, ratio: sessions / seconds / copySessionsPerSecond, phases },
-      memory: memoryFigure(sessions, peakRss, samples),
+      memory: { startupSeconds, idleRssMb, ...memoryFigure(sessions, peakRss, samples) },
       resync,
     };
   } finally {
@@ -70,7 +78,7 @@ async function sampleProgress(scenario: Scenario): Promise<number> {
   return Number(row.n);
 }
 
-function memoryFigure(sessions: number, peakBytes: number, samples: Array<{ synced: number; rss: number }>): MemoryFigure {
+function memoryFigure(sessions: number, peakBytes: number, samples: Array<{ synced: number; rss: number }>): Omit<MemoryFigure, 'startupSeconds' | 'idleRssMb'> {
   const quarters = [0, 1, 2, 3].map((q) => {
     const inQuarter = samples.filter((s) => s.synced >= (q * sessions) / 4 && s.synced < ((q + 1) * sessions) / 4);
     return Math.max(0, ...inQuarter.map((s) => s.rss)) / 2 ** 20;

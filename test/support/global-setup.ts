@@ -1,11 +1,10 @@
-import { writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { startTemporalDevServer } from '../../devstack/temporal-dev-server.js';
-import { workflowsPath } from '../../worker/create-worker.js';
 import { provideTestPostgres } from './test-postgres.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -16,14 +15,16 @@ declare module 'vitest' {
 }
 
 /**
- * One Temporal dev server, one Postgres and one workflow bundle for the whole
- * run; each test file then creates its own database and task queue.
+ * One Temporal dev server, one Postgres and the shipped build for the whole
+ * run; each test file then creates its own database and task queue. The
+ * build (incremental, seconds when nothing changed) runs here as well as in
+ * `pretest`, so worker processes a test spawns never run stale compiled
+ * code, however the tests were started.
  */
 export default async function setup(project: TestProject) {
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   const [temporal, postgres] = await Promise.all([startTemporalDevServer(), provideTestPostgres()]);
-  const bundle = await bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
-  const bundlePath = join(mkdtempSync(join(tmpdir(), 'session-sync-bundle-')), 'workflow-bundle.js');
-  writeFileSync(bundlePath, bundle.code);
+  const bundlePath = `${ROOT}dist/workflow-bundle.js`;
   process.stdout.write(`test stack: temporal ${temporal.address}, postgres from ${postgres.source}\n`);
   project.provide('temporalAddress', temporal.address);
   project.provide('adminDatabaseUrl', postgres.url);
@@ -33,12 +34,3 @@ export default async function setup(project: TestProject) {
     await postgres.stop();
   };
 }
-
-const quietBundlerLogger = {
-  trace: () => {},
-  debug: () => {},
-  info: () => {},
-  warn: (message: string) => process.stderr.write(`bundler: ${message}\n`),
-  error: (message: string) => process.stderr.write(`bundler: ${message}\n`),
-  log: () => {},
-};
