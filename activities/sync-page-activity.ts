@@ -51,6 +51,7 @@ export function createSyncPagesActivity(deps: SyncPageDeps) {
         // An export still running: hand back, so the workflow waits on a durable timer.
         if (page.waitMs !== undefined) chunk.waitMs = page.waitMs;
         if (page.jobPercent !== undefined) chunk.jobPercent = page.jobPercent;
+        if (page.reachedMs !== undefined) chunk.reachedMs = Math.max(chunk.reachedMs ?? -Infinity, page.reachedMs);
       } while (!chunk.windowDone && chunk.waitMs === undefined && chunk.pages < (input.maxPages ?? 1) && Date.now() < deadline && !deps.draining());
       return chunk;
     } catch (error) {
@@ -100,6 +101,7 @@ async function syncNextPage(deps: SyncPageDeps, input: SyncPageInput): Promise<S
   const result: SyncPageResult = { windowDone: done, requests: unit.requests, pages: 1, sessionsSynced: synced, sessionsWritten: written, sessionsReceived: unit.received, rejects: rejectReasons.length };
   if (unit.waitMs !== undefined) result.waitMs = unit.waitMs;
   if (unit.jobPercent !== undefined) result.jobPercent = unit.jobPercent;
+  if (unit.reachedMs !== undefined) result.reachedMs = unit.reachedMs;
   const log = pageLogger(deps.log, input);
   log.debug(result, 'page synced');
   // A unit that loads a whole file: where its time went, for whoever finds a window slow.

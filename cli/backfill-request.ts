@@ -47,10 +47,10 @@ export function backfillRequest(config: Pick<Config, 'sites'>, args: BackfillArg
         'sessions ending after that may not have reached FullSession yet, and a completed window is never fetched again. Scheduled runs cover recent data.',
     );
   }
-  const windowMs = args.window ?? site?.sync.windowMs;
-  if (windowMs !== undefined && to > from && countWindows(from, to, windowMs) > MAX_WINDOWS_PER_RANGE) {
+  const windowMs = args.window ?? site?.sync.backfillWindowMs;
+  if (windowMs !== undefined && to > from && countWindows(from, to, windowMs, from) > MAX_WINDOWS_PER_RANGE) {
     problems.push(
-      `--from..--to at this window size is ${countWindows(from, to, windowMs).toLocaleString('en')} windows; at most ${MAX_WINDOWS_PER_RANGE.toLocaleString('en')} are allowed: ` +
+      `--from..--to at this window size is ${countWindows(from, to, windowMs, from).toLocaleString('en')} windows; at most ${MAX_WINDOWS_PER_RANGE.toLocaleString('en')} are allowed: ` +
         `use --window ${Math.ceil((to - from) / MAX_WINDOWS_PER_RANGE / 3_600_000)}h or more, or split the range`,
     );
   }
@@ -63,6 +63,8 @@ export function backfillRequest(config: Pick<Config, 'sites'>, args: BackfillArg
       from,
       to,
       windowMs,
+      // Windows counted from --from: a range no longer than the window is one window, one reach-back.
+      windowOriginMs: from,
       lookbackMs: site.sync.maxSessionDurationMs,
       force: args.force,
       kind: 'backfill',

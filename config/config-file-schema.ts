@@ -29,6 +29,7 @@ const schedule = z
 const sync = z
   .object({
     window: durationText().optional(),
+    backfillWindow: durationText().optional(),
     maxSessionDuration: durationText().optional(),
     settleDelay: durationText({ allowZero: true }).optional(),
     initialLookback: durationText().optional(),

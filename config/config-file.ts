@@ -134,6 +134,7 @@ function toSitesConfig(file: ConfigFile, source: string, defaultRateOf: (source:
         },
         sync: {
           windowMs: sync.window ?? ms(SYNC_DEFAULTS.window),
+          backfillWindowMs: sync.backfillWindow ?? ms(definitionOf(account.source).defaultBackfillWindow),
           maxSessionDurationMs: sync.maxSessionDuration ?? ms(SYNC_DEFAULTS.maxSessionDuration),
           settleDelayMs: sync.settleDelay ?? ms(SYNC_DEFAULTS.settleDelay),
           initialLookbackMs: sync.initialLookback ?? ms(SYNC_DEFAULTS.initialLookback),

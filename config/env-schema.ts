@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cronExpression, durationText, identifier, timeZone, urlWith } from './config-values.js';
 import { SCHEDULE_DEFAULTS, SYNC_DEFAULTS } from './defaults.js';
+import { fullSessionDefinition } from '../sources/fullsession/fullsession-definition.js';
 
 const duration = (fallback: string, options: { allowZero?: boolean } = {}) => z.string().default(fallback).pipe(durationText(options));
 
@@ -29,6 +30,7 @@ export const envSections = {
     SYNC_SCHEDULE_JITTER: duration(SCHEDULE_DEFAULTS.jitter, { allowZero: true }),
     SYNC_CATCHUP_WINDOW: duration(SCHEDULE_DEFAULTS.catchupWindow),
     SYNC_WINDOW: duration(SYNC_DEFAULTS.window),
+    SYNC_BACKFILL_WINDOW: duration(fullSessionDefinition.defaultBackfillWindow),
     SYNC_MAX_SESSION_DURATION: duration(SYNC_DEFAULTS.maxSessionDuration),
     SYNC_SETTLE_DELAY: duration(SYNC_DEFAULTS.settleDelay, { allowZero: true }),
     SYNC_INITIAL_LOOKBACK: duration(SYNC_DEFAULTS.initialLookback),

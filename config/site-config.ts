@@ -28,6 +28,13 @@ export interface ScheduleConfig {
 
 export interface SiteSyncSettings {
   windowMs: number;
+  /**
+   * A backfill's windows (`--window` overrides), counted from its `--from`:
+   * a window's query reaches back `maxSessionDurationMs`, so each window
+   * costs that many hours of sessions read twice, and one window per range
+   * reads the fewest.
+   */
+  backfillWindowMs: number;
   maxSessionDurationMs: number;
   /** Scheduled runs stop this long before their nominal time: data lands late. */
   settleDelayMs: number;

@@ -44,6 +44,7 @@ export function sitesFromEnv(
       },
       sync: {
         windowMs: account.SYNC_WINDOW,
+        backfillWindowMs: account.SYNC_BACKFILL_WINDOW,
         maxSessionDurationMs: account.SYNC_MAX_SESSION_DURATION,
         settleDelayMs: account.SYNC_SETTLE_DELAY,
         initialLookbackMs: account.SYNC_INITIAL_LOOKBACK,

@@ -52,6 +52,12 @@ export interface FetchedUnit {
   waitMs?: number;
   /** How far that export has come, 0–100, as the vendor estimates it: shown in progress and `status`. */
   jobPercent?: number;
+  /**
+   * The latest start time (Unix ms) of the records the unit carried: how far
+   * through its window's query paging has come, for progress inside a long
+   * window. Absent where records do not come in start-time order.
+   */
+  reachedMs?: number;
   /** Writes the unit's records in the loop's transaction; must only use `trx` and `copyIn` (COPY on the same connection). */
   write(trx: Transaction<Database>, copyIn: CopyIn): Promise<UnitWrite>;
 }

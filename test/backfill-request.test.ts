@@ -27,7 +27,9 @@ describe('backfill arguments', () => {
       site: { source: 'fullsession', customerId: 'cust-acme', siteId: 'app', credentialName: 'acme-prod' },
       from: Date.parse('2026-08-22'),
       to: Date.parse('2026-11-22T00:00:00Z'),
-      windowMs: 6 * 3_600_000,
+      // FullSession's backfill window, counted from --from: these three months are one window.
+      windowMs: 90 * 86_400_000,
+      windowOriginMs: Date.parse('2026-08-22'),
       lookbackMs: 4 * 3_600_000,
       force: false,
       kind: 'backfill',

@@ -35,7 +35,7 @@ class SyncModel {
   scheduledRun(): void {
     const range = scheduledRange({ nominalTime: this.now, settleDelayMs: this.settings.settleDelayMs, initialLookbackMs: this.settings.initialLookbackMs, watermark: this.watermark });
     if (!range) return;
-    this.syncRange(range.start, range.end, this.settings.windowMs);
+    this.syncRange(range.start, range.end, this.settings.windowMs, 0);
     this.watermark = Math.max(this.watermark ?? -Infinity, range.end);
   }
 
@@ -43,12 +43,13 @@ class SyncModel {
   backfill(fromBack: number, length: number, windowMs: number): void {
     const to = this.now - this.settings.settleDelayMs;
     const from = to - fromBack;
-    this.syncRange(from, Math.min(to, from + length), windowMs);
+    // As the CLI asks: windows counted from the backfill's own start.
+    this.syncRange(from, Math.min(to, from + length), windowMs, from);
   }
 
-  private syncRange(from: number, to: number, windowMs: number): void {
-    for (let index = 0; index < countWindows(from, to, windowMs); index++) {
-      const window = windowAt(from, to, windowMs, index);
+  private syncRange(from: number, to: number, windowMs: number, originMs: number): void {
+    for (let index = 0; index < countWindows(from, to, windowMs, originMs); index++) {
+      const window = windowAt(from, to, windowMs, index, originMs);
       const key = `${window.start}:${window.end}:${this.settings.lookbackMs}`;
       if (this.done.has(key)) continue;
       const query = windowQuery(window, this.settings.lookbackMs);

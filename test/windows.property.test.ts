@@ -11,14 +11,16 @@ const range = fc
     length: fc.integer({ min: 1, max: 10 * 24 * HOUR }),
     windowMs: fc.integer({ min: 60_000, max: 2 * 24 * HOUR }),
     lookbackMs: fc.integer({ min: 0, max: 12 * HOUR }),
+    // Scheduled runs count windows from the epoch, backfills from their own start; any origin must work.
+    origin: fc.oneof(fc.constant('epoch' as const), fc.constant('from' as const), fc.integer({ min: 0, max: T0 + 60 * 24 * HOUR })),
   })
-  .map((r) => ({ ...r, to: r.from + r.length }));
+  .map((r) => ({ ...r, to: r.from + r.length, originMs: r.origin === 'epoch' ? 0 : r.origin === 'from' ? r.from : r.origin }));
 
-const windowsOf = (r: { from: number; to: number; windowMs: number }) =>
-  Array.from({ length: countWindows(r.from, r.to, r.windowMs) }, (_, i) => windowAt(r.from, r.to, r.windowMs, i));
+const windowsOf = (r: { from: number; to: number; windowMs: number; originMs: number }) =>
+  Array.from({ length: countWindows(r.from, r.to, r.windowMs, r.originMs) }, (_, i) => windowAt(r.from, r.to, r.windowMs, i, r.originMs));
 
 describe('window arithmetic (property-based)', () => {
-  it('windows tile [from, to) with no gap and no overlap, aligned to the window size', () => {
+  it('windows tile [from, to) with no gap and no overlap, aligned to the window size from their origin', () => {
     fc.assert(
       fc.property(range, (r) => {
         const windows = windowsOf(r);
@@ -28,7 +30,7 @@ describe('window arithmetic (property-based)', () => {
           expect(w.end).toBeGreaterThan(w.start);
           expect(w.end - w.start).toBeLessThanOrEqual(r.windowMs);
           if (i > 0) expect(w.start).toBe(windows[i - 1]!.end);
-          if (i > 0) expect(w.start % r.windowMs).toBe(0);
+          if (i > 0) expect((((w.start - r.originMs) % r.windowMs) + r.windowMs) % r.windowMs).toBe(0);
         });
       }),
     );
@@ -45,6 +47,15 @@ describe('window arithmetic (property-based)', () => {
         const query = windowQuery(owners[0]!, r.lookbackMs);
         // The API's filters, both inclusive: start >= startTime AND end <= endTime.
         expect(start >= query.startTime && end <= query.endTime).toBe(true);
+      }),
+    );
+  });
+
+  it('a backfill no longer than its window is one window: one reach-back, however its range falls', () => {
+    fc.assert(
+      fc.property(range, (r) => {
+        const windowMs = Math.max(r.windowMs, r.to - r.from);
+        expect(windowsOf({ ...r, windowMs, originMs: r.from })).toEqual([{ start: r.from, end: r.to }]);
       }),
     );
   });

@@ -14,6 +14,8 @@ export interface ProgressInput {
   totals: RunTotals;
   windowsTotal: number;
   currentWindow: SyncWindow | null;
+  /** How much of the current window paging has covered, 0 to below 1 (windowFraction). */
+  currentWindowDone: number;
   startedAt: number;
   now: number;
   ratePerMinute: number | undefined;
@@ -21,18 +23,34 @@ export interface ProgressInput {
 }
 
 /**
- * Progress with an ETA: remaining windows times the pages a window has taken
- * so far (at least one request each), at the slower of the rate budget and
- * the rate observed in this run. Pure: the workflow's query handler calls it.
+ * Progress with an ETA, in windows done plus the covered part of the
+ * current one (a backfill may be a single long window): what remains times
+ * the pages a window's worth has taken so far (at least one request each),
+ * at the slower of the rate budget and the rate observed in this run.
+ * Pure: the workflow's query handler calls it.
  */
 export function estimateProgress(input: ProgressInput): SyncRangeProgress {
   const { totals, windowsTotal } = input;
-  const percent = windowsTotal === 0 ? 100 : Math.floor((totals.windowsDone / windowsTotal) * 1000) / 10;
-  const remainingWindows = windowsTotal - totals.windowsDone;
-  const pagesPerWindow = totals.windowsDone > 0 ? Math.max(1, totals.pages / totals.windowsDone) : 1;
+  const windowsCovered = Math.min(windowsTotal, totals.windowsDone + input.currentWindowDone);
+  const percent = windowsTotal === 0 ? 100 : Math.floor((windowsCovered / windowsTotal) * 1000) / 10;
+  const remainingWindows = windowsTotal - windowsCovered;
+  const pagesPerWindow = windowsCovered > 0 ? Math.max(1, totals.pages / windowsCovered) : 1;
   const budgetMsPerRequest = input.ratePerMinute ? 60_000 / input.ratePerMinute : 0;
   const observedMsPerRequest = totals.requests > 0 ? (input.now - input.startedAt) / totals.requests : 0;
   const msPerRequest = Math.max(budgetMsPerRequest, observedMsPerRequest);
   const etaMs = remainingWindows === 0 ? 0 : msPerRequest > 0 ? Math.round(remainingWindows * pagesPerWindow * msPerRequest) : null;
   return { ...totals, windowsTotal, currentWindow: input.currentWindow, percent, etaMs, exportPercent: input.exportPercent };
+}
+
+/**
+ * How much of a window paging has covered, from the latest record start it
+ * reached: its query runs from `window.start - lookbackMs` to `window.end`,
+ * in start-time order. Below 1 until the window is done; 0 before any page.
+ *
+ * @example windowFraction({ start: 100, end: 200 }, 0, 150) // 0.5
+ */
+export function windowFraction(window: SyncWindow, lookbackMs: number, reachedMs: number | undefined): number {
+  if (reachedMs === undefined) return 0;
+  const queryStart = window.start - lookbackMs;
+  return Math.min(0.999, Math.max(0, (reachedMs - queryStart) / (window.end - queryStart)));
 }

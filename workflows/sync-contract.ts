@@ -64,6 +64,8 @@ export interface SyncPageResult {
   waitMs?: number;
   /** How far that export has come, 0–100, as the vendor estimates it. */
   jobPercent?: number;
+  /** The latest record start time the pages carried (FetchedUnit.reachedMs), for progress inside the window. */
+  reachedMs?: number;
 }
 
 export interface StartRunInput {

@@ -13,7 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/create-activities.js';
 import { permanentFailureOf, rootMessage } from './permanent-failure.js';
-import { estimateProgress, type SyncRangeProgress } from './progress.js';
+import { estimateProgress, windowFraction, type SyncRangeProgress } from './progress.js';
 import type { RunKind, RunTotals, SiteRef, SyncWindow } from './sync-contract.js';
 import { addCounts, pageTotals } from './sync-counts.js';
 import { countWindows, MAX_WINDOWS_PER_RANGE, windowAt } from './windows.js';
@@ -24,6 +24,8 @@ export interface SyncRangeInput {
   from: number;
   to: number;
   windowMs: number;
+  /** Where windows are counted from (Unix ms); absent: the Unix epoch, as runs started before it existed. */
+  windowOriginMs?: number;
   /** Longest session we expect: how far each window's query reaches back. */
   lookbackMs: number;
   /** Re-fetch windows that are already complete. */
@@ -49,6 +51,8 @@ export interface SyncRangeState {
   windowIndex: number;
   /** Whether the current window was already reset for `force`. */
   windowReset: boolean;
+  /** The latest record start the current window's pages reached (SyncPageResult.reachedMs); absent before its first page. */
+  windowReachedMs?: number;
   totals: RunTotals;
   /** Workflow time the run chain started, for the observed request rate. */
   startedAt: number;
@@ -92,11 +96,14 @@ const runLog = proxyActivities<Activities>({
  */
 export async function syncRangeWorkflow(input: SyncRangeInput): Promise<RunTotals> {
   validate(input);
-  const windowsTotal = countWindows(input.from, input.to, input.windowMs);
+  const windowsTotal = countWindows(input.from, input.to, input.windowMs, input.windowOriginMs);
   const state = input.resume ?? (await beginRun(input, windowsTotal));
   let currentWindow: SyncWindow | null = null;
   let exportPercent: number | null = null;
-  setHandler(progressQuery, () => estimateProgress({ totals: state.totals, windowsTotal, currentWindow, startedAt: state.startedAt, now: Date.now(), ratePerMinute: input.ratePerMinute, exportPercent }));
+  setHandler(progressQuery, () => {
+    const currentWindowDone = currentWindow ? windowFraction(currentWindow, input.lookbackMs, state.windowReachedMs) : 0;
+    return estimateProgress({ totals: state.totals, windowsTotal, currentWindow, currentWindowDone, startedAt: state.startedAt, now: Date.now(), ratePerMinute: input.ratePerMinute, exportPercent });
+  });
 
   const syncPages = pageActivity(input.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS);
   let pagesThisRun = 0;
@@ -104,7 +111,7 @@ export async function syncRangeWorkflow(input: SyncRangeInput): Promise<RunTotal
   try {
     while (state.windowIndex < windowsTotal) {
       throwIfCancelRequested();
-      const window = windowAt(input.from, input.to, input.windowMs, state.windowIndex);
+      const window = windowAt(input.from, input.to, input.windowMs, state.windowIndex, input.windowOriginMs);
       currentWindow = window;
       if ((input.force || (input.forceUntil !== undefined && window.end <= input.forceUntil)) && !state.windowReset) {
         await CancellationScope.nonCancellable(() => runLog.resetWindow({ site: input.site, window, lookbackMs: input.lookbackMs }));
@@ -116,11 +123,13 @@ export async function syncRangeWorkflow(input: SyncRangeInput): Promise<RunTotal
       addCounts(state.totals, pageTotals(page));
       pagesThisRun += page.pages;
       exportPercent = page.waitMs !== undefined ? (page.jobPercent ?? null) : null;
+      if (page.reachedMs !== undefined) state.windowReachedMs = Math.max(state.windowReachedMs ?? -Infinity, page.reachedMs);
       // An export source's job is still running: wait durably, not in an activity.
       if (page.waitMs !== undefined) await sleep(page.waitMs);
       if (page.windowDone) {
         state.windowIndex += 1;
         state.windowReset = false;
+        delete state.windowReachedMs;
         log.info('window synced', { siteId: input.site.siteId, windowStart: new Date(window.start).toISOString(), windowsDone: state.totals.windowsDone, windowsTotal });
       }
       if (state.windowIndex < windowsTotal && (pagesThisRun >= pagesPerRun || workflowInfo().continueAsNewSuggested)) break;
@@ -144,7 +153,7 @@ function validate(input: SyncRangeInput): void {
   if (!(input.to > input.from)) problems.push('range end must be after range start');
   if (!(input.windowMs > 0)) problems.push('window must be positive');
   if (!(input.lookbackMs >= 0)) problems.push('lookback must not be negative');
-  if (problems.length === 0 && countWindows(input.from, input.to, input.windowMs) > MAX_WINDOWS_PER_RANGE) {
+  if (problems.length === 0 && countWindows(input.from, input.to, input.windowMs, input.windowOriginMs) > MAX_WINDOWS_PER_RANGE) {
     problems.push(`more than ${MAX_WINDOWS_PER_RANGE} windows; use a larger window or a shorter range`);
   }
   if (problems.length > 0) throw ApplicationFailure.nonRetryable(`invalid sync range: ${problems.join('; ')}`, 'InvalidInput');

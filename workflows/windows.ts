@@ -2,8 +2,9 @@ import type { SyncWindow } from './sync-contract.js';
 
 /**
  * Window arithmetic. Windows partition a range by session END time, aligned
- * to multiples of the window size (UTC) so that backfills and scheduled runs
- * share checkpoints. Each window's query reaches back `lookbackMs` (the
+ * to multiples of the window size from an origin: the Unix epoch (UTC) for
+ * scheduled runs, so that they share checkpoints, and a backfill's own start
+ * for backfills, so that a range no longer than the window is one window. Each window's query reaches back `lookbackMs` (the
  * longest session we expect) on start time:
  *
  *   query(window) = startTime >= window.start - lookback AND endTime <= window.end - 1
@@ -21,10 +22,10 @@ import type { SyncWindow } from './sync-contract.js';
  */
 export const MAX_WINDOWS_PER_RANGE = 100_000;
 
-/** How many windows cover [from, to). */
-export function countWindows(from: number, to: number, windowMs: number): number {
+/** How many windows cover [from, to), windows counted from `originMs` (default: the Unix epoch, UTC). */
+export function countWindows(from: number, to: number, windowMs: number, originMs = 0): number {
   if (to <= from) return 0;
-  return Math.floor((to - 1) / windowMs) - Math.floor(from / windowMs) + 1;
+  return Math.floor((to - 1 - originMs) / windowMs) - Math.floor((from - originMs) / windowMs) + 1;
 }
 
 /**
@@ -32,8 +33,8 @@ export function countWindows(from: number, to: number, windowMs: number): number
  *
  * @example windowAt(0, 10, 4, 1) // { start: 4, end: 8 }
  */
-export function windowAt(from: number, to: number, windowMs: number, index: number): SyncWindow {
-  const alignedStart = Math.floor(from / windowMs) * windowMs + index * windowMs;
+export function windowAt(from: number, to: number, windowMs: number, index: number, originMs = 0): SyncWindow {
+  const alignedStart = originMs + Math.floor((from - originMs) / windowMs) * windowMs + index * windowMs;
   return { start: Math.max(from, alignedStart), end: Math.min(to, alignedStart + windowMs) };
 }
 

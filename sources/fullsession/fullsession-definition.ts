@@ -42,6 +42,9 @@ export const fullSessionDefinition = {
   secretVariables: ['FULLSESSION_API_TOKEN'],
   settings,
   settingsVariables: Object.keys(variables.shape),
+  // Its queries may span any range: one window per 90 days reads a 30-day
+  // backfill's sessions once, plus one reach-back (README, Windowing).
+  defaultBackfillWindow: '90d',
   // Sessions appear once they end and do not change: windows' lookback finds them.
   defaultRefreshTrailing: '0s',
 } as const satisfies SourceDefinition<FullSessionSettings>;

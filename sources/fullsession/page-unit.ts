@@ -13,11 +13,13 @@ import { upsertSessions } from './sessions-table.js';
  * fullsession_rejects with their reason, in the loop's transaction.
  */
 export function pageUnit(site: Pick<SiteRef, 'customerId' | 'siteId'>, window: SyncWindow, page: FullSessionPage, requests: number): FetchedUnit {
-  const { owned, rejects } = splitPage(page.sessions, (record) => ownsSession(window, record.endTime));
+  const { owned, rejects, reachedMs } = splitPage(page.sessions, (record) => ownsSession(window, record.endTime));
   return {
     nextCursor: page.nextCursor,
     requests,
     received: page.sessions.length,
+    // `startAfter` follows session start times, so pages come in start order.
+    ...(reachedMs === undefined ? {} : { reachedMs }),
     async write(trx) {
       const written = await upsertSessions(trx, site.customerId, site.siteId, owned);
       await insertRejects(trx, site.customerId, site.siteId, rejects);
@@ -26,13 +28,18 @@ export function pageUnit(site: Pick<SiteRef, 'customerId' | 'siteId'>, window: S
   };
 }
 
-function splitPage(raw: unknown[], owns: (record: FullSessionRecord) => boolean): { owned: FullSessionRecord[]; rejects: RejectedRecord[] } {
+function splitPage(raw: unknown[], owns: (record: FullSessionRecord) => boolean): { owned: FullSessionRecord[]; rejects: RejectedRecord[]; reachedMs: number | undefined } {
   const byId = new Map<string, FullSessionRecord>();
   const rejects: RejectedRecord[] = [];
+  let reachedMs: number | undefined;
   for (const item of raw) {
     const parsed = parseSessionRecord(item);
-    if (!parsed.ok) rejects.push(parsed.reject);
-    else if (owns(parsed.record)) byId.set(parsed.record.sessionId, parsed.record);
+    if (!parsed.ok) {
+      rejects.push(parsed.reject);
+      continue;
+    }
+    reachedMs = Math.max(reachedMs ?? -Infinity, parsed.record.startTime);
+    if (owns(parsed.record)) byId.set(parsed.record.sessionId, parsed.record);
   }
-  return { owned: [...byId.values()], rejects };
+  return { owned: [...byId.values()], rejects, reachedMs };
 }
