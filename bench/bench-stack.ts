@@ -8,6 +8,7 @@ import { createScratchDatabase, type ScratchDatabase } from '../devstack/scratch
 import { spawnWorker, type WorkerProcess } from '../devstack/session-sync-process.js';
 import { startTemporalDevServer } from '../devstack/temporal-dev-server.js';
 import { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';
+import type { SiteSpec } from '../devstack/sandboxes/fullsession/session-generator.js';
 import { syncRangeWorkflow, type SyncRangeInput } from '../workflows/sync-range-workflow.js';
 import type { RunTotals } from '../workflows/sync-contract.js';
 
@@ -58,10 +59,15 @@ export function siteIds(count: number, prefix: string): string[] {
   return Array.from({ length: count }, (_, i) => `${prefix}-${i + 1}`);
 }
 
-/** A sandbox at benchmark density: 1,000-session pages, as the real API's. */
-export function startBenchSandbox(sites: string[], limitPerMinute: number | null): Promise<FullSessionSandbox> {
+/** How a scenario's sites' traffic looks; the default is benchmark density with short sessions. */
+export type TrafficProfile = Pick<SiteSpec, 'sessionsPerHour' | 'maxSessionDurationMs' | 'dailyCycle'>;
+
+const BENCH_DENSITY: TrafficProfile = { sessionsPerHour: SESSIONS_PER_HOUR, maxSessionDurationMs: MAX_SESSION };
+
+/** A sandbox at benchmark density (or the given profile): 1,000-session pages, as the real API's. */
+export function startBenchSandbox(sites: string[], limitPerMinute: number | null, profile: TrafficProfile = BENCH_DENSITY): Promise<FullSessionSandbox> {
   return FullSessionSandbox.start({
-    sites: sites.map((siteId) => ({ customerId: CUSTOMER, siteId, sessionsPerHour: SESSIONS_PER_HOUR, maxSessionDurationMs: MAX_SESSION })),
+    sites: sites.map((siteId) => ({ customerId: CUSTOMER, siteId, ...profile })),
     tokens: [{ token: TOKEN, customerId: CUSTOMER, sites: 'all' }],
     activeFrom: T0 - DAY,
     now: T0 + 60 * DAY,
@@ -84,9 +90,9 @@ export interface Scenario {
 }
 
 /** One figure's world: its own database, sandbox, task queue and worker processes. */
-export async function startScenario(stack: BenchStack, name: string, sites: string[], options: { limitPerMinute: number | null; ratePerMinute: number }): Promise<Scenario> {
+export async function startScenario(stack: BenchStack, name: string, sites: string[], options: { limitPerMinute: number | null; ratePerMinute: number; profile?: TrafficProfile }): Promise<Scenario> {
   const database = await createScratchDatabase(stack.adminDatabaseUrl, { prefix: 'session_sync_bench' });
-  const sandbox = await startBenchSandbox(sites, options.limitPerMinute);
+  const sandbox = await startBenchSandbox(sites, options.limitPerMinute, options.profile);
   const taskQueue = `bench-${name}-${Date.now()}`;
   const start = (siteId: string, from: number, to: number, extra: Partial<SyncRangeInput>) =>
     stack.client.workflow.start(syncRangeWorkflow, {

@@ -1,3 +1,4 @@
+import type { BackfillRequestsFigure } from './figures/backfill-requests.js';
 import type { CrashFigure } from './figures/crash-cost.js';
 import type { FullStoryLoadFigure } from './figures/fullstory-load.js';
 import type { MemoryFigure, PipelineFigure, ResyncFigure } from './figures/pipeline-and-memory.js';
@@ -9,6 +10,7 @@ export interface BenchResults {
   figures: {
     rate1?: RateFigure;
     rate3?: RateFigure;
+    backfillRequests?: BackfillRequestsFigure;
     pipeline?: PipelineFigure;
     memory?: MemoryFigure;
     resync?: ResyncFigure;
@@ -22,7 +24,7 @@ const pct = (n: number) => `${Math.round(n * 100)}%`;
 
 /** The figures as a Markdown table, targets beside them (the README shows the latest). */
 export function renderTable(results: BenchResults): string {
-  const { rate1, rate3, pipeline, memory, resync, crash, fullstory } = results.figures;
+  const { rate1, rate3, backfillRequests, pipeline, memory, resync, crash, fullstory } = results.figures;
   const rows: string[][] = [];
   for (const rate of [rate1, rate3]) {
     if (!rate) continue;
@@ -31,6 +33,15 @@ export function renderTable(results: BenchResults): string {
       `${rate.efficiency.toFixed(3)}, ${rate.rateLimited} × 429`,
       '≥ 0.98, 0 × 429',
       `${int(rate.sessionsPerMinute)} sessions/min at ${rate.limitPerMinute} requests/min; at most ${rate.maxRequestsPerMinute} requests in any 60 s`,
+    ]);
+  }
+  if (backfillRequests) {
+    const b = backfillRequests;
+    rows.push([
+      `backfill requests, ${b.days} days`,
+      `${b.ratio.toFixed(3)} × minimum`,
+      '≤ 1.01',
+      `${int(b.requests)} requests for ${int(b.sessions)} sessions (minimum ${int(b.minimumRequests)}), ${b.windows} window${b.windows === 1 ? '' : 's'}; 50,000 sessions a day following the day, sessions up to 4 h`,
     ]);
   }
   if (pipeline) {

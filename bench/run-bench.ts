@@ -3,6 +3,7 @@ import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startBenchStack, type BenchStack } from './bench-stack.js';
+import { measureBackfillRequests } from './figures/backfill-requests.js';
 import { measureCrashCost } from './figures/crash-cost.js';
 import { measureFullStoryLoad } from './figures/fullstory-load.js';
 import { measurePipelineMemoryResync } from './figures/pipeline-and-memory.js';
@@ -10,7 +11,7 @@ import { measureRateEfficiency } from './figures/rate-efficiency.js';
 import { renderTable, type BenchResults } from './report.js';
 
 /**
- * `npm run bench [-- rate|pipeline|fullstory|crash ...]`: measures the figures against
+ * `npm run bench [-- rate|requests|pipeline|fullstory|crash ...]`: measures the figures against
  * the sandbox API, a Temporal dev server and Postgres, prints a table and
  * writes bench/results/<time>.json and bench/results/latest.json.
  */
@@ -28,6 +29,10 @@ async function main(): Promise<void> {
       results.figures.rate1 = await measureRateEfficiency(stack, 1);
       log('rate efficiency, 3 workers (about 2.5 min)');
       results.figures.rate3 = await measureRateEfficiency(stack, 3);
+    }
+    if (runs('requests')) {
+      log('requests of a 30-day backfill on the realistic profile (50,000 sessions a day)');
+      results.figures.backfillRequests = await measureBackfillRequests(stack);
     }
     if (runs('pipeline')) {
       log('pipeline ceiling, memory and re-sync over about 1,000,000 sessions');

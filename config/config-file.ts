@@ -120,6 +120,7 @@ function toSitesConfig(file: ConfigFile, source: string, defaultRateOf: (source:
     for (const [siteId, site] of Object.entries(account.sites)) {
       const schedule = { ...file.defaults?.schedule, ...site.schedule };
       const sync = { ...file.defaults?.sync, ...site.sync };
+      const windowMs = sync.window ?? ms(SYNC_DEFAULTS.window);
       sites.push({
         source: account.source,
         customerId,
@@ -133,8 +134,8 @@ function toSitesConfig(file: ConfigFile, source: string, defaultRateOf: (source:
           catchupWindowMs: schedule.catchupWindow ?? ms(SCHEDULE_DEFAULTS.catchupWindow),
         },
         sync: {
-          windowMs: sync.window ?? ms(SYNC_DEFAULTS.window),
-          backfillWindowMs: sync.backfillWindow ?? ms(definitionOf(account.source).defaultBackfillWindow),
+          windowMs,
+          backfillWindowMs: sync.backfillWindow ?? backfillWindowDefault(account.source, windowMs),
           maxSessionDurationMs: sync.maxSessionDuration ?? ms(SYNC_DEFAULTS.maxSessionDuration),
           settleDelayMs: sync.settleDelay ?? ms(SYNC_DEFAULTS.settleDelay),
           initialLookbackMs: sync.initialLookback ?? ms(SYNC_DEFAULTS.initialLookback),
@@ -144,6 +145,12 @@ function toSitesConfig(file: ConfigFile, source: string, defaultRateOf: (source:
     }
   }
   return { source, credentials, sites };
+}
+
+/** The source's own backfill window where its queries may span more than a window, else the site's window. */
+function backfillWindowDefault(source: string, windowMs: number): number {
+  const window = definitionOf(source).defaultBackfillWindow;
+  return window === undefined ? windowMs : ms(window);
 }
 
 function ms(text: string): number {

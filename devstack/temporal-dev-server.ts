@@ -20,14 +20,31 @@ export interface TemporalDevServerOptions {
 
 const STARTUP_TIMEOUT_MS = 60_000;
 
+/** Start-ups tried when a port chosen free was taken before the server bound it. */
+const PORT_ATTEMPTS = 3;
+
 /**
  * Starts `temporal server start-dev` (in-memory) and waits until it answers.
  * Fails loudly when the CLI is missing: tests must never skip silently.
+ * The server binds more ports than the one it is given (one per internal
+ * service); when another process took one of them first, it starts again on
+ * new ports.
  */
 export async function startTemporalDevServer(options: TemporalDevServerOptions = {}): Promise<TemporalDevServer> {
   if (!existsSync(temporalCliPath)) {
     throw new Error(`Temporal CLI not found at ${temporalCliPath}; run \`npm run bootstrap\` to install it`);
   }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      const portTaken = error instanceof Error && error.message.includes('address already in use');
+      if (!portTaken || options.port !== undefined || attempt >= PORT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function startOnce(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
   const port = options.port ?? (await freePort());
   const uiPort = options.ui ? await freePort() : null;
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'];

@@ -24,8 +24,11 @@ export interface SourceDefinition<Settings = unknown> {
   readonly settings: z.ZodType<Settings>;
   /** The environment variables `settings` reads, for deployment checks. */
   readonly settingsVariables: readonly string[];
-  /** A backfill's window by default (`sync.backfillWindow`): as long as the vendor's API allows a query or an export to span. */
-  readonly defaultBackfillWindow: string;
+  /**
+   * A backfill's window by default (`sync.backfillWindow`), where the vendor's
+   * queries may span more than a scheduled run's window; absent: the site's `window`.
+   */
+  readonly defaultBackfillWindow?: string;
   /** How much before the watermark scheduled runs fetch again by default (`sync.refreshTrailing`), for data that settles late. */
   readonly defaultRefreshTrailing: string;
 }

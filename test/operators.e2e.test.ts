@@ -30,7 +30,8 @@ credentials:
   revoked: { description: deleted in FullSession, kind: fullsession-api-token, secret: { env: TEST_REVOKED_TOKEN } }
 defaults:
   schedule: { cron: "0 0 1 1 *", jitter: 0s, catchupWindow: 10m }
-  sync: { window: 6h, maxSessionDuration: 4h, settleDelay: 2s, initialLookback: 10m }
+  # Backfills in 6-hour windows too: the tests below cancel and resume between windows.
+  sync: { window: 6h, backfillWindow: 6h, maxSessionDuration: 4h, settleDelay: 2s, initialLookback: 10m }
 accounts:
   ${CUSTOMER}:
     rateLimitPerMinute: 240

@@ -52,9 +52,9 @@ export const fullStoryDefinition = {
   secretVariables: [],
   settings,
   settingsVariables: Object.keys(variables.shape),
-  // An export of a day's events is already hundreds of MB; FullStory's own
-  // tools cap an export at 24 hours (apis.md).
-  defaultBackfillWindow: '1d',
+  // No defaultBackfillWindow: a backfill exports a window at a time, as
+  // scheduled runs do (a day's export is already hundreds of MB; FullStory's
+  // own tools cap an export at 24 hours, apis.md).
   // Most events are exportable about 30 minutes after they happen and settle within about a day.
   defaultRefreshTrailing: '24h',
 } as const satisfies SourceDefinition<FullStorySettings>;

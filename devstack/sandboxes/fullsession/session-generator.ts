@@ -13,8 +13,13 @@ export interface SandboxSession {
 export interface SiteSpec {
   customerId: string;
   siteId: string;
-  /** Average sessions starting per hour. */
+  /** Average sessions starting per hour (over a day, with `dailyCycle`). */
   sessionsPerHour: number;
+  /**
+   * Traffic that follows the day, as real sites' does: from 0.4 × the
+   * average at 03:00 UTC to 1.6 × at 15:00, same daily total.
+   */
+  dailyCycle?: boolean;
   /** Longest session the generator makes; sync settings must cover it. */
   maxSessionDurationMs: number;
 }
@@ -41,12 +46,19 @@ const REFERRERS = ['https://www.google.com/', 'https://news.ycombinator.com/', '
  */
 export function generateHour(site: SiteSpec, hourStart: number): SandboxSession[] {
   const random = seededRandom(hashSeed(`${site.customerId}/${site.siteId}/${hourStart}`));
-  const count = Math.round(site.sessionsPerHour * (0.5 + random()));
+  const count = Math.round(site.sessionsPerHour * hourOfDayFactor(site, hourStart) * (0.5 + random()));
   const offsets = Array.from({ length: count }, () => Math.floor(random() * (HOUR_MS - count)));
   offsets.sort((a, b) => a - b);
   // Strictly increasing offsets keep start times unique within the hour.
   for (let i = 1; i < offsets.length; i++) offsets[i] = Math.max(offsets[i]!, offsets[i - 1]! + 1);
   return offsets.map((offset, index) => buildSession(site, random, hourStart + offset, index));
+}
+
+/** The day's shape: a sine over 24 hours that averages 1, so the daily total is sessionsPerHour × 24. */
+function hourOfDayFactor(site: SiteSpec, hourStart: number): number {
+  if (!site.dailyCycle) return 1;
+  const hourOfDay = new Date(hourStart).getUTCHours();
+  return 1 + 0.6 * Math.sin((2 * Math.PI * (hourOfDay - 9)) / 24);
 }
 
 function buildSession(site: SiteSpec, random: () => number, startTime: number, index: number): SandboxSession {
