@@ -18,12 +18,14 @@ export function siteScheduleOptions(site: SiteConfig, taskQueue: string): SiteSc
   const input: ScheduledSyncInput = {
     site: { source: site.source, customerId: site.customerId, siteId: site.siteId, credentialName: site.credentialName },
     windowMs: site.sync.windowMs,
-    lookbackMs: site.sync.maxSessionDurationMs,
+    // With a daily sweep, runs reach back briefly and the sweep finds the long sessions.
+    lookbackMs: site.sync.sweepReachBackMs > 0 ? Math.min(site.sync.freshReachBackMs, site.sync.maxSessionDurationMs) : site.sync.maxSessionDurationMs,
     settleDelayMs: site.sync.settleDelayMs,
     initialLookbackMs: site.sync.initialLookbackMs,
     ratePerMinute: site.ratePerMinute,
     // Only when set, so schedules of sites without it keep their config hash.
     ...(site.sync.refreshTrailingMs > 0 ? { refreshTrailingMs: site.sync.refreshTrailingMs } : {}),
+    ...(site.sync.sweepReachBackMs > 0 ? { sweepLookbackMs: site.sync.sweepReachBackMs } : {}),
   };
   const spec = { cronExpressions: [site.schedule.cron], timezone: site.schedule.timezone, jitter: site.schedule.jitterMs };
   const policies = { overlap: 'SKIP' as const, catchupWindow: site.schedule.catchupWindowMs };

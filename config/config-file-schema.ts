@@ -34,6 +34,8 @@ const sync = z
     settleDelay: durationText({ allowZero: true }).optional(),
     initialLookback: durationText().optional(),
     refreshTrailing: durationText({ allowZero: true }).optional(),
+    freshReachBack: durationText().optional(),
+    sweepReachBack: durationText({ allowZero: true }).optional(),
   })
   .strict();
 

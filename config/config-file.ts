@@ -140,6 +140,8 @@ function toSitesConfig(file: ConfigFile, source: string, defaultRateOf: (source:
           settleDelayMs: sync.settleDelay ?? ms(SYNC_DEFAULTS.settleDelay),
           initialLookbackMs: sync.initialLookback ?? ms(SYNC_DEFAULTS.initialLookback),
           refreshTrailingMs: sync.refreshTrailing ?? ms(definitionOf(account.source).defaultRefreshTrailing),
+          freshReachBackMs: sync.freshReachBack ?? ms(SYNC_DEFAULTS.freshReachBack),
+          sweepReachBackMs: sync.sweepReachBack ?? ms(definitionOf(account.source).defaultSweepReachBack ?? '0s'),
         },
       });
     }

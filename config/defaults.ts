@@ -15,6 +15,8 @@ export const SYNC_DEFAULTS = {
   /** Session analytics data lands late; FullStory documents about 30 minutes. */
   settleDelay: '30m',
   initialLookback: '1d',
+  /** Scheduled runs' reach-back where a daily sweep reaches back further (sources with a sweep). */
+  freshReachBack: '30m',
 } as const;
 
 export const DEFAULT_RATE_PER_MINUTE = 20;

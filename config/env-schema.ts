@@ -34,6 +34,8 @@ export const envSections = {
     SYNC_MAX_SESSION_DURATION: duration(SYNC_DEFAULTS.maxSessionDuration),
     SYNC_SETTLE_DELAY: duration(SYNC_DEFAULTS.settleDelay, { allowZero: true }),
     SYNC_INITIAL_LOOKBACK: duration(SYNC_DEFAULTS.initialLookback),
+    SYNC_FRESH_REACH_BACK: duration(SYNC_DEFAULTS.freshReachBack),
+    SYNC_SWEEP_REACH_BACK: duration(fullSessionDefinition.defaultSweepReachBack, { allowZero: true }),
   }),
   worker: z.object({
     WORKER_SHUTDOWN_GRACE: duration('30s'),

@@ -40,6 +40,14 @@ export interface SiteSyncSettings {
   settleDelayMs: number;
   /** Where the first scheduled run starts when no watermark exists yet. */
   initialLookbackMs: number;
+  /**
+   * Where a source sweeps daily (sweepReachBackMs > 0), how far each
+   * scheduled run's windows reach back instead of maxSessionDurationMs:
+   * sessions that lasted longer wait for the day's sweep.
+   */
+  freshReachBackMs: number;
+  /** The daily sweep's reach-back: sessions up to this long are never lost; 0: no sweep. */
+  sweepReachBackMs: number;
   /** How much before the watermark each scheduled run fetches again, for data that lands or changes late; 0: none. */
   refreshTrailingMs: number;
 }

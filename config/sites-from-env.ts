@@ -49,6 +49,8 @@ export function sitesFromEnv(
         settleDelayMs: account.SYNC_SETTLE_DELAY,
         initialLookbackMs: account.SYNC_INITIAL_LOOKBACK,
         refreshTrailingMs: 0,
+        freshReachBackMs: account.SYNC_FRESH_REACH_BACK,
+        sweepReachBackMs: account.SYNC_SWEEP_REACH_BACK,
       },
     })),
   };

@@ -70,6 +70,8 @@ export interface SyncWatermarksTable {
   customer_id: string;
   site_id: string;
   synced_until: Timestamp;
+  /** Where the daily sweep has reached; null before the first. */
+  swept_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
   updated_at: DefaultedTimestamp;
 }
 

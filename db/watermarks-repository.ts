@@ -27,3 +27,26 @@ export async function advanceWatermark(db: Kysely<Database>, site: StreamKey, un
     )
     .execute();
 }
+
+/** Where the site's daily sweep has reached (Unix ms), or null before the first one. */
+export async function readSweptUntil(db: Kysely<Database>, site: StreamKey): Promise<number | null> {
+  const row = await db
+    .selectFrom('sync_watermarks')
+    .select('swept_until')
+    .where('source', '=', site.source)
+    .where('customer_id', '=', site.customerId)
+    .where('site_id', '=', site.siteId)
+    .executeTakeFirst();
+  return row?.swept_until ? row.swept_until.getTime() : null;
+}
+
+/** Moves the sweep's mark to `until`, never backwards; the watermark row exists, as a run advanced it first. */
+export async function advanceSweptUntil(db: Kysely<Database>, site: StreamKey, until: number): Promise<void> {
+  await db
+    .updateTable('sync_watermarks')
+    .set({ swept_until: sql`GREATEST(coalesce(swept_until, ${new Date(until)}), ${new Date(until)})`, updated_at: sql`now()` })
+    .where('source', '=', site.source)
+    .where('customer_id', '=', site.customerId)
+    .where('site_id', '=', site.siteId)
+    .execute();
+}

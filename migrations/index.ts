@@ -10,6 +10,7 @@ import * as fullstoryEvents from './20261124030000_fullstory_events.js';
 import * as fullstorySessions from './20261124040000_fullstory_sessions.js';
 import * as fullstoryIndividuals from './20261130000000_fullstory_individuals.js';
 import * as fullstoryLeftEvents from './20261201000000_fullstory_left_events.js';
+import * as sweptUntil from './20261201010000_swept_until.js';
 
 /**
  * Every migration by name, in order. Listed statically rather than read from
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '20261124040000_fullstory_sessions': fullstorySessions,
   '20261130000000_fullstory_individuals': fullstoryIndividuals,
   '20261201000000_fullstory_left_events': fullstoryLeftEvents,
+  '20261201010000_swept_until': sweptUntil,
 };

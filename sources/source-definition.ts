@@ -29,6 +29,12 @@ export interface SourceDefinition<Settings = unknown> {
    * queries may span more than a scheduled run's window; absent: the site's `window`.
    */
   readonly defaultBackfillWindow?: string;
+  /**
+   * The daily sweep's reach-back by default (`sync.sweepReachBack`), for a
+   * source whose queries reach back for sessions that started earlier;
+   * absent: no sweep (scheduled runs reach back maxSessionDuration).
+   */
+  readonly defaultSweepReachBack?: string;
   /** How much before the watermark scheduled runs fetch again by default (`sync.refreshTrailing`), for data that settles late. */
   readonly defaultRefreshTrailing: string;
 }

@@ -32,7 +32,7 @@ describe('the config file', () => {
       ['o-1G1-na1', 'events', 'acme-fullstory', 30, '*/15 * * * *', 'UTC', 21_600_000],
       ['o-1G1-na1', 'individuals', 'acme-fullstory', 30, '*/15 * * * *', 'UTC', 86_400_000],
     ]);
-    expect(config.sites.sites[0]?.sync).toEqual({ windowMs: 86_400_000, backfillWindowMs: 90 * 86_400_000, maxSessionDurationMs: 14_400_000, settleDelayMs: 1_800_000, initialLookbackMs: 86_400_000, refreshTrailingMs: 0 });
+    expect(config.sites.sites[0]?.sync).toEqual({ windowMs: 86_400_000, backfillWindowMs: 90 * 86_400_000, maxSessionDurationMs: 14_400_000, settleDelayMs: 1_800_000, initialLookbackMs: 86_400_000, refreshTrailingMs: 0, freshReachBackMs: 1_800_000, sweepReachBackMs: 86_400_000 });
     expect(config.sites.sites[3]?.sync.refreshTrailingMs).toBe(86_400_000);
     // A FullStory backfill exports a window at a time, as its scheduled runs do.
     expect(config.sites.sites[3]?.sync.backfillWindowMs).toBe(21_600_000);

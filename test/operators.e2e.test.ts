@@ -227,6 +227,25 @@ describe('operating session-sync from a config file', () => {
     expect(requestsFor('site-a') - requestsBefore).toBe(await committedPages(long));
   });
 
+  it('the first scheduled run after a day settled sweeps that day again with a 24-hour reach-back, storing every session that ended in it', async () => {
+    await triggerAndWait('site-a');
+    const mark = () => stack.database.db.selectFrom('sync_watermarks').select('swept_until').where('site_id', '=', 'site-a').executeTakeFirstOrThrow();
+    // The site's first run marks today as where its sweeps start: nothing to sweep yet.
+    expect((await mark()).swept_until?.getTime()).toBe(today);
+    // As if yesterday's runs had reached back only 30 minutes: yesterday waits for its sweep.
+    await stack.database.db.updateTable('sync_watermarks').set({ swept_until: new Date(today - DAY) }).where('site_id', '=', 'site-a').execute();
+    const run = await triggerAndWait('site-a');
+
+    expect(run.swept).toMatchObject({ from: today - DAY, to: today, totals: { windowsDone: 1 } });
+    expect((await mark()).swept_until?.getTime()).toBe(today);
+    const { stored, truth } = await storedAndTruth(stack.database.db, sandbox, today - DAY, today, 'site-a');
+    // 30 sessions an hour, up to 4 hours long: some of them started the day before.
+    const longOnes = sandbox.groundTruth(CUSTOMER, 'site-a', today - DAY, today).filter((s) => s.endTime - s.startTime > 30 * 60_000);
+    expect(longOnes.length).toBeGreaterThan(10);
+    expect(Object.keys(truth).length).toBeGreaterThan(300);
+    expect(stored).toEqual(truth);
+  });
+
   it('status shows every site in one table and explains paused schedules and failures; no output holds a key', async () => {
     const report = await statusCommand(stack.config(), stack.database.db, { json: true }, print);
     const bySite = new Map(report.sites.map((site) => [site.siteId, site]));

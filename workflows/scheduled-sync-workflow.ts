@@ -1,7 +1,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/create-activities.js';
-import { scheduledRange } from './scheduled-range.js';
+import { dayStart, scheduledRange, sweptRange } from './scheduled-range.js';
 import { syncMemo, syncSearchAttributes } from './search-attributes.js';
 import type { RunTotals, SiteRef } from './sync-contract.js';
 import { syncRangeWorkflow } from './sync-range-workflow.js';
@@ -21,6 +21,14 @@ export interface ScheduledSyncInput {
    * schedules made before it existed: nothing is refreshed.
    */
   refreshTrailingMs?: number;
+  /**
+   * The daily sweep's reach-back: `lookbackMs` is then a short one, so every
+   * run reads little, and the first run after each UTC day has settled
+   * reads that day again reaching back this far, for the sessions that
+   * lasted longer. Absent (schedules made before it, sources without a
+   * reach-back): no sweep.
+   */
+  sweepLookbackMs?: number;
 }
 
 /** What a scheduled run synced; the workflow returns null when there was nothing new. */
@@ -28,6 +36,8 @@ export interface ScheduledSyncResult {
   from: number;
   to: number;
   totals: RunTotals;
+  /** The whole days this run swept, when it did. */
+  swept?: { from: number; to: number; totals: RunTotals };
 }
 
 const watermarks = proxyActivities<Activities>({
@@ -41,9 +51,23 @@ const watermarks = proxyActivities<Activities>({
  * child range workflow, then moves the watermark there. Sessions still in
  * progress at one run end after its `to` and land in a later run; windows
  * reach back `lookbackMs` on start time, so long sessions are found too.
+ * With a sweep (`sweepLookbackMs`), the run that first sees a UTC day
+ * settled also reads that day again with the sweep's longer reach-back.
  */
 export async function scheduledSyncWorkflow(input: ScheduledSyncInput): Promise<ScheduledSyncResult | null> {
   const watermark = await watermarks.readWatermark({ site: input.site });
+  const synced = await syncNewRange(input, watermark);
+  if (input.sweepLookbackMs === undefined) return synced;
+  // A site's first run: its sweeps start with the day this run started in.
+  if (watermark === null && synced) await watermarks.advanceSweptUntil({ site: input.site, to: dayStart(synced.from) });
+  const reached = Math.max(watermark ?? -Infinity, synced?.to ?? -Infinity);
+  const swept = reached === -Infinity ? null : await sweepSettledDays(input, input.sweepLookbackMs, reached);
+  if (!swept) return synced;
+  return { ...(synced ?? { from: swept.to, to: swept.to, totals: emptyTotals() }), swept };
+}
+
+/** The sessions that ended since the watermark, then the watermark moved past them. */
+async function syncNewRange(input: ScheduledSyncInput, watermark: number | null): Promise<ScheduledSyncResult | null> {
   const range = scheduledRange({ nominalTime: nominalTime(), settleDelayMs: input.settleDelayMs, initialLookbackMs: input.initialLookbackMs, watermark });
   if (!range) return null;
   const { end: to } = range;
@@ -57,6 +81,31 @@ export async function scheduledSyncWorkflow(input: ScheduledSyncInput): Promise<
   });
   await watermarks.advanceWatermark({ site: input.site, to });
   return { from, to, totals };
+}
+
+/**
+ * The whole days that settled since the last sweep, read again with the
+ * long reach-back (their own checkpoints: the reach-back is part of a
+ * window's key), then the sweep's mark moved past them.
+ */
+async function sweepSettledDays(input: ScheduledSyncInput, sweepLookbackMs: number, watermark: number): Promise<{ from: number; to: number; totals: RunTotals } | null> {
+  const sweptUntil = await watermarks.readSweptUntil({ site: input.site });
+  const range = sweptRange({ nominalTime: nominalTime(), settleDelayMs: input.settleDelayMs, sweptUntil, watermark });
+  if (!range) return null;
+  const totals = await executeChild(syncRangeWorkflow, {
+    workflowId: `${scheduledRangeWorkflowId(input.site, range.end)}:sweep`,
+    args: [{ site: input.site, from: range.start, to: range.end, windowMs: DAY_MS, lookbackMs: sweepLookbackMs, force: false, kind: 'scheduled', ratePerMinute: input.ratePerMinute }],
+    typedSearchAttributes: syncSearchAttributes(input.site, 'scheduled'),
+    memo: syncMemo(input.site, 'scheduled', { from: range.start, to: range.end }),
+  });
+  await watermarks.advanceSweptUntil({ site: input.site, to: range.end });
+  return { from: range.start, to: range.end, totals };
+}
+
+const DAY_MS = 86_400_000;
+
+function emptyTotals(): RunTotals {
+  return { windowsDone: 0, pages: 0, sessions: 0, requests: 0, rejects: 0 };
 }
 
 /**

@@ -45,6 +45,9 @@ export const fullSessionDefinition = {
   // Its queries may span any range: one window per 90 days reads a 30-day
   // backfill's sessions once, plus one reach-back (README, Windowing).
   defaultBackfillWindow: '90d',
+  // Scheduled runs reach back 30 minutes; the day's sweep finds what ran
+  // longer, up to a day (README, Scheduled runs).
+  defaultSweepReachBack: '24h',
   // Sessions appear once they end and do not change: windows' lookback finds them.
   defaultRefreshTrailing: '0s',
 } as const satisfies SourceDefinition<FullSessionSettings>;
