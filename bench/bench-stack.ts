@@ -78,6 +78,8 @@ export function startBenchSandbox(sites: string[], limitPerMinute: number | null
 
 export interface Scenario {
   database: ScratchDatabase;
+  /** The task queue its workers poll. */
+  taskQueue: string;
   sandbox: FullSessionSandbox;
   workers: WorkerProcess[];
   metricsPorts: number[];
@@ -102,6 +104,7 @@ export async function startScenario(stack: BenchStack, name: string, sites: stri
     });
   const scenario: Scenario = {
     database,
+    taskQueue,
     sandbox,
     workers: [],
     metricsPorts: [],

@@ -3,6 +3,7 @@ import type { CrashFigure } from './figures/crash-cost.js';
 import type { FullStoryLoadFigure } from './figures/fullstory-load.js';
 import type { MemoryFigure, PipelineFigure, ResyncFigure } from './figures/pipeline-and-memory.js';
 import type { RateFigure } from './figures/rate-efficiency.js';
+import type { ScheduleRequestsFigure } from './figures/schedule-requests.js';
 
 export interface BenchResults {
   ranAt: string;
@@ -11,6 +12,7 @@ export interface BenchResults {
     rate1?: RateFigure;
     rate3?: RateFigure;
     backfillRequests?: BackfillRequestsFigure;
+    scheduleRequests?: ScheduleRequestsFigure;
     pipeline?: PipelineFigure;
     memory?: MemoryFigure;
     resync?: ResyncFigure;
@@ -24,7 +26,7 @@ const pct = (n: number) => `${Math.round(n * 100)}%`;
 
 /** The figures as a Markdown table, targets beside them (the README shows the latest). */
 export function renderTable(results: BenchResults): string {
-  const { rate1, rate3, backfillRequests, pipeline, memory, resync, crash, fullstory } = results.figures;
+  const { rate1, rate3, backfillRequests, scheduleRequests, pipeline, memory, resync, crash, fullstory } = results.figures;
   const rows: string[][] = [];
   for (const rate of [rate1, rate3]) {
     if (!rate) continue;
@@ -42,6 +44,15 @@ export function renderTable(results: BenchResults): string {
       `${b.ratio.toFixed(3)} × minimum`,
       '≤ 1.01',
       `${int(b.requests)} requests for ${int(b.sessions)} sessions (minimum ${int(b.minimumRequests)}), ${b.windows} window${b.windows === 1 ? '' : 's'}; 50,000 sessions a day following the day, sessions up to 4 h`,
+    ]);
+  }
+  if (scheduleRequests) {
+    const s = scheduleRequests;
+    rows.push([
+      'scheduled requests a day, every 15 min',
+      `${int(s.requestsPerDay)} (${(s.requestsPerDay / s.previousRequestsPerDay).toFixed(2)} × before)`,
+      '≤ 0.5 × before',
+      `30-min reach-back and a daily sweep with 24 h; before: ${int(s.previousRequestsPerDay)} with a 4 h reach-back (sessions over 4 h lost); ${int(s.sessionsPerDay)} sessions that day`,
     ]);
   }
   if (pipeline) {

@@ -8,6 +8,7 @@ import { measureCrashCost } from './figures/crash-cost.js';
 import { measureFullStoryLoad } from './figures/fullstory-load.js';
 import { measurePipelineMemoryResync } from './figures/pipeline-and-memory.js';
 import { measureRateEfficiency } from './figures/rate-efficiency.js';
+import { measureScheduleRequests } from './figures/schedule-requests.js';
 import { renderTable, type BenchResults } from './report.js';
 
 /**
@@ -33,6 +34,8 @@ async function main(): Promise<void> {
     if (runs('requests')) {
       log('requests of a 30-day backfill on the realistic profile (50,000 sessions a day)');
       results.figures.backfillRequests = await measureBackfillRequests(stack);
+      log('requests of a day of a 15-minute schedule on the realistic profile');
+      results.figures.scheduleRequests = await measureScheduleRequests(stack);
     }
     if (runs('pipeline')) {
       log('pipeline ceiling, memory and re-sync over about 1,000,000 sessions');
