@@ -37,6 +37,16 @@ export function renderStatus(report: StatusReport): string {
       site.lastFailure ? formatTime(site.lastFailure.at) : '-',
     ]),
   );
+  const budgets = formatTable(
+    ['SOURCE', 'ACCOUNT', 'BUDGET', 'LAST HOUR', 'LAST DAY'],
+    report.accounts.map((account) => [
+      account.source,
+      account.account,
+      `${account.ratePerMinute}/min`,
+      `${account.lastHour} of ${account.hourBudget} (${percent(account.lastHour, account.hourBudget)})`,
+      `${account.lastDay} of ${account.dayBudget} (${percent(account.lastDay, account.dayBudget)})`,
+    ]),
+  );
   const details: string[] = [];
   for (const site of report.sites) {
     const name = `${site.customerId}/${site.siteId}`;
@@ -49,7 +59,12 @@ export function renderStatus(report: StatusReport): string {
     if (site.schedule.state === 'paused') details.push(`${name}: schedule paused: ${site.schedule.note ?? 'no reason given'}`);
     if (site.lastFailure) details.push(`${name}: last failure at ${formatTime(site.lastFailure.at)} in ${site.lastFailure.workflowId}: ${site.lastFailure.message}`);
   }
-  return details.length > 0 ? `${table}\n\n${details.join('\n')}` : table;
+  const tables = `${table}\n\n${budgets}`;
+  return details.length > 0 ? `${tables}\n\n${details.join('\n')}` : tables;
+}
+
+function percent(used: number, budget: number): string {
+  return `${Math.round((used / budget) * 100)}%`;
 }
 
 function recordNoun(site: { source: string; siteId: string }): string {

@@ -60,6 +60,11 @@ export interface RateBudgetGrantsTable {
   granted_at: DefaultedTimestamp;
 }
 
+export interface RateBudgetLogTable {
+  account: string;
+  granted_at: DefaultedTimestamp;
+}
+
 export interface RateBudgetPausesTable {
   account: string;
   paused_until: Timestamp;
@@ -92,6 +97,7 @@ export interface Database extends FullSessionTables, FullStoryTables {
   sync_checkpoints: SyncCheckpointsTable;
   sync_runs: SyncRunsTable;
   rate_budget_grants: RateBudgetGrantsTable;
+  rate_budget_log: RateBudgetLogTable;
   rate_budget_pauses: RateBudgetPausesTable;
   sync_watermarks: SyncWatermarksTable;
   credential_checks: CredentialChecksTable;

@@ -26,6 +26,7 @@ export async function tryTakeSlot(db: Kysely<Database>, account: string, limit: 
     if (pausedMs > 0) return Math.ceil(pausedMs);
     if (used >= limit) return Math.max(1, Math.ceil(oldestExpiresMs ?? 1));
     await trx.insertInto('rate_budget_grants').values({ account }).execute();
+    await logGrant(trx, account);
     return 0;
   });
 }
@@ -38,4 +39,28 @@ export async function pauseAccount(db: Kysely<Database>, account: string, ms: nu
     .values({ account, paused_until: until })
     .onConflict((oc) => oc.column('account').doUpdateSet({ paused_until: sql`greatest(rate_budget_pauses.paused_until, excluded.paused_until)` }))
     .execute();
+}
+
+/** How long the log of granted requests keeps them: a day, and an hour to spare. */
+const LOG_KEEP = sql`interval '25 hours'`;
+
+/** Notes a granted request in the day-long log (`status`, `plan`), dropping the account's rows older than that. */
+async function logGrant(trx: Kysely<Database>, account: string): Promise<void> {
+  await trx.deleteFrom('rate_budget_log').where('account', '=', account).where('granted_at', '<', sql<Date>`clock_timestamp() - ${LOG_KEEP}`).execute();
+  await trx.insertInto('rate_budget_log').values({ account }).execute();
+}
+
+/** Requests granted to each account in the last hour and the last day, from the log. */
+export async function budgetSpent(db: Kysely<Database>, accounts: readonly string[]): Promise<Map<string, { lastHour: number; lastDay: number }>> {
+  const spent = new Map(accounts.map((account) => [account, { lastHour: 0, lastDay: 0 }]));
+  if (accounts.length === 0) return spent;
+  const rows = await db
+    .selectFrom('rate_budget_log')
+    .select(['account', sql<string>`count(*) filter (where granted_at > now() - interval '1 hour')`.as('hour'), sql<string>`count(*)`.as('day')])
+    .where('account', 'in', accounts)
+    .where('granted_at', '>', sql<Date>`now() - interval '1 day'`)
+    .groupBy('account')
+    .execute();
+  for (const row of rows) spent.set(row.account, { lastHour: Number(row.hour), lastDay: Number(row.day) });
+  return spent;
 }

@@ -11,6 +11,7 @@ import * as fullstorySessions from './20261124040000_fullstory_sessions.js';
 import * as fullstoryIndividuals from './20261130000000_fullstory_individuals.js';
 import * as fullstoryLeftEvents from './20261201000000_fullstory_left_events.js';
 import * as sweptUntil from './20261201010000_swept_until.js';
+import * as rateBudgetLog from './20261201020000_rate_budget_log.js';
 
 /**
  * Every migration by name, in order. Listed statically rather than read from
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '20261130000000_fullstory_individuals': fullstoryIndividuals,
   '20261201000000_fullstory_left_events': fullstoryLeftEvents,
   '20261201010000_swept_until': sweptUntil,
+  '20261201020000_rate_budget_log': rateBudgetLog,
 };

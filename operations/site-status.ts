@@ -8,6 +8,7 @@ import { progressQuery, type syncRangeWorkflow } from '../workflows/sync-range-w
 import { DEFAULT_SOURCE } from '../workflows/stream-key.js';
 import { scheduleId } from '../workflows/workflow-ids.js';
 import { createSources } from '../sources/source-registry.js';
+import { accountBudgetUse, type AccountBudgetUse } from './account-budget-use.js';
 import { describeSchedules, type ScheduleRow } from './schedule-descriptions.js';
 
 export interface RunningSync {
@@ -28,6 +29,8 @@ export interface SiteStatus extends Omit<SiteSyncFacts, 'lastSyncedUntil'> {
 export interface StatusReport {
   generatedAt: number;
   sites: SiteStatus[];
+  /** Each API account's request budget and what it spent in the last hour and day. */
+  accounts: AccountBudgetUse[];
 }
 
 /**
@@ -40,15 +43,17 @@ export async function siteStatus(deps: { db: Kysely<Database>; client: Client; c
   const sites = deps.config.sites.sites;
   // Counting needs no key: the sources are built without credentials.
   const sources = createSources({ config: deps.config, credentials: new Map(), db: deps.db });
-  const [facts, stored, schedules, running] = await Promise.all([
+  const [facts, stored, schedules, running, accounts] = await Promise.all([
     siteSyncFacts(deps.db, sites),
     Promise.all(sites.map((site) => sources.forSite(site).countStored(deps.db, site))),
     describeSchedules(deps.client, deps.config),
     runningSyncs(deps.client, deps.config.temporal.taskQueue),
+    accountBudgetUse(deps.db, sites),
   ]);
   const scheduleById = new Map<string, ScheduleRow>(schedules.map((row) => [row.scheduleId, row]));
   return {
     generatedAt: now,
+    accounts,
     sites: facts.map(({ lastSyncedUntil, ...fact }, index) => {
       const schedule = scheduleById.get(scheduleId(deps.config.temporal.taskQueue, fact));
       const syncedUntil = Math.max(fact.watermark ?? 0, lastSyncedUntil ?? 0) || null;

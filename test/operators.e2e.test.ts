@@ -255,6 +255,9 @@ describe('operating session-sync from a config file', () => {
     expect(bySite.get('site-c')?.schedule.state).toBe('paused');
     expect(bySite.get('site-c')?.lastFailure?.message).toContain(`FullSession rejected credential revoked (${obfuscateKey(REVOKED)}) with 401`);
     expect(bySite.get('site-b')?.lastFailure).toBeNull();
+    // Every request any process made went through the account's budget and its log: checks, runs, backfills.
+    const spent = sandbox.requests.length;
+    expect(report.accounts).toEqual([{ source: 'fullsession', account: CUSTOMER, ratePerMinute: 240, lastHour: spent, hourBudget: 14_400, lastDay: spent, dayBudget: 345_600 }]);
 
     const cli = await runCli(['status'], stack.env);
     expect(cli.code).toBe(0);
@@ -262,6 +265,8 @@ describe('operating session-sync from a config file', () => {
     expect(header).toMatch(/^SOURCE\s+SITE\s+SCHEDULE\s+LAST SUCCESS\s+LAG\s+STORED\s+RUNNING\s+LAST FAILURE$/);
     expect(rest[0]).toMatch(new RegExp(`^fullsession\\s+${CUSTOMER}/site-a\\s+active\\s+\\S+Z\\s+\\S+.*\\s+${bySite.get('site-a')?.sessionsStored} sessions\\s+-\\s+-$`));
     expect(rest).toContain(`${CUSTOMER}/site-c: schedule paused: ${bySite.get('site-c')?.schedule.note}`);
+    const budgetHeader = rest.findIndex((line) => /^SOURCE\s+ACCOUNT\s+BUDGET\s+LAST HOUR\s+LAST DAY$/.test(line));
+    expect(rest[budgetHeader + 1]).toMatch(new RegExp(`^fullsession\\s+${CUSTOMER}\\s+240/min\\s+${spent} of 14400 \\(\\d+%\\)\\s+${spent} of 345600 \\(\\d+%\\)$`));
 
     expectNoToken(cli.stdout + cli.stderr);
     expectNoToken(printed.join('\n'));
