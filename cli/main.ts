@@ -13,6 +13,7 @@ import { migrateCommand } from './migrate-command.js';
 import { operatorMessage } from './operator-message.js';
 import { applySchedulesCommand, listSchedulesCommand, scheduleActionCommand } from './schedule-commands.js';
 import { statusCommand } from './status-command.js';
+import { planCommand } from './plan-command.js';
 import { UsageError } from './usage-error.js';
 import { workerCommand } from './worker-command.js';
 
@@ -138,6 +139,16 @@ program
     await withDatabase(config, (db) => statusCommand(config, db, options, print));
   });
 
+program
+  .command('plan')
+  .description("each account's request budget: what its schedules cost a day, what was spent, the headroom and how long a backfill takes in it")
+  .option('--days <n>', 'the backfill to estimate, in days', (text) => positiveDays(text), 30)
+  .option('--json', 'machine-readable output', false)
+  .action(async (options: { days: number; json: boolean }) => {
+    const config = loadConfig(env);
+    await withDatabase(config, (db) => planCommand(config, db, options, print));
+  });
+
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof UsageError) {
     process.stderr.write(`session-sync: ${error.message}\n`);
@@ -148,3 +159,10 @@ program.parseAsync().catch((error: unknown) => {
   log.debug({ err: error }, 'session-sync failed');
   process.exit(1);
 });
+
+/** `--days`: a whole number of days, 1 or more. */
+function positiveDays(text: string): number {
+  const days = Number(text);
+  if (!Number.isInteger(days) || days < 1) throw new UsageError(`--days "${text}" must be a whole number of days, 1 or more`);
+  return days;
+}

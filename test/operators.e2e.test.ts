@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backfillCommand, cancelBackfillCommand } from '../cli/backfill-command.js';
 import { applySchedulesCommand, scheduleActionCommand } from '../cli/schedule-commands.js';
 import { statusCommand } from '../cli/status-command.js';
+import { planCommand } from '../cli/plan-command.js';
 import { committedPages as countCommittedPages } from '../devstack/committed-pages.js';
 import { obfuscateKey } from '../config/secret.js';
 import { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';
@@ -23,7 +24,7 @@ const REVOKED = newToken();
 const TOKENS = [MAIN, SCOPED, REVOKED];
 
 /** Cron that never fires during a test (1 January): every run here is triggered. */
-const configYaml = (overrides: { siteACron?: string; withSiteC?: boolean } = {}) => `
+const configYaml = (overrides: { siteACron?: string; withSiteC?: boolean; ratePerMinute?: number } = {}) => `
 credentials:
   main: { description: all sites, kind: fullsession-api-token, secret: { env: TEST_MAIN_TOKEN } }
   scoped: { description: only site-live, kind: fullsession-api-token, secret: { env: TEST_SCOPED_TOKEN } }
@@ -34,7 +35,7 @@ defaults:
   sync: { window: 6h, backfillWindow: 6h, maxSessionDuration: 4h, settleDelay: 2s, initialLookback: 10m }
 accounts:
   ${CUSTOMER}:
-    rateLimitPerMinute: 240
+    rateLimitPerMinute: ${overrides.ratePerMinute ?? 240}
     sites:
       site-a: { credential: main, schedule: { cron: "${overrides.siteACron ?? '0 0 1 1 *'}" } }
       site-live: { credential: main, sync: { window: 1h, maxSessionDuration: 20m } }
@@ -276,6 +277,41 @@ describe('operating session-sync from a config file', () => {
     const histories = await historiesText(stack.client, stack.taskQueue);
     expect(histories.count).toBeGreaterThan(5);
     expectNoToken(histories.text);
+  });
+
+  it('plan: the budget, what was spent, what the schedules cost from the traffic stored, a backfill in the headroom, and a cadence that fits when they take too much', async () => {
+    const plan = await planCommand(stack.config(), stack.database.db, { days: 30, json: true }, print);
+    const [account] = plan.accounts;
+    expect(account).toMatchObject({ source: 'fullsession', account: CUSTOMER, ratePerMinute: 240, dayBudget: 345_600, spentLastDay: sandbox.requests.length, warning: null });
+    const siteA = account!.sites.find((site) => site.siteId === 'site-a')!;
+    // The week before today holds six whole days of site-a: the backfill of days 7 to 2 back and yesterday's sweep.
+    const synced = [...sandbox.groundTruth(CUSTOMER, 'site-a', today - 7 * DAY, today - 2 * DAY), ...sandbox.groundTruth(CUSTOMER, 'site-a', today - DAY, today)];
+    expect(siteA.sessionsPerDay).toBe(Math.round(synced.length / 6));
+    // Its cron fires on 1 January only: a day costs the sweep, which reads two days of sessions.
+    expect(siteA).toMatchObject({ runsPerDay: 0, sweep: true, requestsPerDay: Math.floor((2 * synced.length) / 6 / 1000) + 1 });
+    expect(siteA.backfill?.hours).toBeGreaterThan(0);
+    // No data yet for the others: listed without figures.
+    expect(account!.sites.filter((site) => site.sessionsPerDay === null).map((site) => site.siteId)).toEqual(['site-live', 'site-b', 'site-c']);
+
+    // Every minute on a budget of one request a minute: each run is a page, 1,440 of them, one more for
+    // each of the four runs whose range crosses a 6-hour window's edge, and the sweep's two.
+    stack.writeConfig(configYaml({ siteACron: '* * * * *', ratePerMinute: 1 }));
+    try {
+      const tight = await planCommand(stack.config(), stack.database.db, { days: 30, json: true }, print);
+      expect(tight.accounts[0]!.schedulesPerDay).toBe(1_446);
+      expect(tight.accounts[0]!.warning).toBe(
+        `the schedules of ${CUSTOMER} would take 100% of its 1,440 requests a day (more than 80%), leaving little for backfills and retries: run them every 30 minutes (cron "*/30 * * * *": 54 requests a day, 4%)`,
+      );
+      const cli = await runCli(['plan'], stack.env);
+      expect(cli.code).toBe(0);
+      const lines = cli.stdout.trim().split('\n');
+      expect(lines[0]).toMatch(new RegExp(`^fullsession/${CUSTOMER}: 1 requests a minute, 1,440 a day; spent \\d+ in the last hour, \\d+ in the last day$`));
+      expect(lines[1]).toMatch(/^SITE\s+SCHEDULE\s+RUNS\/DAY\s+SESSIONS\/DAY\s+REQUESTS\/DAY\s+30-DAY BACKFILL$/);
+      expect(lines[2]).toMatch(new RegExp(`^site-a\\s+\\* \\* \\* \\* \\*\\s+1440\\+sweep\\s+${siteA.sessionsPerDay}\\s+1,446\\s+\\d+ requests, no headroom$`));
+      expect(lines.at(-1)).toBe(`warning: ${tight.accounts[0]!.warning}`);
+    } finally {
+      stack.writeConfig(configYaml());
+    }
   });
 
   async function triggerAndWait(siteId: string): Promise<ScheduledSyncResult> {

@@ -87,3 +87,17 @@ export async function countSessions(db: Db, site: Pick<StreamKey, 'customerId' |
   const row = await db.selectFrom('fullsession_sessions').select(sql<string>`count(*)`.as('count')).where('customer_id', '=', site.customerId).where('site_id', '=', site.siteId).executeTakeFirstOrThrow();
   return Number(row.count);
 }
+
+/** Sessions of a site by the UTC hour they ended in, over [from, to): the traffic the budget planner works from. */
+export async function sessionsByHour(db: Db, site: Pick<StreamKey, 'customerId' | 'siteId'>, from: number, to: number): Promise<Array<{ hourStart: number; sessions: number }>> {
+  const rows = await db
+    .selectFrom('fullsession_sessions')
+    .select([sql<number>`extract(epoch from date_trunc('hour', end_time at time zone 'UTC') at time zone 'UTC') * 1000`.as('hour'), sql<string>`count(*)`.as('n')])
+    .where('customer_id', '=', site.customerId)
+    .where('site_id', '=', site.siteId)
+    .where('end_time', '>=', new Date(from))
+    .where('end_time', '<', new Date(to))
+    .groupBy('hour')
+    .execute();
+  return rows.map((row) => ({ hourStart: Number(row.hour), sessions: Number(row.n) }));
+}
