@@ -54,6 +54,12 @@ export function renderTable(results: BenchResults): string {
       '≤ 0.5 × before',
       `30-min reach-back and a daily sweep with 24 h; before: ${int(s.previousRequestsPerDay)} with a 4 h reach-back (sessions over 4 h lost); ${int(s.sessionsPerDay)} sessions that day`,
     ]);
+    rows.push([
+      'plan vs measured',
+      `${int(s.plannedRequestsPerDay)} predicted, ${pct(s.plannedRequestsPerDay / s.requestsPerDay - 1)} off`,
+      'within 5%',
+      '`session-sync plan` the day after, from the sessions stored, against the requests that day measured above',
+    ]);
   }
   if (pipeline) {
     rows.push([

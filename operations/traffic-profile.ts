@@ -32,3 +32,41 @@ export function sessionsBetween(profile: readonly number[], from: number, to: nu
   }
   return total;
 }
+
+const MINUTE_MS = 60_000;
+
+/** The site's traffic: sessions ending by hour of the day, and the share of sessions no longer than a duration. */
+export interface Traffic {
+  hourly: number[];
+  /** Share (0–1) of sessions that lasted at most `ms`. */
+  lastedAtMost(ms: number): number;
+}
+
+/**
+ * The share of sessions no longer than a duration, from sessions counted by
+ * whole minutes of duration (a session of minute m is taken to last m and a half).
+ */
+export function durationShares(byMinutes: ReadonlyArray<{ minutes: number; sessions: number }>): (ms: number) => number {
+  const total = byMinutes.reduce((sum, bucket) => sum + bucket.sessions, 0);
+  const sorted = [...byMinutes].sort((a, b) => a.minutes - b.minutes);
+  return (ms) => {
+    if (total === 0) return 1;
+    let within = 0;
+    for (const bucket of sorted) if ((bucket.minutes + 0.5) * MINUTE_MS <= ms) within += bucket.sessions;
+    return within / total;
+  };
+}
+
+/**
+ * Sessions a query returns: those that ended in [queryStart, end) and
+ * started at or after queryStart (the API's filters), minute by minute: a
+ * session ending at e is returned when it lasted at most e - queryStart.
+ */
+export function sessionsReturned(traffic: Traffic, queryStart: number, end: number): number {
+  let total = 0;
+  for (let at = queryStart; at < end; at += MINUTE_MS) {
+    const until = Math.min(at + MINUTE_MS, end);
+    total += sessionsBetween(traffic.hourly, at, until) * traffic.lastedAtMost((at + until) / 2 - queryStart);
+  }
+  return total;
+}

@@ -3,6 +3,7 @@ import { ensureSearchAttributes } from '../../cli/ensure-search-attributes.js';
 import type { SiteConfig } from '../../config/site-config.js';
 import { ENV_CREDENTIAL_NAME } from '../../config/sites-from-env.js';
 import { waitFor } from '../../devstack/session-sync-process.js';
+import { planBudgets } from '../../operations/budget-plan.js';
 import { CUSTOMER, DAY, HOUR, startScenario, T0, type BenchStack, type Scenario } from '../bench-stack.js';
 
 export interface ScheduleRequestsFigure {
@@ -10,6 +11,8 @@ export interface ScheduleRequestsFigure {
   requestsPerDay: number;
   /** The same day with the plan before it: every run reaching back the 4-hour maximum session duration, no sweep. */
   previousRequestsPerDay: number;
+  /** What `session-sync plan` predicts for the default plan, from the sessions stored by then. */
+  plannedRequestsPerDay: number;
   sessionsPerDay: number;
 }
 
@@ -42,7 +45,10 @@ export async function measureScheduleRequests(stack: BenchStack): Promise<Schedu
     const after = requestsBySite(scenario);
     await Promise.all(handles.map((handle) => handle.delete()));
     const sessionsPerDay = scenario.sandbox.groundTruth(CUSTOMER, 'swept', DAY_START, DAY_START + DAY).length;
-    return { requestsPerDay: after.swept - before.swept, previousRequestsPerDay: after.previous - before.previous, sessionsPerDay };
+    // The planner the day after, from what the database holds, as an operator would run it.
+    const plan = await planBudgets(scenario.database.db, [plans.swept], { now: DAY_START + DAY, backfillDays: 30, warnShare: 0.8 });
+    const plannedRequestsPerDay = plan.accounts[0]!.sites[0]!.requestsPerDay ?? Number.NaN;
+    return { requestsPerDay: after.swept - before.swept, previousRequestsPerDay: after.previous - before.previous, plannedRequestsPerDay, sessionsPerDay };
   } finally {
     await scenario.close();
   }
@@ -64,12 +70,15 @@ function siteConfig(siteId: string, sweepReachBackMs: number): SiteConfig {
 async function runDay(scenario: Scenario, handles: Array<{ backfill: (options: { start: Date; end: Date; overlap: 'BUFFER_ALL' }) => Promise<void> }>, from: number, to: number): Promise<void> {
   await Promise.all(handles.map((handle) => handle.backfill({ start: new Date(from), end: new Date(to), overlap: 'BUFFER_ALL' })));
   const lastSlot = Math.floor(to / (15 * MINUTE)) * 15 * MINUTE;
+  // A run moves its watermark, then sweeps: done when the sweeping site's mark has reached the last settled day too.
+  const settledDay = Math.floor((lastSlot - SETTLE) / DAY) * DAY;
   const reached = async () => {
-    const rows = await scenario.database.db.selectFrom('sync_watermarks').select('synced_until').execute();
-    return rows.length === handles.length && rows.every((row) => row.synced_until.getTime() >= lastSlot - SETTLE);
+    const rows = await scenario.database.db.selectFrom('sync_watermarks').select(['site_id', 'synced_until', 'swept_until']).execute();
+    const swept = rows.find((row) => row.site_id === 'swept');
+    return rows.length === handles.length && rows.every((row) => row.synced_until.getTime() >= lastSlot - SETTLE) && (swept?.swept_until?.getTime() ?? 0) >= settledDay;
   };
   await waitFor(reached, 30 * MINUTE, `the scheduled runs up to ${new Date(lastSlot).toISOString()}`);
-  // The last run may still be reading its sweep mark after moving the watermark: no request is left, but let it end.
+  // The last run may still be ending after its marks moved: no request is left, but let it end.
   await new Promise((resolve) => setTimeout(resolve, 3_000));
 }
 

@@ -101,3 +101,17 @@ export async function sessionsByHour(db: Db, site: Pick<StreamKey, 'customerId' 
     .execute();
   return rows.map((row) => ({ hourStart: Number(row.hour), sessions: Number(row.n) }));
 }
+
+/** Sessions of a site that ended in [from, to), by their duration in whole minutes (longer than a day counted at a day). */
+export async function sessionsByDurationMinutes(db: Db, site: Pick<StreamKey, 'customerId' | 'siteId'>, from: number, to: number): Promise<Array<{ minutes: number; sessions: number }>> {
+  const rows = await db
+    .selectFrom('fullsession_sessions')
+    .select([sql<number>`least(floor(extract(epoch from end_time - start_time) / 60), 1440)`.as('minutes'), sql<string>`count(*)`.as('n')])
+    .where('customer_id', '=', site.customerId)
+    .where('site_id', '=', site.siteId)
+    .where('end_time', '>=', new Date(from))
+    .where('end_time', '<', new Date(to))
+    .groupBy('minutes')
+    .execute();
+  return rows.map((row) => ({ minutes: Number(row.minutes), sessions: Number(row.n) }));
+}
