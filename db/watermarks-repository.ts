@@ -4,13 +4,7 @@ import type { Database } from './database.js';
 
 /** Where the site's next scheduled run starts (Unix ms), or null before the first one. */
 export async function readWatermark(db: Kysely<Database>, site: StreamKey): Promise<number | null> {
-  const row = await db
-    .selectFrom('sync_watermarks')
-    .select('synced_until')
-    .where('source', '=', site.source)
-    .where('customer_id', '=', site.customerId)
-    .where('site_id', '=', site.siteId)
-    .executeTakeFirst();
+  const row = await watermarkRow(db, site);
   return row ? row.synced_until.getTime() : null;
 }
 
@@ -30,14 +24,19 @@ export async function advanceWatermark(db: Kysely<Database>, site: StreamKey, un
 
 /** Where the site's daily sweep has reached (Unix ms), or null before the first one. */
 export async function readSweptUntil(db: Kysely<Database>, site: StreamKey): Promise<number | null> {
-  const row = await db
+  const row = await watermarkRow(db, site);
+  return row?.swept_until ? row.swept_until.getTime() : null;
+}
+
+/** The site's row of sync_watermarks, if a scheduled run has made it. */
+function watermarkRow(db: Kysely<Database>, site: StreamKey) {
+  return db
     .selectFrom('sync_watermarks')
-    .select('swept_until')
+    .select(['synced_until', 'swept_until'])
     .where('source', '=', site.source)
     .where('customer_id', '=', site.customerId)
     .where('site_id', '=', site.siteId)
     .executeTakeFirst();
-  return row?.swept_until ? row.swept_until.getTime() : null;
 }
 
 /** Moves the sweep's mark to `until`, never backwards; the watermark row exists, as a run advanced it first. */

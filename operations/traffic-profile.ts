@@ -48,12 +48,15 @@ export interface Traffic {
  */
 export function durationShares(byMinutes: ReadonlyArray<{ minutes: number; sessions: number }>): (ms: number) => number {
   const total = byMinutes.reduce((sum, bucket) => sum + bucket.sessions, 0);
-  const sorted = [...byMinutes].sort((a, b) => a.minutes - b.minutes);
+  // Sessions of minute m or less, for m from 0 to the longest: the planner asks thousands of times.
+  const longest = Math.max(0, ...byMinutes.map((bucket) => bucket.minutes));
+  const atMost = new Array<number>(longest + 1).fill(0);
+  for (const bucket of byMinutes) atMost[bucket.minutes]! += bucket.sessions;
+  for (let m = 1; m <= longest; m++) atMost[m]! += atMost[m - 1]!;
   return (ms) => {
     if (total === 0) return 1;
-    let within = 0;
-    for (const bucket of sorted) if ((bucket.minutes + 0.5) * MINUTE_MS <= ms) within += bucket.sessions;
-    return within / total;
+    const minute = Math.floor(ms / MINUTE_MS - 0.5);
+    return minute < 0 ? 0 : atMost[Math.min(minute, longest)]! / total;
   };
 }
 

@@ -22,7 +22,7 @@ export function scheduledRange(input: ScheduledRangeInput): SyncWindow | null {
   return end > start ? { start, end } : null;
 }
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 export interface SweptRangeInput {
   nominalTime: number;

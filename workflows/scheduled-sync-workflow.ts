@@ -1,7 +1,8 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/create-activities.js';
-import { dayStart, scheduledRange, sweptRange } from './scheduled-range.js';
+import { DAY_MS, dayStart, scheduledRange, sweptRange } from './scheduled-range.js';
+import { emptyTotals } from './sync-counts.js';
 import { syncMemo, syncSearchAttributes } from './search-attributes.js';
 import type { RunTotals, SiteRef } from './sync-contract.js';
 import { syncRangeWorkflow } from './sync-range-workflow.js';
@@ -100,12 +101,6 @@ async function sweepSettledDays(input: ScheduledSyncInput, sweepLookbackMs: numb
   });
   await watermarks.advanceSweptUntil({ site: input.site, to: range.end });
   return { from: range.start, to: range.end, totals };
-}
-
-const DAY_MS = 86_400_000;
-
-function emptyTotals(): RunTotals {
-  return { windowsDone: 0, pages: 0, sessions: 0, requests: 0, rejects: 0 };
 }
 
 /**

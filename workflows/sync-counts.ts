@@ -1,5 +1,10 @@
 import type { RunTotals, SyncPageResult } from './sync-contract.js';
 
+/** Totals of a run that has done nothing yet. */
+export function emptyTotals(): RunTotals {
+  return { windowsDone: 0, pages: 0, sessions: 0, requests: 0, rejects: 0 };
+}
+
 /** A `syncPages` result as the run's totals count it. */
 export function pageTotals(page: SyncPageResult): RunTotals {
   return { pages: page.pages, sessions: page.sessionsSynced, requests: page.requests, rejects: page.rejects, windowsDone: page.windowDone ? 1 : 0 };

@@ -15,7 +15,7 @@ import type { Activities } from '../activities/create-activities.js';
 import { permanentFailureOf, rootMessage } from './permanent-failure.js';
 import { estimateProgress, windowFraction, type SyncRangeProgress } from './progress.js';
 import type { RunKind, RunTotals, SiteRef, SyncWindow } from './sync-contract.js';
-import { addCounts, pageTotals } from './sync-counts.js';
+import { addCounts, emptyTotals, pageTotals } from './sync-counts.js';
 import { countWindows, MAX_WINDOWS_PER_RANGE, windowAt } from './windows.js';
 
 export interface SyncRangeInput {
@@ -169,7 +169,7 @@ async function beginRun(input: SyncRangeInput, windowsTotal: number): Promise<Sy
     window: { start: input.from, end: input.to },
     windowsTotal,
   });
-  return { runId, windowIndex: 0, windowReset: false, startedAt: Date.now(), totals: { windowsDone: 0, pages: 0, sessions: 0, requests: 0, rejects: 0 } };
+  return { runId, windowIndex: 0, windowReset: false, startedAt: Date.now(), totals: emptyTotals() };
 }
 
 /** Pages run in non-cancellable scopes; this is where a cancel request is honoured, between pages. */

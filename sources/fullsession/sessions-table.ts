@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { FullSessionRecord } from './session-record.js';
 import type { Database } from '../../db/database.js';
 import type { StreamKey } from '../../workflows/stream-key.js';
@@ -90,28 +90,26 @@ export async function countSessions(db: Db, site: Pick<StreamKey, 'customerId' |
 
 /** Sessions of a site by the UTC hour they ended in, over [from, to): the traffic the budget planner works from. */
 export async function sessionsByHour(db: Db, site: Pick<StreamKey, 'customerId' | 'siteId'>, from: number, to: number): Promise<Array<{ hourStart: number; sessions: number }>> {
-  const rows = await db
-    .selectFrom('fullsession_sessions')
-    .select([sql<number>`extract(epoch from date_trunc('hour', end_time at time zone 'UTC') at time zone 'UTC') * 1000`.as('hour'), sql<string>`count(*)`.as('n')])
-    .where('customer_id', '=', site.customerId)
-    .where('site_id', '=', site.siteId)
-    .where('end_time', '>=', new Date(from))
-    .where('end_time', '<', new Date(to))
-    .groupBy('hour')
-    .execute();
-  return rows.map((row) => ({ hourStart: Number(row.hour), sessions: Number(row.n) }));
+  const rows = await countEndedBy(db, site, from, to, sql<number>`extract(epoch from date_trunc('hour', end_time at time zone 'UTC') at time zone 'UTC') * 1000`);
+  return rows.map((row) => ({ hourStart: Number(row.key), sessions: row.sessions }));
 }
 
 /** Sessions of a site that ended in [from, to), by their duration in whole minutes (longer than a day counted at a day). */
 export async function sessionsByDurationMinutes(db: Db, site: Pick<StreamKey, 'customerId' | 'siteId'>, from: number, to: number): Promise<Array<{ minutes: number; sessions: number }>> {
+  const rows = await countEndedBy(db, site, from, to, sql<number>`least(floor(extract(epoch from end_time - start_time) / 60), 1440)`);
+  return rows.map((row) => ({ minutes: Number(row.key), sessions: row.sessions }));
+}
+
+/** Sessions of a site that ended in [from, to), counted by `key`. */
+async function countEndedBy(db: Db, site: Pick<StreamKey, 'customerId' | 'siteId'>, from: number, to: number, key: RawBuilder<number>): Promise<Array<{ key: number; sessions: number }>> {
   const rows = await db
     .selectFrom('fullsession_sessions')
-    .select([sql<number>`least(floor(extract(epoch from end_time - start_time) / 60), 1440)`.as('minutes'), sql<string>`count(*)`.as('n')])
+    .select([key.as('key'), sql<string>`count(*)`.as('n')])
     .where('customer_id', '=', site.customerId)
     .where('site_id', '=', site.siteId)
     .where('end_time', '>=', new Date(from))
     .where('end_time', '<', new Date(to))
-    .groupBy('minutes')
+    .groupBy('key')
     .execute();
-  return rows.map((row) => ({ minutes: Number(row.minutes), sessions: Number(row.n) }));
+  return rows.map((row) => ({ key: Number(row.key), sessions: Number(row.n) }));
 }
