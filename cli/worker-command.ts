@@ -8,6 +8,7 @@ import { registerSiteGauges } from '../metrics/site-gauges.js';
 import { SyncMetrics } from '../metrics/sync-metrics.js';
 import { checkCredentials } from '../operations/check-credentials.js';
 import { createSyncWorker, type SyncWorker } from '../worker/create-worker.js';
+import { limitHeapGrowth } from '../worker/heap-growth.js';
 import { installTemporalRuntime } from '../worker/install-runtime.js';
 import { startObservabilityServer, type ReadinessReport } from '../worker/observability-server.js';
 
@@ -21,6 +22,7 @@ type Env = Record<string, string | undefined>;
  * grace time to finish their page.
  */
 export async function workerCommand(config: LoadedConfig, env: Env, log: Logger): Promise<void> {
+  limitHeapGrowth();
   const { metricsPort, metricsHost } = config.worker;
   const temporalMetricsAddress = metricsPort > 0 ? `127.0.0.1:${metricsPort + 1}` : undefined;
   installTemporalRuntime(log, { metricsBindAddress: temporalMetricsAddress });

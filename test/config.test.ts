@@ -35,14 +35,16 @@ describe('configuration from the environment', () => {
       schedule: { cron: '*/15 * * * *', timezone: 'UTC', jitterMs: 60_000, catchupWindowMs: 3_600_000 },
       sync: { windowMs: 86_400_000, backfillWindowMs: 90 * 86_400_000, maxSessionDurationMs: 14_400_000, settleDelayMs: 1_800_000, initialLookbackMs: 86_400_000, refreshTrailingMs: 0, freshReachBackMs: 1_800_000, sweepReachBackMs: 86_400_000 },
     });
+    expect(config.worker).toEqual({ shutdownGraceMs: 30_000, maxConcurrentActivities: 8, stickyQueueTimeoutMs: 10_000, workflowThread: 'main', metricsPort: 9464, metricsHost: '0.0.0.0', workflowBundlePath: undefined });
   });
 
   it('names every problem at once', () => {
-    expect(problemsOf({ FULLSESSION_RATE_LIMIT_PER_MINUTE: 'lots', SYNC_WINDOW: '1 week', FULLSESSION_API_URL: 'not a url' })).toEqual([
+    expect(problemsOf({ FULLSESSION_RATE_LIMIT_PER_MINUTE: 'lots', SYNC_WINDOW: '1 week', FULLSESSION_API_URL: 'not a url', WORKER_WORKFLOW_THREAD: 'worker' })).toEqual([
       'DATABASE_URL is required',
       'TEMPORAL_ADDRESS is required',
       'FULLSESSION_API_URL must be a http(s) URL',
       'FULLSESSION_RATE_LIMIT_PER_MINUTE must be a number',
+      'WORKER_WORKFLOW_THREAD must be "main" or "own"',
       'FULLSESSION_CUSTOMER_ID is required',
       'FULLSESSION_SITE_IDS is required',
       'SYNC_WINDOW expected a duration like 90s, 15m, 4h or 1d, got "1 week"',

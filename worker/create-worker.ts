@@ -56,6 +56,7 @@ export async function createSyncWorker(deps: SyncWorkerDeps): Promise<SyncWorker
     maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities,
     shutdownGraceTime: settings.shutdownGraceMs,
     stickyQueueScheduleToStartTimeout: settings.stickyQueueTimeoutMs,
+    ...workflowThreading(settings.workflowThread),
   });
   lifecycle.worker = worker;
   return {
@@ -66,6 +67,20 @@ export async function createSyncWorker(deps: SyncWorkerDeps): Promise<SyncWorker
       await connection.close();
     },
   };
+}
+
+/** How long one workflow activation may run before the SDK fails it as a deadlock (the SDK's own default). */
+const WORKFLOW_DEADLOCK_TIMEOUT = '5s';
+
+/**
+ * Workflows on the main thread: session-sync runs a few light workflows per
+ * site, and a worker thread of their own costs a second V8 heap (about 30 MB
+ * of an idle worker's 160). The SDK calls this `debugMode`; its one other
+ * effect, lifting the deadlock timeout, is undone here, so a workflow stuck
+ * in a loop still fails its task after 5 s as it would in a thread.
+ */
+function workflowThreading(thread: 'main' | 'own') {
+  return { debugMode: thread === 'main', isolateExecutionTimeout: WORKFLOW_DEADLOCK_TIMEOUT };
 }
 
 /** The configured bundle, else the built one, else the sources bundled at start-up (development). */

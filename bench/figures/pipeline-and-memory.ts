@@ -15,7 +15,9 @@ export interface PipelineFigure {
 export interface MemoryFigure {
   /** From spawning the worker to its /readyz answering 200 (polling its task queue). */
   startupSeconds: number;
-  /** The worker's RSS 5 s after it became ready, before any work. */
+  /** The worker's RSS 5 s after it became ready, before any work: start-up garbage not yet collected. */
+  readyRssMb: number;
+  /** Its RSS 12 s after ready, still idle: after V8's memory reducer, which first runs 8 s after start-up's allocations. */
   idleRssMb: number;
   sessions: number;
   peakRssMb: number;
@@ -50,8 +52,12 @@ export async function measurePipelineMemoryResync(stack: BenchStack): Promise<{ 
     await scenario.startWorkers(1);
     const startupSeconds = (performance.now() - spawned) / 1000;
     const worker = scenario.workers[0]!;
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
-    const idleRssMb = memoryOf(worker.child.pid!).rssBytes / 2 ** 20;
+    const rssMbAfter = async (ms: number) => {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return memoryOf(worker.child.pid!).rssBytes / 2 ** 20;
+    };
+    const readyRssMb = await rssMbAfter(5_000);
+    const idleRssMb = await rssMbAfter(7_000);
     const samples: Array<{ synced: number; rss: number }> = [];
     const sampler = setInterval(() => void sampleProgress(scenario).then((synced) => samples.push({ synced, rss: memoryOf(worker.child.pid!).rssBytes })), 500);
     const started = performance.now();
@@ -65,7 +71,7 @@ export async function measurePipelineMemoryResync(stack: BenchStack): Promise<{ 
     const resync = await forcedResync(scenario, sites[0]!);
     return {
       pipeline: { sessions, seconds, sessionsPerSecond: sessions / seconds, copySessionsPerSecond, ratio: sessions / seconds / copySessionsPerSecond, phases },
-      memory: { startupSeconds, idleRssMb, ...memoryFigure(sessions, peakRss, samples) },
+      memory: { startupSeconds, readyRssMb, idleRssMb, ...memoryFigure(sessions, peakRss, samples) },
       resync,
     };
   } finally {
@@ -78,7 +84,7 @@ async function sampleProgress(scenario: Scenario): Promise<number> {
   return Number(row.n);
 }
 
-function memoryFigure(sessions: number, peakBytes: number, samples: Array<{ synced: number; rss: number }>): Omit<MemoryFigure, 'startupSeconds' | 'idleRssMb'> {
+function memoryFigure(sessions: number, peakBytes: number, samples: Array<{ synced: number; rss: number }>): Omit<MemoryFigure, 'startupSeconds' | 'readyRssMb' | 'idleRssMb'> {
   const quarters = [0, 1, 2, 3].map((q) => {
     const inQuarter = samples.filter((s) => s.synced >= (q * sessions) / 4 && s.synced < ((q + 1) * sessions) / 4);
     return Math.max(0, ...inQuarter.map((s) => s.rss)) / 2 ** 20;
