@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../config/load-config.js';
 import type { Database } from '../db/database.js';
-import { planBudgets, type AccountPlan, type BudgetPlan } from '../operations/budget-plan.js';
+import { planBudgets, type AccountPlan, type BudgetPlan, type SitePlan } from '../operations/budget-plan.js';
 import { formatTable } from './format.js';
 import type { Print } from './print.js';
 
@@ -17,6 +17,14 @@ export async function planCommand(config: Config, db: Kysely<Database>, options:
   return plan;
 }
 
+/** Sessions a day and requests a day; an exporting source shows what a window costs instead of sessions. */
+function costColumns(site: SitePlan, n: (value: number) => string): [string, string] {
+  if (site.basis === 'windows') {
+    return ['-', site.requestsPerWindow === null ? 'no runs yet' : `${n(site.requestsPerDay ?? 0)} (${site.requestsPerWindow.toFixed(1)} a window)`];
+  }
+  return [site.sessionsPerDay === null ? 'not known yet' : n(site.sessionsPerDay), site.requestsPerDay === null ? '-' : n(site.requestsPerDay)];
+}
+
 function renderAccount(account: AccountPlan, days: number): string {
   const n = (value: number) => Math.round(value).toLocaleString('en');
   const head = `${account.source}/${account.account}: ${account.ratePerMinute} requests a minute, ${n(account.dayBudget)} a day; spent ${n(account.spentLastHour)} in the last hour, ${n(account.spentLastDay)} in the last day`;
@@ -26,8 +34,7 @@ function renderAccount(account: AccountPlan, days: number): string {
       site.siteId,
       site.cron,
       `${site.runsPerDay}${site.sweep ? '+sweep' : ''}`,
-      site.sessionsPerDay === null ? 'not known yet' : n(site.sessionsPerDay),
-      site.requestsPerDay === null ? '-' : n(site.requestsPerDay),
+      ...costColumns(site, n),
       site.backfill === null ? '-' : `${n(site.backfill.requests)} requests, ${site.backfill.hours === null ? 'no headroom' : `${site.backfill.hours.toFixed(1)} h`}`,
     ]),
   );

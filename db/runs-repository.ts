@@ -73,3 +73,17 @@ export async function finishRun(db: Db, runId: string, status: Exclude<RunStatus
     .returning(['pages', 'sessions', 'requests', 'rejects'])
     .executeTakeFirstOrThrow();
 }
+
+/** A stream's requests and windows over its runs that succeeded since `since`: what its windows cost. */
+export async function requestsAndWindowsSince(db: Db, stream: { source: string; customerId: string; siteId: string }, since: number): Promise<{ requests: number; windows: number }> {
+  const row = await db
+    .selectFrom('sync_runs')
+    .select([sql<string>`coalesce(sum(requests), 0)`.as('requests'), sql<string>`coalesce(sum(windows_done), 0)`.as('windows')])
+    .where('source', '=', stream.source)
+    .where('customer_id', '=', stream.customerId)
+    .where('site_id', '=', stream.siteId)
+    .where('status', '=', 'succeeded')
+    .where('finished_at', '>=', new Date(since))
+    .executeTakeFirstOrThrow();
+  return { requests: Number(row.requests), windows: Number(row.windows) };
+}

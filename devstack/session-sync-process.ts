@@ -14,8 +14,9 @@ export const WORKER_COMMAND = ['bin/session-sync.js', 'worker'];
  * The process settings a worker runs with, in the image (Dockerfile ENV) as
  * in tests and the benchmark. A small V8 young generation and two malloc
  * arenas took an idle worker (then run through tsx) from about 310 MB to
- * about 230 MB resident; compiled, it idles at about 166 MB (the benchmark's
- * idle figure, which also measures the cost under load).
+ * about 230 MB resident. The worker command itself also runs workflows on
+ * the main thread and limits V8's heap growth (worker/heap-growth.ts); the
+ * benchmark's idle and peak figures measure all of it.
  */
 export const WORKER_PROCESS_ENV = { NODE_OPTIONS: '--max-semi-space-size=4', MALLOC_ARENA_MAX: '2' };
 

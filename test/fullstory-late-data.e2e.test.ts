@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planCommand } from '../cli/plan-command.js';
 import { applySchedulesCommand } from '../cli/schedule-commands.js';
-import { waitFor } from '../devstack/session-sync-process.js';
+import { runCli, waitFor } from '../devstack/session-sync-process.js';
 import { FullStorySandbox } from '../devstack/sandboxes/fullstory/fullstory-sandbox.js';
 import { installTemporalRuntime } from '../worker/install-runtime.js';
 import type { ScheduledSyncResult } from '../workflows/scheduled-sync-workflow.js';
@@ -14,6 +15,20 @@ const ORG = 'o-1G1-na1';
 const KEY = `na1.${randomBytes(24).toString('base64url')}/LATEDAT`;
 const MINUTE = 60_000;
 
+/** The org's one events stream; a window of 30 minutes, two hours exported again on each run. */
+const configYaml = (options: { cron?: string; ratePerMinute?: number } = {}) => `credentials:
+  fs: { kind: fullstory-api-key, secret: { env: FS_KEY } }
+accounts:
+  ${ORG}:
+    source: fullstory
+    rateLimitPerMinute: ${options.ratePerMinute ?? 100000}
+    sites:
+      events:
+        credential: fs
+        schedule: { cron: "${options.cron ?? '0 0 1 1 *'}", jitter: 0s, catchupWindow: 10m }
+        sync: { window: 30m, settleDelay: 2s, initialLookback: 2h, refreshTrailing: 2h }
+`;
+
 /** FullStory settles data within about a day: scheduled runs export a trailing period again, so late rows land. */
 describe('FullStory data that arrives late', () => {
   const { log } = capturingLogger('warn');
@@ -24,18 +39,7 @@ describe('FullStory data that arrives late', () => {
     installTemporalRuntime(log);
     sandbox = await FullStorySandbox.start({ orgs: [{ orgId: ORG, eventsPerHour: 120 }], keys: [{ key: KEY, orgId: ORG, role: 'ARCHITECT', email: 'etl@example.com' }], pendingPolls: 0 });
     stack = await startOperatorStack({
-      yaml: `credentials:
-  fs: { kind: fullstory-api-key, secret: { env: FS_KEY } }
-accounts:
-  ${ORG}:
-    source: fullstory
-    rateLimitPerMinute: 100000
-    sites:
-      events:
-        credential: fs
-        schedule: { cron: "0 0 1 1 *", jitter: 0s, catchupWindow: 10m }
-        sync: { window: 30m, settleDelay: 2s, initialLookback: 2h, refreshTrailing: 2h }
-`,
+      yaml: configYaml(),
       secrets: { FS_KEY: KEY },
       env: { FULLSTORY_API_URL: sandbox.url, FULLSTORY_EU_API_URL: sandbox.url, FULLSTORY_POLL_INTERVAL: '50ms' },
       log,
@@ -65,13 +69,19 @@ accounts:
     (await storedFullStoryRows(stack.database.db, ORG, from, to)).map((row) => JSON.stringify(row, Object.keys(row).sort())).sort();
   const truth = (from: number, to: number) => sandbox.events(ORG, from, to).map((row) => JSON.stringify(row, Object.keys(row).sort())).sort();
 
+  let apiRequestsBeforeRuns = 0;
+  const windowsExported: number[] = [];
+
   it('the next scheduled run exports the trailing period again, and the late event lands with its session', async () => {
+    apiRequestsBeforeRuns = apiRequests().length;
     const first = await triggerAndWait();
+    windowsExported.push(first.totals.windowsDone);
     expect(await stored(first.from, first.to)).toEqual(truth(first.from, first.to));
     const late: Record<string, unknown> = { ...sandbox.events(ORG, first.from, first.to)[0]!, EventType: 'click', EventStart: new Date(first.to - 45 * MINUTE).toISOString(), PageUrl: 'https://shop.example/late' };
     sandbox.addLateEvents(ORG, [late]);
 
     const second = await triggerAndWait();
+    windowsExported.push(second.totals.windowsDone);
     expect(second.from).toBe(first.to - 2 * 60 * MINUTE);
     expect(await stored(first.from, second.to)).toEqual(truth(first.from, second.to));
     expect(await stored(first.from, second.to)).toContain(JSON.stringify(late, Object.keys(late).sort()));
@@ -79,4 +89,37 @@ accounts:
     // Its session counts every synced event of it, the late one included.
     expect(session.event_count).toBe(sandbox.events(ORG, first.from, second.to).filter((row) => row.SessionId === late.SessionId).length);
   });
+
+  it('plan: a window costs what its exports cost in the runs, times the windows each schedule exports', async () => {
+    // The two runs above: every API request (create, polls, results; not the file downloads) over their windows.
+    const windows = windowsExported.reduce((a, b) => a + b, 0);
+    const requestsPerWindow = (apiRequests().length - apiRequestsBeforeRuns) / windows;
+    // Hourly on a budget of one request a minute: each run exports from 2 h before the last one's end, 3 h in
+    // all, shifted 2 s by the settle delay: seven 30-minute windows, 24 runs a day.
+    stack.writeConfig(configYaml({ cron: '0 * * * *', ratePerMinute: 1 }));
+    try {
+      const hourly = await planCommand(stack.config(), stack.database.db, { days: 30, json: false }, () => {});
+      const [site] = hourly.accounts[0]!.sites;
+      expect(site).toMatchObject({ source: 'fullstory', basis: 'windows', sessionsPerDay: null, requestsPerWindow, requestsPerDay: Math.round(24 * 7 * requestsPerWindow) });
+      // A 30-day backfill exports 30 days of 30-minute windows.
+      expect(site!.backfill?.requests).toBe(Math.round(30 * 48 * requestsPerWindow));
+      expect(hourly.accounts[0]!.warning).toBeNull();
+
+      // Every minute: far over the budget. Every 30 minutes fits: six windows a run (2.5 h, shifted), 48 runs.
+      stack.writeConfig(configYaml({ cron: '* * * * *', ratePerMinute: 1 }));
+      const cli = await runCli(['plan'], stack.env);
+      expect(cli.code).toBe(0);
+      const lines = cli.stdout.trim().split('\n');
+      expect(lines[2]).toMatch(new RegExp(`^events\\s+\\* \\* \\* \\* \\*\\s+1440\\s+-\\s+[\\d,]+ \\(${requestsPerWindow.toFixed(1)} a window\\)\\s+[\\d,]+ requests, no headroom$`));
+      const every30 = Math.round(48 * 6 * requestsPerWindow);
+      expect(lines.at(-1)).toMatch(new RegExp(`: run them every 30 minutes \\(cron "\\*/30 \\* \\* \\* \\*": ${every30.toLocaleString('en')} requests a day, ${Math.round((every30 / 1440) * 100)}%\\)$`));
+    } finally {
+      stack.writeConfig(configYaml());
+    }
+  });
+
+  /** The org's API requests so far: every authorised call but the key checks (`/me`). */
+  function apiRequests() {
+    return sandbox.requests.filter((request) => request.authorized && request.orgId === ORG && !request.path.startsWith('/me'));
+  }
 });
