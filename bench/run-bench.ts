@@ -14,7 +14,9 @@ import { renderTable, type BenchResults } from './report.js';
 /**
  * `npm run bench [-- rate|requests|pipeline|fullstory|crash ...]`: measures the figures against
  * the sandbox API, a Temporal dev server and Postgres, prints a table and
- * writes bench/results/<time>.json and bench/results/latest.json.
+ * writes bench/results/<time>.json; a run of every part also writes
+ * bench/results/latest.json, the figures the README's table shows, which a
+ * run of one part must not overwrite with a table of that part alone.
  */
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 const wanted = new Set(process.argv.slice(2));
@@ -54,7 +56,7 @@ async function main(): Promise<void> {
     mkdirSync(RESULTS, { recursive: true });
     const json = `${JSON.stringify({ ...results, table }, null, 2)}\n`;
     writeFileSync(`${RESULTS}${results.ranAt.replace(/[:.]/g, '-')}.json`, json);
-    writeFileSync(`${RESULTS}latest.json`, json);
+    if (wanted.size === 0) writeFileSync(`${RESULTS}latest.json`, json);
   } finally {
     await stack.close();
   }
