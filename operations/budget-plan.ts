@@ -107,7 +107,7 @@ export async function planBudgets(db: Kysely<Database>, sites: readonly SiteConf
       schedulesPerDay,
       share,
       headroomPerDay,
-      warning: share > options.warnShare ? warning(account.account, account.dayBudget, share, members, options.warnShare) : null,
+      warning: share > options.warnShare ? warning(account.account, account.dayBudget, share, members.map(({ cost }) => cost), options.warnShare) : null,
       sites: plans,
     };
   });
@@ -117,10 +117,10 @@ export async function planBudgets(db: Kysely<Database>, sites: readonly SiteConf
 /** Cadences offered when the schedules take too much: the first that fits. */
 const CADENCES: Array<[string, string]> = [['*/30 * * * *', '30 minutes'], ['0 * * * *', 'hour'], ['0 */2 * * *', '2 hours'], ['0 */4 * * *', '4 hours'], ['0 */8 * * *', '8 hours']];
 
-function warning(account: string, dayBudget: number, share: number, members: Array<{ site: SiteConfig; cost: SiteCost | null }>, warnShare: number): string {
+function warning(account: string, dayBudget: number, share: number, costs: ReadonlyArray<SiteCost | null>, warnShare: number): string {
   const over = `the schedules of ${account} would take ${percent(share)} of its ${dayBudget.toLocaleString('en')} requests a day (more than ${percent(warnShare)}), leaving little for backfills and retries`;
   for (const [cron, every] of CADENCES) {
-    const cost = members.reduce((sum, { cost: siteCost }) => sum + (siteCost?.scheduleRequestsPerDay(cron) ?? 0), 0);
+    const cost = costs.reduce((sum, siteCost) => sum + (siteCost?.scheduleRequestsPerDay(cron) ?? 0), 0);
     if (cost / dayBudget <= warnShare) return `${over}: run them every ${every} (cron "${cron}": ${cost.toLocaleString('en')} requests a day, ${percent(cost / dayBudget)})`;
   }
   return `${over}: even every 8 hours they would not fit; schedule fewer sites on this account, or raise rateLimitPerMinute if the vendor allows it`;

@@ -5,7 +5,7 @@ import { requestsAndWindowsSince } from '../db/runs-repository.js';
 import { DAY_MS } from '../workflows/scheduled-range.js';
 import { streamKeyOf } from '../workflows/stream-key.js';
 import { countWindows } from '../workflows/windows.js';
-import { cronFires } from './cron-fires.js';
+import { scheduledRunRanges } from './cron-fires.js';
 import { PROFILE_DAYS, type SiteCost } from './site-cost.js';
 
 /**
@@ -31,11 +31,5 @@ export async function exportedWindowsCost(db: Kysely<Database>, site: SiteConfig
 /** The windows a day of runs on `cron` exports: each run from the previous one's end less the trailing refresh. */
 function scheduledWindowsPerDay(site: SiteConfig, cron: string, dayStart: number): number {
   const { settleDelayMs, windowMs, refreshTrailingMs } = site.sync;
-  const fires = cronFires(cron, site.schedule.timezone, dayStart - DAY_MS, dayStart + DAY_MS);
-  let windows = 0;
-  for (let i = 1; i < fires.length; i++) {
-    if (fires[i]! < dayStart) continue;
-    windows += countWindows(fires[i - 1]! - settleDelayMs - refreshTrailingMs, fires[i]! - settleDelayMs, windowMs);
-  }
-  return windows;
+  return scheduledRunRanges(cron, site.schedule.timezone, settleDelayMs, dayStart).reduce((windows, { from, to }) => windows + countWindows(from - refreshTrailingMs, to, windowMs), 0);
 }

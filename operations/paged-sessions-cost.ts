@@ -6,7 +6,7 @@ import { sessionsByDurationMinutes, sessionsByHour } from '../sources/fullsessio
 import { DAY_MS } from '../workflows/scheduled-range.js';
 import { streamKeyOf } from '../workflows/stream-key.js';
 import { countWindows, windowAt } from '../workflows/windows.js';
-import { cronFires } from './cron-fires.js';
+import { scheduledRunRanges } from './cron-fires.js';
 import { PROFILE_DAYS, type SiteCost } from './site-cost.js';
 import { durationShares, hourlyProfile, sessionsBetween, sessionsReturned, type Traffic } from './traffic-profile.js';
 
@@ -45,12 +45,8 @@ async function trafficOf(db: Kysely<Database>, site: SiteConfig, today: number):
 function scheduleRequestsPerDay(site: SiteConfig, cron: string, traffic: Traffic, dayStart: number): number {
   const { settleDelayMs, windowMs, freshReachBackMs, maxSessionDurationMs, sweepReachBackMs } = site.sync;
   const reach = sweepReachBackMs > 0 ? Math.min(freshReachBackMs, maxSessionDurationMs) : maxSessionDurationMs;
-  const fires = cronFires(cron, site.schedule.timezone, dayStart - DAY_MS, dayStart + DAY_MS);
   let requests = 0;
-  for (let i = 1; i < fires.length; i++) {
-    if (fires[i]! < dayStart) continue;
-    const from = fires[i - 1]! - settleDelayMs;
-    const to = fires[i]! - settleDelayMs;
+  for (const { from, to } of scheduledRunRanges(cron, site.schedule.timezone, settleDelayMs, dayStart)) {
     for (let w = 0; w < countWindows(from, to, windowMs); w++) {
       const window = windowAt(from, to, windowMs, w);
       requests += pages(sessionsReturned(traffic, window.start - reach, window.end));
