@@ -6,23 +6,24 @@ import { FailureType } from '../workflows/failure-types.js';
 export { FailureType };
 
 /**
- * A malformed page is retried this many times in all, then the window fails:
- * a server that keeps sending garbage will not heal within the retry policy's
- * ten attempts, and the operator needs the excerpt sooner.
+ * A malformed page is tried this many times in a row (unit-retry.ts), then
+ * the window fails: a server that keeps sending garbage will not heal within
+ * the retry policy's ten attempts, and the operator needs the excerpt sooner.
  */
 export const MALFORMED_PAGE_ATTEMPTS = 3;
 
 /**
  * Converts a source's error into the Temporal failure that carries the retry
  * decision, the same for every source: permanent kinds become non-retryable,
- * bad data after MALFORMED_PAGE_ATTEMPTS, the rest keep the activity's retry
- * policy (bounded backoff). `attempt` is the activity's attempt number.
+ * bad data once it was malformed MALFORMED_PAGE_ATTEMPTS times in a row, the
+ * rest keep the activity's retry policy (bounded backoff). `malformedTries`
+ * counts the tries in a row that were malformed.
  */
-export function toActivityFailure(error: unknown, attempt: number): unknown {
+export function toActivityFailure(error: unknown, malformedTries = 0): unknown {
   if (!(error instanceof SourceError)) return withoutSecrets(error);
-  const givingUp = error.kind === 'bad_data' && attempt >= MALFORMED_PAGE_ATTEMPTS;
+  const givingUp = error.kind === 'bad_data' && malformedTries >= MALFORMED_PAGE_ATTEMPTS;
   return ApplicationFailure.create({
-    message: scrubSecrets(givingUp ? `${error.message} (attempt ${attempt} of ${MALFORMED_PAGE_ATTEMPTS}; giving up on this window)` : error.message),
+    message: scrubSecrets(givingUp ? `${error.message} (attempt ${malformedTries} of ${MALFORMED_PAGE_ATTEMPTS}; giving up on this window)` : error.message),
     type: FailureType[error.kind],
     nonRetryable: error.permanent || givingUp,
     details: [{ kind: error.kind, reason: error.details.reason, status: error.details.status ?? null }],

@@ -12,6 +12,7 @@ import type { SourceRegistry } from '../sources/source-registry.js';
 import { commitUnit } from './commit-unit.js';
 import { toActivityFailure } from './failures.js';
 import { keepHeartbeating } from './heartbeat.js';
+import { retryUnit, type UnitRetryOptions } from './unit-retry.js';
 
 export interface SyncPageDeps {
   db: Kysely<Database>;
@@ -45,7 +46,7 @@ export function createSyncPagesActivity(deps: SyncPageDeps) {
     const deadline = Date.now() + MAX_CHUNK_MS;
     try {
       do {
-        const page = await syncNextPage(deps, input);
+        const page = await retryUnit(() => syncNextPage(deps, input), unitRetryOptions(deps, input));
         addCounts(chunk, page);
         chunk.windowDone = page.windowDone;
         // An export still running: hand back, so the workflow waits on a durable timer.
@@ -60,14 +61,22 @@ export function createSyncPagesActivity(deps: SyncPageDeps) {
         pageLogger(deps.log, input).warn({ err: error, pagesCommitted: chunk.pages }, 'page failed after others of its chunk committed; the next chunk retries it');
         return chunk;
       }
-      const { attempt } = Context.current().info;
-      if (error instanceof SourceError && error.kind === 'bad_data') {
-        pageLogger(deps.log, input).error({ attempt, bodyExcerpt: error.details.bodyExcerpt }, 'malformed page; nothing of it was written');
-      }
-      throw toActivityFailure(error, attempt);
+      throw toActivityFailure(error);
     } finally {
       stopHeartbeat();
     }
+  };
+}
+
+/** Retries within the activity wait on Temporal's cancellation-aware sleep and say why in the log. */
+function unitRetryOptions(deps: SyncPageDeps, input: SyncPageInput): UnitRetryOptions {
+  return {
+    sleep: (ms) => Context.current().sleep(ms),
+    random: Math.random,
+    onRetry(error, tryNumber, delayMs) {
+      const fields = { reason: error.details.reason, status: error.details.status, tryNumber, delayMs, bodyExcerpt: error.details.bodyExcerpt };
+      pageLogger(deps.log, input).warn(fields, error.kind === 'bad_data' ? `malformed page, nothing of it written; trying again: ${error.message}` : `trying the page again: ${error.message}`);
+    },
   };
 }
 

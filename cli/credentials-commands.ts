@@ -83,7 +83,10 @@ export async function checkCommand(config: Config, db: Kysely<Database>, env: En
   }
   const checks = await checkCredentials({ db, config, env }, filter);
   if (checks.length === 0) print(`nothing to check: no configured site matches ${JSON.stringify(filter)}`);
-  for (const check of checks) print(checkLine(check));
+  for (const check of checks) {
+    print(checkLine(check));
+    if (check.warning) print(`warning: ${check.customerId}/${check.siteId} with credential ${check.credentialName}${check.obfuscatedKey ? ` (${check.obfuscatedKey})` : ''}: ${check.warning}`);
+  }
   if (checks.some((check) => !check.recorded)) print('warning: the database role may not write credential_checks, so `credentials list` and `status` will not show these results');
   return checks;
 }

@@ -18,6 +18,8 @@ export interface SiteCheck {
   siteId: string;
   outcome: CheckOutcome;
   message: string;
+  /** What an ok check still advises (an Admin key where Architect is enough). */
+  warning?: string;
   /** False when the database role may not write the outcome (a read-only role): it is printed, not kept. */
   recorded: boolean;
 }
@@ -74,7 +76,7 @@ async function checkSite(site: SiteConfig, sources: SourceRegistry, secret: Secr
   if (!secret) return { ...base, outcome: 'missing_secret', message: `${missing ?? 'no key'}; set it and run the check again` };
   try {
     const report = await sources.forSite(site).checkCredential({ source: site.source, customerId: site.customerId, siteId: site.siteId, credentialName: site.credentialName });
-    return { ...base, outcome: 'ok', message: ['ok', report.identity, report.permission, report.scope, report.warning].filter(Boolean).join('; ') };
+    return { ...base, outcome: 'ok', message: ['ok', report.identity, report.permission, report.scope, report.warning].filter(Boolean).join('; '), ...(report.warning ? { warning: report.warning } : {}) };
   } catch (error) {
     return { ...base, outcome: outcomeOf(error), message: scrubSecrets(error instanceof Error ? error.message : String(error)) };
   }

@@ -25,7 +25,7 @@ describe('FullStory client against the sandbox over HTTP', () => {
   let eu: FullStorySandbox;
   const hosts = () => ({ apiUrl: na.url, euApiUrl: eu.url });
   const client = (key: string) =>
-    new FullStoryClient({ baseUrl: apiBaseUrlFor(key, hosts()), credentialName: 'fs', key: new Secret(key, obfuscateFullStoryKey), requestTimeoutMs: 5_000, maxResponseBytes: 1 << 20, rateGate: new RateBudget(100_000).gate });
+    new FullStoryClient({ baseUrl: apiBaseUrlFor(key, hosts()), credentialName: 'fs', key: new Secret(key, obfuscateFullStoryKey), requestTimeoutMs: 5_000, maxResponseBytes: 1 << 20, downloadIdleTimeoutMs: 5_000, rateGate: new RateBudget(100_000).gate });
 
   beforeAll(async () => {
     na = await FullStorySandbox.start({
@@ -64,7 +64,7 @@ describe('FullStory client against the sandbox over HTTP', () => {
     const revoked = newKey('na1');
     const unauthorized = await failure(client(revoked).me());
     expect([unauthorized.kind, unauthorized.permanent]).toEqual(['credential_rejected', true]);
-    expect(unauthorized.message).toBe(`FullStory rejected credential fs (…/${revoked.slice(-7)}) with 401: the key is wrong or revoked, or the user who created it was removed. Create a key in FullStory (Settings > Integrations > API Keys) and update the secret of fs.`);
+    expect(unauthorized.message).toBe(`FullStory (${na.url}) rejected credential fs (…/${revoked.slice(-7)}) with 401: the key is wrong or revoked, the user who created it was removed, or it belongs to another data centre's host. Create a key in FullStory (Settings > Integrations > API Keys) and update the secret of fs.`);
     const tooLow = await failure(client(standard).createExport('TYPE_EVENT', { start: T0, end: T0 + HOUR }));
     expect(tooLow.kind).toBe('credential_rejected');
     expect(tooLow.message).toContain('exporting needs an Architect or Admin key');

@@ -16,7 +16,8 @@ export interface RequestSubject {
 export function errorForStatus(status: number, subject: RequestSubject, retryAfterMs: number, bodyExcerpt: string): SourceError {
   const key = `credential ${subject.credentialName} (${subject.obfuscatedKey})`;
   const site = `site ${subject.siteId} of customer ${subject.customerId}`;
-  const details = { status, retryAfterMs, bodyExcerpt };
+  // Retry-After is read for a 429 only: a retry's wait after a 5xx is the backoff's (unit-retry.ts).
+  const details = { status, bodyExcerpt };
   switch (status) {
     case 401:
       return new SourceError('credential_rejected', `FullSession rejected ${key} with 401: the token is wrong, revoked or deleted. Create a new token in FullSession (Settings → API Tokens) and update the secret of ${subject.credentialName}.`, { ...details, reason: 'unauthorized' });
@@ -25,7 +26,7 @@ export function errorForStatus(status: number, subject: RequestSubject, retryAft
     case 404:
       return new SourceError('stream_unavailable', `FullSession answered 404 for ${site}: the customer id or site id is unknown. Check FULLSESSION_CUSTOMER_ID and the site ids.`, { ...details, reason: 'not_found' });
     case 429:
-      return new SourceError('rate_limited', `FullSession rate limit reached for ${site}; retrying after ${retryAfterMs} ms.`, { ...details, reason: 'rate_limited' });
+      return new SourceError('rate_limited', `FullSession rate limit reached for ${site}; retrying after ${retryAfterMs} ms.`, { ...details, retryAfterMs, reason: 'rate_limited' });
     default:
       if (status >= 500) return new SourceError('transient', `FullSession answered HTTP ${status} for ${site}: ${bodyExcerpt}`, { ...details, reason: 'server_error' });
       return new SourceError('stream_unavailable', `FullSession answered HTTP ${status} for ${site}, which retrying cannot fix: ${bodyExcerpt}`, { ...details, reason: 'bad_request' });

@@ -1,5 +1,3 @@
-import { createGunzip } from 'node:zlib';
-import { Readable } from 'node:stream';
 import { scrubSecrets, type Secret } from '../../config/secret.js';
 import { BodyTooLargeError, readCappedText } from '../http/capped-body.js';
 import { excerpt } from '../http/excerpt.js';
@@ -7,7 +5,7 @@ import type { RateGate } from '../http/rate-budget.js';
 import { retryAfterMs } from '../http/retry-after.js';
 import { SourceError } from '../source-error.js';
 import { fullStoryErrorForStatus, type KeySubject } from './fullstory-error.js';
-import { readNdjsonLines } from './ndjson-lines.js';
+import { downloadExportFile } from './export-file-download.js';
 
 export interface FullStoryClientOptions {
   /** The API host for this key (see apiBaseUrlFor). */
@@ -17,6 +15,8 @@ export interface FullStoryClientOptions {
   requestTimeoutMs: number;
   /** Larger API answers (not export files, which are streamed) are refused. */
   maxResponseBytes: number;
+  /** An export file's download fails when its storage host sends nothing for this long. */
+  downloadIdleTimeoutMs: number;
   rateGate: RateGate;
 }
 
@@ -99,21 +99,13 @@ export class FullStoryClient {
   }
 
   /**
-   * Streams the export file's lines: gunzipped, one JSON object a line, as
-   * text (parse with parseLosslessJson: ids exceed 2^53). Memory holds one
-   * chunk and one line at a time. An
-   * expired location is a transient failure with reason `location_expired`:
-   * ask for a new one.
+   * Streams the export file's lines from its signed location (see
+   * export-file-download.ts): gunzipped, one JSON object a line, as text
+   * (parse with parseLosslessJson: ids exceed 2^53). Memory holds one chunk
+   * and one line at a time.
    */
-  async *downloadLines(location: string, signal?: AbortSignal): AsyncGenerator<string> {
-    // No Authorization header: the location is pre-signed, and the key must not travel to the storage host.
-    const response = await fetch(location, signal ? { signal } : {});
-    if (response.status === 403 || response.status === 410) {
-      await response.body?.cancel();
-      throw new SourceError('transient', 'the export file\'s signed location has expired; a new one is asked for', { status: response.status, reason: 'location_expired' });
-    }
-    if (!response.ok || !response.body) throw malformed(`downloading the export file answered HTTP ${response.status}`);
-    yield* readNdjsonLines(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>), createGunzip);
+  downloadLines(location: string, signal?: AbortSignal): AsyncGenerator<string> {
+    return downloadExportFile(location, { idleTimeoutMs: this.options.downloadIdleTimeoutMs, ...(signal ? { signal } : {}) });
   }
 
   private async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
@@ -147,7 +139,7 @@ export class FullStoryClient {
   }
 
   private subject(): KeySubject {
-    return { credentialName: this.options.credentialName, obfuscatedKey: this.options.key.obfuscated };
+    return { credentialName: this.options.credentialName, obfuscatedKey: this.options.key.obfuscated, apiOrigin: new URL(this.options.baseUrl).origin };
   }
 }
 

@@ -11,6 +11,8 @@ export interface FullStorySettings {
   requestTimeoutMs: number;
   /** Larger API answers are refused (export files are streamed, not capped). */
   maxResponseBytes: number;
+  /** An export file's download fails (and is retried) after this long without a byte; no total timeout, so big files finish. */
+  downloadIdleTimeoutMs: number;
   /** How long a scheduled poll of a pending export waits (a workflow timer). */
   pollIntervalMs: number;
   /** An org's requests per minute unless the config file sets its own: FullStory publishes no number, so a conservative one. */
@@ -22,6 +24,7 @@ const variables = z.object({
   FULLSTORY_EU_API_URL: httpUrl.default('https://api.eu1.fullstory.com'),
   FULLSTORY_REQUEST_TIMEOUT: z.string().default('30s').pipe(durationText()),
   FULLSTORY_MAX_RESPONSE_SIZE: z.string().default('1MiB').pipe(byteSize),
+  FULLSTORY_DOWNLOAD_IDLE_TIMEOUT: z.string().default('60s').pipe(durationText()),
   FULLSTORY_POLL_INTERVAL: z.string().default('5s').pipe(durationText()),
   FULLSTORY_RATE_LIMIT_PER_MINUTE: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive('must be positive').default(30),
 });
@@ -32,6 +35,7 @@ const settings = variables.transform(
     euApiUrl: env.FULLSTORY_EU_API_URL,
     requestTimeoutMs: env.FULLSTORY_REQUEST_TIMEOUT,
     maxResponseBytes: env.FULLSTORY_MAX_RESPONSE_SIZE,
+    downloadIdleTimeoutMs: env.FULLSTORY_DOWNLOAD_IDLE_TIMEOUT,
     pollIntervalMs: env.FULLSTORY_POLL_INTERVAL,
     ratePerMinute: env.FULLSTORY_RATE_LIMIT_PER_MINUTE,
   }),

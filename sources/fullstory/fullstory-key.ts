@@ -14,6 +14,19 @@ export function obfuscateFullStoryKey(key: string): string {
   return `legacy key #${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
 }
 
+/**
+ * The data centre a key was made in, from its prefix (`eu1.…` → `eu1`);
+ * null for a legacy key, which names none.
+ */
+export function keyDataCentre(key: string): string | null {
+  return /^([a-z]{2}\d)\./.exec(key)?.[1] ?? null;
+}
+
+/** The data centre an org lives in, from its id's suffix (`o-1G1-na1` → `na1`); null when the id names none. */
+export function orgDataCentre(orgId: string): string | null {
+  return /-([a-z]{2}\d)$/.exec(orgId)?.[1] ?? null;
+}
+
 /** Where a key's requests go: `eu1.` keys to the EU host, every other key to the default one. */
 export function apiBaseUrlFor(key: string, hosts: { apiUrl: string; euApiUrl: string }): string {
   return key.startsWith('eu1.') ? hosts.euApiUrl : hosts.apiUrl;

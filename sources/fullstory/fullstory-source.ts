@@ -14,7 +14,8 @@ import { countEvents, replaceWindowEvents } from './events-table.js';
 import { FullStoryClient, type ExportType } from './fullstory-client.js';
 import { countIndividuals, upsertIndividuals } from './individuals-table.js';
 import type { FullStorySettings } from './fullstory-definition.js';
-import { apiBaseUrlFor, levelName } from './fullstory-key.js';
+import { dataCentreMismatch } from './fullstory-error.js';
+import { apiBaseUrlFor, keyDataCentre, levelName, orgDataCentre } from './fullstory-key.js';
 import { nextExportStep, type ExportCursor } from './export-steps.js';
 
 export interface FullStorySourceSettings extends FullStorySettings {
@@ -94,7 +95,7 @@ export class FullStorySource implements SyncSource {
     return {
       identity: owner.email || 'a legacy key without an owner',
       permission: level,
-      ...(owner.role === 'ADMIN' ? { warning: 'an Admin key: FullStory recommends the minimum level a tool needs, which is Architect' } : {}),
+      ...(owner.role === 'ADMIN' ? { warning: `an Admin key: FullStory recommends the minimum level a tool needs, which is Architect (Admin can also change what FullStory captures). Create an Architect key (${KEYS_PAGE}) and update the secret of ${site.credentialName}.` } : {}),
     };
   }
 
@@ -103,14 +104,22 @@ export class FullStorySource implements SyncSource {
     return countEvents(db, { orgId: stream.customerId, stream: stream.siteId });
   }
 
+  /** A client for the site's key; a key of another data centre than the org's fails here, before any request. */
   private client(site: SiteRef): FullStoryClient {
     const key = this.secret(site.credentialName);
+    const baseUrl = apiBaseUrlFor(key.reveal(), this.settings);
+    const keyCentre = keyDataCentre(key.reveal());
+    const orgCentre = orgDataCentre(site.customerId);
+    if (keyCentre !== null && orgCentre !== null && keyCentre !== orgCentre) {
+      throw dataCentreMismatch({ credentialName: site.credentialName, obfuscatedKey: key.obfuscated, apiOrigin: new URL(baseUrl).origin }, keyCentre, site.customerId, orgCentre);
+    }
     return new FullStoryClient({
-      baseUrl: apiBaseUrlFor(key.reveal(), this.settings),
+      baseUrl,
       credentialName: site.credentialName,
       key,
       requestTimeoutMs: this.settings.requestTimeoutMs,
       maxResponseBytes: this.settings.maxResponseBytes,
+      downloadIdleTimeoutMs: this.settings.downloadIdleTimeoutMs,
       rateGate: this.budgets.forAccount(site.customerId).gate,
     });
   }

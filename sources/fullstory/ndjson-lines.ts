@@ -12,8 +12,8 @@ const GZIP_MAGIC = [0x1f, 0x8b];
  * holding one chunk and one line in memory at a time. Invalid UTF-8 fails
  * the file.
  */
-export async function* readNdjsonLines(body: Readable, gunzip: () => Transform): AsyncGenerator<string> {
-  const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+export async function* readNdjsonLines(body: AsyncIterable<Uint8Array>, gunzip: () => Transform): AsyncGenerator<string> {
+  const chunks = body[Symbol.asyncIterator]();
   const first = await chunks.next();
   if (first.done) return;
   const rest = (async function* () {
@@ -23,7 +23,7 @@ export async function* readNdjsonLines(body: Readable, gunzip: () => Transform):
   const source = first.value[0] === GZIP_MAGIC[0] && first.value[1] === GZIP_MAGIC[1] ? inflated(rest, gunzip()) : rest;
   let pending = '';
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  for await (const chunk of source as AsyncIterable<Buffer>) {
+  for await (const chunk of source as AsyncIterable<Uint8Array>) {
     let text: string;
     try {
       text = pending + decoder.decode(chunk, { stream: true });
@@ -48,7 +48,7 @@ export async function* readNdjsonLines(body: Readable, gunzip: () => Transform):
 }
 
 /** The gunzipped stream; an error on either side ends both (the lines' reader sees it). */
-function inflated(source: AsyncIterable<Buffer>, gunzip: Transform): Transform {
+function inflated(source: AsyncIterable<Uint8Array>, gunzip: Transform): Transform {
   pipeline(Readable.from(source), gunzip, () => {});
   return gunzip;
 }

@@ -19,6 +19,10 @@ export interface FullStoryStackOptions {
   /** The account's `sites:` entries as YAML, indented by six spaces; each may use the credential `fs`. */
   sites: string;
   log: Logger;
+  /** Start the in-process worker (default); false when the test runs worker processes of its own. */
+  inProcessWorker?: boolean;
+  /** More settings for the deployment's environment. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -37,10 +41,10 @@ export async function startFullStoryStack(options: FullStoryStackOptions): Promi
   const stack = await startOperatorStack({
     yaml: `credentials:\n  fs: { kind: fullstory-api-key, secret: { env: FS_KEY } }\naccounts:\n  ${options.orgId}:\n    source: fullstory\n    rateLimitPerMinute: 100000\n    sites:\n${options.sites}\n`,
     secrets: { FS_KEY: key },
-    env: { FULLSTORY_API_URL: sandbox.url, FULLSTORY_EU_API_URL: sandbox.url, FULLSTORY_POLL_INTERVAL: options.pollInterval },
+    env: { FULLSTORY_API_URL: sandbox.url, FULLSTORY_EU_API_URL: sandbox.url, FULLSTORY_POLL_INTERVAL: options.pollInterval, ...options.env },
     log: options.log,
   });
-  await stack.startWorker();
+  if (options.inProcessWorker !== false) await stack.startWorker();
   return {
     sandbox,
     stack,

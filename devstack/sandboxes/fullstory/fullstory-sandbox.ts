@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { constants, createGzip } from 'node:zlib';
 import { generateHour, HOUR_MS, toNdjsonLine, type OrgSpec } from './event-generator.js';
+import { FullStoryFaults, type StorageFault } from './fullstory-faults.js';
 
 export interface SandboxKey {
   key: string;
@@ -34,6 +35,8 @@ export interface FullStoryRequest {
   status: number;
   /** Whether it carried an Authorization header. */
   authorized: boolean;
+  /** The fault the sandbox answered with instead of the truth, if any. */
+  fault?: StorageFault | '503';
   /** When it arrived (Unix ms). */
   at: number;
 }
@@ -63,6 +66,8 @@ export class FullStorySandbox {
   readonly requests: FullStoryRequest[] = [];
   /** Added to every answer, so that a test can kill a worker in the middle of a run. */
   latencyMs = 0;
+  /** 503s from the API, and 503s, resets and stalls from the file storage. */
+  readonly faults = new FullStoryFaults();
   /** Polls an export created from now on stays PENDING before it is COMPLETED. */
   pendingPolls: number;
   private readonly keys = new Map<string, SandboxKey>();
@@ -161,6 +166,10 @@ export class FullStorySandbox {
     };
     const download = /^\/_files\/([\w-]+)$/.exec(url.pathname);
     if (download) return this.download(download[1]!, req, res, entry);
+    if (this.faults.apiFault()) {
+      entry.fault = '503';
+      return reply(503, { message: 'Service Unavailable', code: 'unavailable' });
+    }
     // FullStory wants the raw key after "Basic", not base64 of user:password.
     const presented = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
     const key = this.keys.get(presented);
@@ -231,6 +240,8 @@ export class FullStorySandbox {
       res.writeHead(entry.status, { 'content-type': 'application/xml' }).end(`<Error><Code>${entry.status === 400 ? 'InvalidArgument' : 'AccessDenied'}</Code></Error>`);
       return;
     }
+    const fault = this.faults.storageFault();
+    if (fault) return storageFault(fault, operation.file as string, res, entry);
     res.writeHead(200, { 'content-type': 'application/octet-stream' });
     void pipeline(createReadStream(operation.file as string), res).catch(() => res.destroy());
   }
@@ -257,6 +268,22 @@ export class FullStorySandbox {
     await pipeline(lines, createGzip({ level: constants.Z_BEST_SPEED }), createWriteStream(path));
     operation.file = path;
   }
+}
+
+/** A storage host's bad moment: a 503, or half of the file and then a dropped or silent connection. */
+function storageFault(fault: StorageFault, file: string, res: ServerResponse, entry: FullStoryRequest): void {
+  entry.fault = fault;
+  if (fault === '503') {
+    entry.status = 503;
+    res.writeHead(503, { 'content-type': 'application/xml', 'retry-after': '1' }).end('<Error><Code>SlowDown</Code></Error>');
+    return;
+  }
+  entry.status = 200;
+  const bytes = readFileSync(file);
+  res.writeHead(200, { 'content-type': 'application/octet-stream' });
+  res.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
+  // A stalled connection stays open until the client gives up (or the sandbox closes).
+  if (fault === 'reset') setTimeout(() => res.destroy(), 50);
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
