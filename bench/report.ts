@@ -1,6 +1,7 @@
 import type { BackfillRequestsFigure } from './figures/backfill-requests.js';
 import type { CrashFigure } from './figures/crash-cost.js';
 import type { FullStoryLoadFigure } from './figures/fullstory-load.js';
+import type { FullStoryScheduleFigure } from './figures/fullstory-schedule-requests.js';
 import type { MemoryFigure, PipelineFigure, ResyncFigure } from './figures/pipeline-and-memory.js';
 import type { RateFigure } from './figures/rate-efficiency.js';
 import type { ScheduleRequestsFigure } from './figures/schedule-requests.js';
@@ -18,6 +19,7 @@ export interface BenchResults {
     resync?: ResyncFigure;
     crash?: CrashFigure;
     fullstory?: FullStoryLoadFigure;
+    fullstorySchedule?: FullStoryScheduleFigure;
   };
 }
 
@@ -26,7 +28,7 @@ const pct = (n: number) => `${Math.round(n * 100)}%`;
 
 /** The figures as a Markdown table, targets beside them (the README shows the latest). */
 export function renderTable(results: BenchResults): string {
-  const { rate1, rate3, backfillRequests, scheduleRequests, pipeline, memory, resync, crash, fullstory } = results.figures;
+  const { rate1, rate3, backfillRequests, scheduleRequests, pipeline, memory, resync, crash, fullstory, fullstorySchedule } = results.figures;
   const rows: string[][] = [];
   for (const rate of [rate1, rate3]) {
     if (!rate) continue;
@@ -100,6 +102,15 @@ export function renderTable(results: BenchResults): string {
       `worker RSS by quarter of the load: ${fullstory.rssByQuarterMb.map((mb) => `${int(mb)}`).join(' / ')} MB`,
     ]);
     rows.push(['FullStory re-export', `${int(fullstory.resyncRowsRewritten)} rows rewritten`, '0', `--force over the unchanged window: ${fullstory.resyncSeconds.toFixed(1)} s`]);
+  }
+  if (fullstorySchedule) {
+    const f = fullstorySchedule;
+    rows.push([
+      'FullStory plan vs measured',
+      `${int(f.plannedRequestsPerDay)} predicted, ${pct(f.plannedRequestsPerDay / f.requestsPerDay - 1)} off`,
+      'within 5%',
+      `${f.runs} hourly runs with the defaults (1-day windows, the trailing day re-exported): ${int(f.requestsPerDay)} API requests measured for ${int(f.exportsPerDay)} exports, each pending 1 to 3 polls; \`session-sync plan\` the day after`,
+    ]);
   }
   if (crash) {
     rows.push(['crash cost', `${crash.extraRequestsPerKill.toFixed(2)} extra requests per kill`, '≤ 1', `${crash.kills} SIGKILLs during a ${crash.pages}-page backfill: ${crash.requests} requests`]);

@@ -6,13 +6,14 @@ import { startBenchStack, type BenchStack } from './bench-stack.js';
 import { measureBackfillRequests } from './figures/backfill-requests.js';
 import { measureCrashCost } from './figures/crash-cost.js';
 import { measureFullStoryLoad } from './figures/fullstory-load.js';
+import { measureFullStoryScheduleRequests } from './figures/fullstory-schedule-requests.js';
 import { measurePipelineMemoryResync } from './figures/pipeline-and-memory.js';
 import { measureRateEfficiency } from './figures/rate-efficiency.js';
 import { measureScheduleRequests } from './figures/schedule-requests.js';
 import { renderTable, type BenchResults } from './report.js';
 
 /**
- * `npm run bench [-- rate|requests|pipeline|fullstory|crash ...]`: measures the figures against
+ * `npm run bench [-- rate|requests|pipeline|fullstory|fullstory-plan|crash ...]`: measures the figures against
  * the sandbox API, a Temporal dev server and Postgres, prints a table and
  * writes bench/results/<time>.json; a run of every part also writes
  * bench/results/latest.json, the figures the README's table shows, which a
@@ -46,6 +47,10 @@ async function main(): Promise<void> {
     if (runs('fullstory')) {
       log('FullStory: one window of about 2.4 million events, loaded and re-exported');
       results.figures.fullstory = await measureFullStoryLoad(stack);
+    }
+    if (runs('fullstory-plan')) {
+      log('FullStory: a day of an hourly schedule against what plan predicts');
+      results.figures.fullstorySchedule = await measureFullStoryScheduleRequests(stack);
     }
     if (runs('crash')) {
       log('crash cost');

@@ -1,15 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
-import { freePort } from '../../devstack/free-port.js';
 import { createScratchDatabase, type ScratchDatabase } from '../../devstack/scratch-database.js';
-import { spawnWorker, type WorkerProcess } from '../../devstack/session-sync-process.js';
 import { FullStorySandbox } from '../../devstack/sandboxes/fullstory/fullstory-sandbox.js';
 import { syncRangeWorkflow } from '../../workflows/sync-range-workflow.js';
 import { copyRowsPerSecond } from '../copy-baseline.js';
-import { DAY, memoryOf, T0, waitUntilReady, type BenchStack } from '../bench-stack.js';
+import { DAY, memoryOf, T0, type BenchStack } from '../bench-stack.js';
+import { startFullStoryBenchWorker } from '../fullstory-bench-worker.js';
 
 export interface FullStoryLoadFigure {
   events: number;
@@ -42,7 +38,7 @@ export async function measureFullStoryLoad(stack: BenchStack): Promise<FullStory
   const sandbox = await FullStorySandbox.start({ orgs: [{ orgId: ORG, eventsPerHour: EVENTS_PER_HOUR }], keys: [{ key, orgId: ORG, role: 'ARCHITECT', email: 'bench@example.com' }], pendingPolls: 1 });
   const database = await createScratchDatabase(stack.adminDatabaseUrl, { prefix: 'session_sync_bench' });
   const taskQueue = `bench-fullstory-${Date.now()}`;
-  const worker = await startFullStoryWorker(stack, database, sandbox, taskQueue, key);
+  const { worker } = await startFullStoryBenchWorker(stack, database, sandbox, { orgId: ORG, key, taskQueue, sites: '      events: { credential: bench, sync: { window: 24h } }', pollInterval: '1s' });
   const backfill = async (force: boolean) => {
     const handle = await stack.client.workflow.start(syncRangeWorkflow, {
       workflowId: `bench-fullstory-${force ? 'resync' : 'load'}-${Date.now()}`,
@@ -84,37 +80,6 @@ export async function measureFullStoryLoad(stack: BenchStack): Promise<FullStory
     await sandbox.close();
     await database.drop();
   }
-}
-
-async function startFullStoryWorker(stack: BenchStack, database: ScratchDatabase, sandbox: FullStorySandbox, taskQueue: string, key: string): Promise<WorkerProcess> {
-  const configPath = join(mkdtempSync(join(tmpdir(), 'session-sync-bench-fullstory-')), 'session-sync.yaml');
-  writeFileSync(configPath, `
-credentials:
-  bench: { kind: fullstory-api-key, secret: { env: BENCH_FULLSTORY_KEY } }
-accounts:
-  ${ORG}:
-    source: fullstory
-    rateLimitPerMinute: 100000
-    sites:
-      events: { credential: bench, sync: { window: 24h } }
-`);
-  const port = await freePort();
-  const worker = spawnWorker({
-    SESSION_SYNC_CONFIG: configPath,
-    BENCH_FULLSTORY_KEY: key,
-    DATABASE_URL: database.url,
-    TEMPORAL_ADDRESS: stack.temporalAddress,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    FULLSTORY_API_URL: sandbox.url,
-    FULLSTORY_EU_API_URL: sandbox.url,
-    FULLSTORY_POLL_INTERVAL: '1s',
-    WORKFLOW_BUNDLE_PATH: stack.bundlePath,
-    METRICS_PORT: String(port),
-    METRICS_HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-  });
-  await waitUntilReady(port, worker);
-  return worker;
 }
 
 /** When the worker asked for the export file: the load starts there. */

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { constants, createGzip } from 'node:zlib';
 import { generateHour, HOUR_MS, toNdjsonLine, type OrgSpec } from './event-generator.js';
+import { seededRandom } from '../random.js';
 import { FullStoryFaults, type StorageFault } from './fullstory-faults.js';
 
 export interface SandboxKey {
@@ -22,6 +23,8 @@ export interface FullStorySandboxOptions {
   keys: SandboxKey[];
   /** Polls an export stays PENDING before it is COMPLETED. Default 2. */
   pendingPolls?: number;
+  /** Each export stays PENDING for up to this many polls more, by a seeded chance (FullStory's export time varies). Default 0. */
+  pendingPollsSpread?: number;
   /** How long a results location stays valid. Default 5 minutes. */
   locationTtlMs?: number;
 }
@@ -76,6 +79,8 @@ export class FullStorySandbox {
   private readonly operations = new Map<string, Operation>();
   private readonly locations = new Map<string, { operationId: string; expiresAt: number }>();
   private readonly files = mkdtempSync(join(tmpdir(), 'fullstory-sandbox-'));
+  /** Draws how long each export takes, the same on every run. */
+  private readonly exportTime = seededRandom(7);
   private rateLimited: { left: number; retryAfterSeconds: number } = { left: 0, retryAfterSeconds: 0 };
   private failing: { left: number; errorDetails: string } = { left: 0, errorDetails: '' };
 
@@ -204,7 +209,8 @@ export class FullStorySandbox {
     const operationId = randomBytes(6).toString('hex');
     const fails = this.failing.left > 0 ? this.failing.errorDetails : null;
     if (fails !== null) this.failing.left -= 1;
-    const operation: Operation = { orgId: key.orgId, type: body.type, start, end, polls: 0, pendingPolls: this.pendingPolls, file: null, fails };
+    const spread = Math.floor(this.exportTime() * ((this.options.pendingPollsSpread ?? 0) + 1));
+    const operation: Operation = { orgId: key.orgId, type: body.type, start, end, polls: 0, pendingPolls: this.pendingPolls + spread, file: null, fails };
     this.operations.set(operationId, operation);
     // A sandbox closed while a file is written has nobody left to serve it to.
     this.writeExportFile(operationId, operation).catch(() => {});

@@ -1,0 +1,51 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../devstack/free-port.js';
+import type { ScratchDatabase } from '../devstack/scratch-database.js';
+import { spawnWorker, type WorkerProcess } from '../devstack/session-sync-process.js';
+import type { FullStorySandbox } from '../devstack/sandboxes/fullstory/fullstory-sandbox.js';
+import { waitUntilReady, type BenchStack } from './bench-stack.js';
+
+export interface FullStoryBenchWorker {
+  worker: WorkerProcess;
+  /** The environment the worker runs with: what a CLI command over the same deployment needs. */
+  env: Record<string, string>;
+}
+
+/**
+ * A real worker for one FullStory org of the sandbox, configured by a config
+ * file whose credential `bench` holds `key`; `sites` is the account's
+ * `sites:` block as YAML, indented by six spaces.
+ */
+export async function startFullStoryBenchWorker(stack: BenchStack, database: ScratchDatabase, sandbox: FullStorySandbox, options: { orgId: string; key: string; taskQueue: string; sites: string; pollInterval: string }): Promise<FullStoryBenchWorker> {
+  const configPath = join(mkdtempSync(join(tmpdir(), 'session-sync-bench-fullstory-')), 'session-sync.yaml');
+  writeFileSync(configPath, `
+credentials:
+  bench: { kind: fullstory-api-key, secret: { env: BENCH_FULLSTORY_KEY } }
+accounts:
+  ${options.orgId}:
+    source: fullstory
+    rateLimitPerMinute: 100000
+    sites:
+${options.sites}
+`);
+  const port = await freePort();
+  const env = {
+    SESSION_SYNC_CONFIG: configPath,
+    BENCH_FULLSTORY_KEY: options.key,
+    DATABASE_URL: database.url,
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    TEMPORAL_TASK_QUEUE: options.taskQueue,
+    FULLSTORY_API_URL: sandbox.url,
+    FULLSTORY_EU_API_URL: sandbox.url,
+    FULLSTORY_POLL_INTERVAL: options.pollInterval,
+    WORKFLOW_BUNDLE_PATH: stack.bundlePath,
+    METRICS_PORT: String(port),
+    METRICS_HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+  };
+  const worker = spawnWorker(env);
+  await waitUntilReady(port, worker);
+  return { worker, env };
+}
