@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { sql, type Kysely } from 'kysely';
 import { transactionWithCopy } from '../db/copy-transaction.js';
 import { advanceCheckpoint, type CheckpointKey } from '../db/checkpoints-repository.js';
+import { recordCoveredWindow } from '../db/coverage-repository.js';
 import type { CheckpointRow, Database } from '../db/database.js';
 import { addToRun } from '../db/runs-repository.js';
 import type { FetchedUnit, UnitWrite } from '../sources/sync-source.js';
@@ -15,7 +16,8 @@ export interface CommittedUnit extends UnitWrite {
 
 /**
  * Commits one fetched unit of any source in ONE transaction: its records
- * (the source's `write`), the window's cursor after it and the run's counts.
+ * (the source's `write`), the window's cursor after it, the run's counts
+ * and, for a window's last unit, the window's row in the coverage ledger.
  * Compare-and-set on the cursor, so a duplicate attempt rolls back. A unit
  * whose cursor would make paging loop writes nothing and fails the window
  * without a retry.
@@ -50,6 +52,7 @@ export async function commitUnit(db: Kysely<Database>, key: CheckpointKey, check
       // Another attempt of this activity committed this unit first; ours rolls back.
       throw ApplicationFailure.retryable(`checkpoint of window ${new Date(key.windowStart).toISOString()} moved during the page`, FailureType.checkpointMoved);
     }
+    if (done) await recordCoveredWindow(trx, key);
     await addToRun(trx, runId, { pages: 1, sessions: written.synced, requests: unit.requests, rejects: written.rejectReasons.length, windowsDone: done ? 1 : 0 });
     return written;
   });

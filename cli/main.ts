@@ -8,7 +8,9 @@ import type { Database } from '../db/database.js';
 import { newerSchemaNote, readSchemaState } from '../db/schema-state.js';
 import { createLogger } from '../logging/logger.js';
 import { backfillCommand, cancelBackfillCommand } from './backfill-command.js';
+import { backfillGapsCommand } from './backfill-gaps-command.js';
 import { checkCommand, listCredentialsCommand } from './credentials-commands.js';
+import { coverageCommand } from './coverage-command.js';
 import { migrateCommand } from './migrate-command.js';
 import { operatorMessage } from './operator-message.js';
 import { applySchedulesCommand, listSchedulesCommand, scheduleActionCommand } from './schedule-commands.js';
@@ -119,7 +121,15 @@ const backfill = program
   .option('--window <duration>', "window size, e.g. 1h or 1d (default: the site's window)", durationOption)
   .option('--force', 're-fetch windows that are already complete', false)
   .option('--detach', 'start it and return; follow it with `status`', false)
-  .action(async (options: { site?: string; from?: string; to?: string; window?: number; force: boolean; detach: boolean }) => {
+  .option('--gaps', 'backfill exactly the gaps `coverage` reports (--from and --to then narrow it)', false)
+  .action(async (options: { site?: string; from?: string; to?: string; window?: number; force: boolean; detach: boolean; gaps: boolean }) => {
+    if (options.gaps) {
+      if (!options.site) throw new UsageError('backfill --gaps needs --site');
+      if (options.force || options.window) throw new UsageError('backfill --gaps takes neither --force nor --window: it fetches what is missing, in the site\'s windows');
+      const config = loadConfig(env);
+      await withDatabase(config, (db) => backfillGapsCommand(config, db, { ...options, site: options.site as string }, print, Boolean(process.stdout.isTTY)));
+      return;
+    }
     const missing = (['site', 'from', 'to'] as const).filter((name) => !options[name]).map((name) => `--${name}`);
     if (missing.length > 0) throw new UsageError(`backfill needs ${missing.join(', ')}`);
     const { site, from, to } = options as Required<typeof options>;
@@ -137,6 +147,20 @@ program
   .action(async (options: { json: boolean }) => {
     const config = loadConfig(env);
     await withDatabase(config, (db) => statusCommand(config, db, options, print));
+  });
+
+program
+  .command('coverage')
+  .description('per site: what of its history is complete, provisional, running, failed or missing, a cell per day; exit 1 when there is a gap')
+  .option('--site <id>', 'one site (id or customer/site); default: every site')
+  .option('--from <iso>', "range start, ISO-8601 (default: the site's first synced instant)")
+  .option('--to <iso>', 'range end, ISO-8601 (default: now)')
+  .option('--counts', 'records stored per day, a line per day', false)
+  .option('--json', 'machine-readable output', false)
+  .action(async (options: { site?: string; from?: string; to?: string; counts: boolean; json: boolean }) => {
+    const config = loadConfig(env);
+    const { hasGap } = await withDatabase(config, (db) => coverageCommand(config, db, options, print));
+    if (hasGap) process.exitCode = 1;
   });
 
 program

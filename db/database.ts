@@ -80,6 +80,17 @@ export interface SyncWatermarksTable {
   updated_at: DefaultedTimestamp;
 }
 
+/** A window of a stream synced to its end (migrations/20261203000000_coverage_ledger.ts says what a row proves). */
+export interface SyncCoverageTable {
+  source: string;
+  customer_id: string;
+  site_id: string;
+  range_start: Timestamp;
+  range_end: Timestamp;
+  reach_back_ms: BigIntColumn;
+  synced_at: Timestamp;
+}
+
 export type CheckOutcome = 'ok' | 'unauthorized' | 'forbidden' | 'not_found' | 'unreachable' | 'missing_secret';
 
 export interface CredentialChecksTable {
@@ -101,6 +112,7 @@ export interface Database extends FullSessionTables, FullStoryTables {
   rate_budget_pauses: RateBudgetPausesTable;
   sync_watermarks: SyncWatermarksTable;
   credential_checks: CredentialChecksTable;
+  sync_coverage: SyncCoverageTable;
 }
 
 export type CheckpointRow = Selectable<SyncCheckpointsTable>;

@@ -35,6 +35,14 @@ export interface SourceDefinition<Settings = unknown> {
    * absent: no sweep (scheduled runs reach back maxSessionDuration).
    */
   readonly defaultSweepReachBack?: string;
+  /**
+   * When a synced window proves its range complete (read-model/coverage-states.ts):
+   * `reachBack`, only when its query reached back at least the site's
+   * maxSessionDuration (records keyed by when they ended, queried by when
+   * they started); `settlesWithin`, only once synced that long after the
+   * range (the vendor's data of an instant changes until then).
+   */
+  readonly completeness: { reachBack: boolean; settlesWithin?: string };
   /** How much before the watermark scheduled runs fetch again by default (`sync.refreshTrailing`), for data that settles late. */
   readonly defaultRefreshTrailing: string;
 }

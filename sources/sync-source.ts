@@ -27,6 +27,12 @@ export interface SyncSource {
   checkCredential(site: SiteRef): Promise<CredentialReport>;
   /** How many of the stream's records its tables hold, for `status`. */
   countStored(db: Kysely<Database>, stream: StreamKey): Promise<number>;
+  /**
+   * The stream's stored records by the UTC day of their coverage key (a
+   * session's end, an event's time) over [from, to), for `coverage`; null
+   * for a stream whose records have no such key (FullStory individuals).
+   */
+  recordsByDay(db: Kysely<Database>, stream: StreamKey, from: number, to: number): Promise<Map<number, number> | null>;
 }
 
 export interface UnitRequest {

@@ -81,4 +81,9 @@ describe('the migration that names every stream by its source', () => {
               on conflict (customer_id, site_id) do update set synced_until = excluded.synced_until`.execute(database.db);
     expect(await readWatermark(database.db, { ...STREAM, siteId: 'site-b' })).toBe(Date.parse(W1.start));
   });
+
+  it('gives the coverage ledger (a later migration) every window its checkpoints say is done, and no other', async () => {
+    const { rows } = await sql<{ row: string }>`select jsonb_build_array(source, customer_id, site_id, range_start, range_end, reach_back_ms)::text as row from sync_coverage`.execute(database.db);
+    expect(rows.map((r) => JSON.parse(r.row))).toEqual([['fullsession', 'cust-1', 'site-a', '2026-10-01T00:00:00+00:00', '2026-10-02T00:00:00+00:00', 14400000]]);
+  });
 });

@@ -50,4 +50,6 @@ export const fullSessionDefinition = {
   defaultSweepReachBack: '24h',
   // Sessions appear once they end and do not change: windows' lookback finds them.
   defaultRefreshTrailing: '0s',
+  // Sessions are keyed by when they ended and queried by when they started: a window is complete when it reached back over the longest session.
+  completeness: { reachBack: true },
 } as const satisfies SourceDefinition<FullSessionSettings>;

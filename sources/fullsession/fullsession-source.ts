@@ -14,7 +14,7 @@ import { FullSessionClient } from './fullsession-client.js';
 import type { FullSessionSettings } from './fullsession-definition.js';
 import { credentialMissingError } from '../credential-missing.js';
 import { pageUnit } from './page-unit.js';
-import { countSessions } from './sessions-table.js';
+import { countSessions, sessionsByDay } from './sessions-table.js';
 
 export interface FullSessionSourceSettings extends FullSessionSettings {
   /** Each account's requests per minute (FullSession customer id → limit). */
@@ -66,6 +66,10 @@ export class FullSessionSource implements SyncSource {
 
   async countStored(db: Kysely<Database>, stream: StreamKey): Promise<number> {
     return countSessions(db, stream);
+  }
+
+  recordsByDay(db: Kysely<Database>, stream: StreamKey, from: number, to: number): Promise<Map<number, number>> {
+    return sessionsByDay(db, stream, from, to);
   }
 
   private client(site: SiteRef): FullSessionClient {

@@ -94,6 +94,12 @@ export async function sessionsByHour(db: Db, site: Pick<StreamKey, 'customerId' 
   return rows.map((row) => ({ hourStart: Number(row.key), sessions: row.sessions }));
 }
 
+/** Sessions of a site by the UTC day they ended in, over [from, to): what `coverage` counts. */
+export async function sessionsByDay(db: Db, site: Pick<StreamKey, 'customerId' | 'siteId'>, from: number, to: number): Promise<Map<number, number>> {
+  const rows = await countEndedBy(db, site, from, to, sql<number>`extract(epoch from date_trunc('day', end_time at time zone 'UTC') at time zone 'UTC') * 1000`);
+  return new Map(rows.map((row) => [row.key, row.sessions]));
+}
+
 /** Sessions of a site that ended in [from, to), by their duration in whole minutes (longer than a day counted at a day). */
 export async function sessionsByDurationMinutes(db: Db, site: Pick<StreamKey, 'customerId' | 'siteId'>, from: number, to: number): Promise<Array<{ minutes: number; sessions: number }>> {
   const rows = await countEndedBy(db, site, from, to, sql<number>`least(floor(extract(epoch from end_time - start_time) / 60), 1440)`);

@@ -139,3 +139,17 @@ export async function countEvents(db: Kysely<Database>, target: StreamTarget): P
   const row = await db.selectFrom('fullstory_events').select(sql<string>`count(*)`.as('count')).where('org_id', '=', target.orgId).where('stream', '=', target.stream).executeTakeFirstOrThrow();
   return Number(row.count);
 }
+
+/** Events of a stream by the UTC day they happened in, over [from, to): what `coverage` counts. */
+export async function eventsByDay(db: Kysely<Database>, target: StreamTarget, from: number, to: number): Promise<Map<number, number>> {
+  const rows = await db
+    .selectFrom('fullstory_events')
+    .select([sql<string>`extract(epoch from date_trunc('day', event_start at time zone 'UTC') at time zone 'UTC') * 1000`.as('day'), sql<string>`count(*)`.as('n')])
+    .where('org_id', '=', target.orgId)
+    .where('stream', '=', target.stream)
+    .where('event_start', '>=', new Date(from))
+    .where('event_start', '<', new Date(to))
+    .groupBy('day')
+    .execute();
+  return new Map(rows.map((row) => [Number(row.day), Number(row.n)]));
+}

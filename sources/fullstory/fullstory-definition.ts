@@ -61,4 +61,6 @@ export const fullStoryDefinition = {
   // own tools cap an export at 24 hours, apis.md).
   // Most events are exportable about 30 minutes after they happen and settle within about a day.
   defaultRefreshTrailing: '24h',
+  // An export keys events by when they happened; an instant's events settle within a day (apis.md).
+  completeness: { reachBack: false, settlesWithin: '24h' },
 } as const satisfies SourceDefinition<FullStorySettings>;

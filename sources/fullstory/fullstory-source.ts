@@ -10,7 +10,7 @@ import { waitOutRateLimits } from '../http/wait-out-rate-limits.js';
 import { credentialMissingError } from '../credential-missing.js';
 import { SourceError } from '../source-error.js';
 import type { CredentialReport, FetchedUnit, SyncSource, UnitRequest } from '../sync-source.js';
-import { countEvents, replaceWindowEvents } from './events-table.js';
+import { countEvents, eventsByDay, replaceWindowEvents } from './events-table.js';
 import { FullStoryClient, type ExportType } from './fullstory-client.js';
 import { countIndividuals, upsertIndividuals } from './individuals-table.js';
 import type { FullStorySettings } from './fullstory-definition.js';
@@ -102,6 +102,11 @@ export class FullStorySource implements SyncSource {
   countStored(db: Kysely<Database>, stream: StreamKey): Promise<number> {
     if (exportTypeOf(stream.siteId) === 'TYPE_INDIVIDUAL') return countIndividuals(db, stream.customerId);
     return countEvents(db, { orgId: stream.customerId, stream: stream.siteId });
+  }
+
+  async recordsByDay(db: Kysely<Database>, stream: StreamKey, from: number, to: number): Promise<Map<number, number> | null> {
+    if (exportTypeOf(stream.siteId) === 'TYPE_INDIVIDUAL') return null;
+    return eventsByDay(db, { orgId: stream.customerId, stream: stream.siteId }, from, to);
   }
 
   /** A client for the site's key; a key of another data centre than the org's fails here, before any request. */

@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';
+import { runCli } from '../devstack/session-sync-process.js';
+import { installTemporalRuntime } from '../worker/install-runtime.js';
+import { capturingLogger } from './support/capturing-logger.js';
+import { storedAndTruth } from './support/compare-with-truth.js';
+import { startOperatorStack, type OperatorStack } from './support/operator-stack.js';
+import { CUSTOMER, DAY, HOUR, newToken } from './support/sandbox-fixtures.js';
+
+const TOKEN = newToken();
+const SITE = 'site-a';
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * A site whose history has a hole: day 1 and day 3 backfilled, day 2 not.
+ * `coverage` names exactly that day and exits 1; `backfill --gaps` fetches
+ * that day and nothing else; then coverage exits 0 and the copy is exact.
+ */
+describe('coverage and backfill --gaps', () => {
+  const { log } = capturingLogger('warn');
+  let sandbox: FullSessionSandbox;
+  let stack: OperatorStack;
+  const today = Math.floor(Date.now() / DAY) * DAY;
+  // Recent days: the planner models a backfill from the sessions of the last week.
+  const day1 = today - 3 * DAY;
+  const [day2, day3, day4] = [day1 + DAY, day1 + 2 * DAY, day1 + 3 * DAY];
+
+  beforeAll(async () => {
+    installTemporalRuntime(log);
+    sandbox = await FullSessionSandbox.start({
+      sites: [{ customerId: CUSTOMER, siteId: SITE, sessionsPerHour: 40, maxSessionDurationMs: 4 * HOUR }],
+      tokens: [{ token: TOKEN, customerId: CUSTOMER, sites: 'all' }],
+      activeFrom: today - 30 * DAY,
+      pageSize: 500,
+      limitPerMinute: null,
+    });
+    stack = await startOperatorStack({
+      yaml: `credentials:\n  main: { kind: fullsession-api-token, secret: { env: COVERAGE_TOKEN } }\naccounts:\n  ${CUSTOMER}:\n    rateLimitPerMinute: 6000\n    sites:\n      ${SITE}: { credential: main, sync: { maxSessionDuration: 4h } }\n`,
+      secrets: { COVERAGE_TOKEN: TOKEN },
+      apiUrl: sandbox.url,
+      log,
+    });
+    await stack.startWorker();
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await sandbox?.close();
+  });
+
+  const cli = (...args: string[]) => runCli(args, stack.env);
+  const coverage = async () => {
+    const result = await cli('coverage', '--site', SITE, '--json');
+    if (!result.stdout) throw new Error(`coverage printed nothing (exit ${result.code}): ${result.stderr}`);
+    return { code: result.code, report: JSON.parse(result.stdout).sites[0], stderr: result.stderr };
+  };
+
+  it('names the one missing day with exit 1, backfills exactly it, then exits 0 with the watermark at the end of day 3', async () => {
+    expect((await cli('backfill', '--site', SITE, '--from', iso(day1), '--to', iso(day2))).code).toBe(0);
+    expect((await cli('backfill', '--site', SITE, '--from', iso(day3), '--to', iso(day4))).code).toBe(0);
+
+    const holed = await coverage();
+    expect(holed.code).toBe(1);
+    expect(holed.report).toMatchObject({ source: 'fullsession', customerId: CUSTOMER, siteId: SITE, from: iso(day1), watermark: iso(day2), freshUntil: iso(day4), gaps: [{ from: iso(day2), to: iso(day3), state: 'missing' }], provisional: [] });
+    const [first, second, third] = holed.report.days;
+    expect([first.state, second.state, third.state]).toEqual(['complete', 'missing', 'complete']);
+    const truth = (from: number, to: number) => sandbox.groundTruth(CUSTOMER, SITE, from, to).length;
+    expect([first.records, second.records, third.records]).toEqual([truth(day1, day2), 0, truth(day3, day4)]);
+    // Days after the newest synced instant are not synced yet: lateness, not a gap.
+    expect(holed.report.days.slice(3).every((day: { state: string }) => day.state === 'pending')).toBe(true);
+
+    const before = sandbox.requests.length;
+    const repair = await cli('backfill', '--gaps', '--site', SITE);
+    expect(repair.code).toBe(0);
+    expect(repair.stdout).toContain(`${CUSTOMER}/${SITE}: 1 gap to backfill:\n  ${iso(day2).replace('.000Z', 'Z')} .. ${iso(day3).replace('.000Z', 'Z')} (missing, 24h 0m)\n  cost: about `);
+    // Day 2 only: its window's query reaches back the 4-hour maximum session duration, no further, and ends with the day (endTime is inclusive).
+    const queries = sandbox.requests.slice(before).filter((request) => request.startTime !== null && request.endTime !== null && request.endTime - request.startTime > 1);
+    expect(queries.length).toBeGreaterThan(0);
+    for (const query of queries) expect([query.startTime, query.endTime]).toEqual([day2 - 4 * HOUR, day3 - 1]);
+
+    const repaired = await coverage();
+    expect(repaired.code).toBe(0);
+    expect(repaired.report).toMatchObject({ watermark: iso(day4), freshUntil: iso(day4), gaps: [], provisional: [] });
+    const { stored, truth: all } = await storedAndTruth(stack.database.db, sandbox, day1, day4, SITE);
+    expect(stored).toEqual(all);
+    expect((await cli('backfill', '--gaps', '--site', SITE)).stdout).toBe(`${CUSTOMER}/${SITE}: no gaps to backfill\n`);
+  });
+
+  it('says what is wrong with a bad range or an unknown site, exit 2', async () => {
+    const badDate = await cli('coverage', '--from', '2026-02-30');
+    expect([badDate.code, badDate.stderr]).toEqual([2, 'session-sync: --from "2026-02-30" is not an ISO-8601 date (2026-03-01) or date-time with its zone (2026-03-01T12:00:00Z)\n']);
+    const unknown = await cli('coverage', '--site', 'nosuch');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^session-sync: site "nosuch" is not configured/);
+  });
+});
