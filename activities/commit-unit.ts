@@ -52,7 +52,7 @@ export async function commitUnit(db: Kysely<Database>, key: CheckpointKey, check
       // Another attempt of this activity committed this unit first; ours rolls back.
       throw ApplicationFailure.retryable(`checkpoint of window ${new Date(key.windowStart).toISOString()} moved during the page`, FailureType.checkpointMoved);
     }
-    if (done) await recordCoveredWindow(trx, key);
+    if (done) await recordCoveredWindow(trx, key, checkpoint.started_at);
     await addToRun(trx, runId, { pages: 1, sessions: written.synced, requests: unit.requests, rejects: written.rejectReasons.length, windowsDone: done ? 1 : 0 });
     return written;
   });

@@ -39,11 +39,21 @@ const sync = z
   })
   .strict();
 
+/** How old the watermark may get before `status` calls the site late (warnAfter) or stale (errorAfter). */
+const freshness = z
+  .object({
+    warnAfter: durationText(),
+    errorAfter: durationText(),
+  })
+  .strict()
+  .refine((value) => value.errorAfter > value.warnAfter, { message: 'errorAfter must be longer than warnAfter' });
+
 const site = z
   .object({
     credential: z.string({ error: 'is required: the name of a credential under credentials' }),
     schedule: schedule.optional(),
     sync: sync.optional(),
+    freshness: freshness.optional(),
   })
   .strict();
 
@@ -64,7 +74,7 @@ const account = z
 export const configFileSchema = z
   .object({
     credentials: z.record(identifier, credential),
-    defaults: z.object({ schedule: schedule.optional(), sync: sync.optional() }).strict().optional(),
+    defaults: z.object({ schedule: schedule.optional(), sync: sync.optional(), freshness: freshness.optional() }).strict().optional(),
     accounts: z.record(identifier, account).refine((accounts) => Object.keys(accounts).length > 0, { message: 'must list at least one account' }),
   })
   .strict();

@@ -120,6 +120,7 @@ function toSitesConfig(file: ConfigFile, source: string, defaultRateOf: (source:
     for (const [siteId, site] of Object.entries(account.sites)) {
       const schedule = { ...file.defaults?.schedule, ...site.schedule };
       const sync = { ...file.defaults?.sync, ...site.sync };
+      const freshness = site.freshness ?? file.defaults?.freshness;
       const windowMs = sync.window ?? ms(SYNC_DEFAULTS.window);
       sites.push({
         source: account.source,
@@ -143,6 +144,7 @@ function toSitesConfig(file: ConfigFile, source: string, defaultRateOf: (source:
           freshReachBackMs: sync.freshReachBack ?? ms(SYNC_DEFAULTS.freshReachBack),
           sweepReachBackMs: sync.sweepReachBack ?? ms(definitionOf(account.source).defaultSweepReachBack ?? '0s'),
         },
+        freshness: freshness ? { warnAfterMs: freshness.warnAfter, errorAfterMs: freshness.errorAfter } : null,
       });
     }
   }

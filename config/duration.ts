@@ -12,3 +12,15 @@ export function parseDuration(text: string): number | undefined {
   if (!match) return undefined;
   return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
 }
+
+/**
+ * Writes milliseconds back in the largest unit that divides them, as a
+ * config file would say it.
+ *
+ * @example formatDurationText(14_400_000) // '4h'
+ */
+export function formatDurationText(ms: number): string {
+  const units = (Object.entries(UNIT_MS) as Array<[string, number]>).reverse();
+  const [unit, size] = units.find(([, size]) => ms % size === 0 && ms >= size) ?? ['ms', 1];
+  return `${ms / size}${unit}`;
+}

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { readConfigFile } from './config-file.js';
+import { completenessProblems } from './completeness-rules.js';
 import { ConfigError } from './config-error.js';
 import { DEFAULT_RATE_PER_MINUTE } from './defaults.js';
 import { envSections } from './env-schema.js';
@@ -126,12 +127,16 @@ function loadSites(
   const file = env.SESSION_SYNC_CONFIG?.trim();
   if (!file) {
     const account = section(envSections.singleAccount);
-    return account ? sitesFromEnv(env, account, defaultRateOf('fullsession'), problems) : undefined;
+    const sites = account ? sitesFromEnv(env, account, defaultRateOf('fullsession'), problems) : undefined;
+    if (sites) problems.push(...completenessProblems(sites.sites, (site) => `site ${site.customerId}/${site.siteId} (SYNC_* variables)`));
+    return sites;
   }
   const conflicting = ['FULLSESSION_CUSTOMER_ID', 'FULLSESSION_SITE_IDS', 'FULLSESSION_API_TOKEN', 'FULLSESSION_API_TOKEN_FILE'].filter((name) => env[name]?.trim());
   if (conflicting.length > 0) problems.push(`SESSION_SYNC_CONFIG is set, so ${conflicting.join(', ')} would be ignored; remove them or the config file`);
   try {
-    return readConfigFile(file, defaultRateOf);
+    const sites = readConfigFile(file, defaultRateOf);
+    problems.push(...completenessProblems(sites.sites, (site) => `${file} accounts.${site.customerId}.sites.${site.siteId}`));
+    return sites;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     problems.push(...error.problems);

@@ -62,6 +62,8 @@ export interface SiteConfig {
   ratePerMinute: number;
   schedule: ScheduleConfig;
   sync: SiteSyncSettings;
+  /** The watermark's age past which the site is late, and stale; null: derived from the schedule (read-model/freshness.ts). */
+  freshness: { warnAfterMs: number; errorAfterMs: number } | null;
 }
 
 export interface SitesConfig {

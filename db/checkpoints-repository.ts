@@ -31,7 +31,7 @@ function matchKey(key: CheckpointKey) {
 export async function loadCheckpoint(db: Db, key: CheckpointKey): Promise<CheckpointRow> {
   await db
     .insertInto('sync_checkpoints')
-    .values({ ...matchKey(key), lookback_ms: key.lookbackMs, cursor: null, status: 'pending' })
+    .values({ ...matchKey(key), lookback_ms: key.lookbackMs, cursor: null, status: 'pending', started_at: sql<Date>`now()` })
     .onConflict((oc) => oc.doNothing())
     .execute();
   return db
@@ -83,7 +83,7 @@ export async function advanceCheckpoint(trx: Transaction<Database>, key: Checkpo
 export async function resetCheckpoint(db: Db, key: CheckpointKey): Promise<void> {
   await db
     .updateTable('sync_checkpoints')
-    .set({ cursor: null, status: 'pending', pages: 0, sessions: 0, received: 0, cursor_history: sql`'[]'::jsonb`, completed_at: null, updated_at: sql`now()` })
+    .set({ cursor: null, status: 'pending', pages: 0, sessions: 0, received: 0, cursor_history: sql`'[]'::jsonb`, completed_at: null, updated_at: sql`now()`, started_at: sql`now()` })
     .where((eb) => eb.and(matchKey(key)))
     .execute();
 }

@@ -14,13 +14,15 @@ export interface CoveredWindow {
 /**
  * Records that a window was synced to its end, in the transaction of its
  * last unit, so the ledger says exactly what the data says after any crash.
- * A window synced again keeps one row, with its latest time.
+ * `startedAt` is when this sync of the window began: what the source had
+ * then is all in (null, a window begun by an older release: now, the
+ * commit). A window synced again keeps one row, with its latest time.
  */
-export async function recordCoveredWindow(trx: Transaction<Database>, key: CheckpointKey): Promise<void> {
+export async function recordCoveredWindow(trx: Transaction<Database>, key: CheckpointKey, startedAt: Date | null): Promise<void> {
   await trx
     .insertInto('sync_coverage')
-    .values({ source: key.source, customer_id: key.customerId, site_id: key.siteId, range_start: new Date(key.windowStart), range_end: new Date(key.windowEnd), reach_back_ms: key.lookbackMs, synced_at: sql<Date>`now()` })
-    .onConflict((oc) => oc.columns(['source', 'customer_id', 'site_id', 'range_start', 'range_end', 'reach_back_ms']).doUpdateSet({ synced_at: sql`excluded.synced_at` }))
+    .values({ source: key.source, customer_id: key.customerId, site_id: key.siteId, range_start: new Date(key.windowStart), range_end: new Date(key.windowEnd), reach_back_ms: key.lookbackMs, synced_at: startedAt ?? sql<Date>`now()` })
+    .onConflict((oc) => oc.columns(['source', 'customer_id', 'site_id', 'range_start', 'range_end', 'reach_back_ms']).doUpdateSet({ synced_at: sql`greatest(sync_coverage.synced_at, excluded.synced_at)` }))
     .execute();
 }
 

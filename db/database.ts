@@ -28,6 +28,8 @@ export interface SyncCheckpointsTable {
   received: Generated<number>;
   updated_at: DefaultedTimestamp;
   completed_at: Timestamp | null;
+  /** When the window's current sync began (its first request, or a forced reset); null in rows of releases before it. */
+  started_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -126,6 +126,31 @@ accounts:
   it("takes only FullStory's streams as the sites of a FullStory account", () => {
     const path = writeConfig('credentials:\n  fs: { kind: fullstory-api-key, secret: { env: FS } }\naccounts:\n  o-1G1-na1:\n    source: fullstory\n    sites:\n      events: { credential: fs }\n      individuals: { credential: fs }\n      users: { credential: fs }\n');
     expect(problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: path })).toEqual([`${path}:9 accounts.o-1G1-na1.sites.users: fullstory accounts have the streams events and individuals, not "users"`]);
+  });
+
+  it('refuses settings that would leave data never complete, naming the numbers, and bad freshness thresholds', () => {
+    const path = writeConfig(`credentials:
+  main: { kind: fullsession-api-token, secret: { env: MAIN } }
+  fs: { kind: fullstory-api-key, secret: { env: FS } }
+accounts:
+  cust-1:
+    sites:
+      site-a: { credential: main, sync: { maxSessionDuration: 6h, sweepReachBack: 4h } }
+      site-b: { credential: main, sync: { maxSessionDuration: 6h, sweepReachBack: 0s }, freshness: { warnAfter: 2h, errorAfter: 3h } }
+  o-1G1-na1:
+    source: fullstory
+    sites:
+      events: { credential: fs, sync: { refreshTrailing: 12h } }
+      individuals: { credential: fs, freshness: { warnAfter: 2h, errorAfter: 1h } }
+`);
+    expect(problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: path })).toEqual([`${path}:13 accounts.o-1G1-na1.sites.individuals.freshness: errorAfter must be longer than warnAfter`]);
+    const fixed = writeConfig(readFileSync(path, 'utf8').replace('errorAfter: 1h', 'errorAfter: 3h'));
+    expect(problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: fixed })).toEqual([
+      `${fixed} accounts.cust-1.sites.site-a: sync.sweepReachBack 4h is shorter than sync.maxSessionDuration 6h: sessions longer than 4h would never be synced; set sweepReachBack to at least 6h (or to 0s: no sweep, every run reaches back maxSessionDuration)`,
+      `${fixed} accounts.o-1G1-na1.sites.events: sync.refreshTrailing 12h plus sync.settleDelay 30m is shorter than the 24h fullstory data takes to settle: the last export of an instant would come before it settled, so it would never be complete; set refreshTrailing to at least 1410m`,
+    ]);
+    const sites = loadConfig({ ...baseEnv, SESSION_SYNC_CONFIG: writeConfig(readFileSync(fixed, 'utf8').replace('sweepReachBack: 4h', 'sweepReachBack: 6h').replace('refreshTrailing: 12h', 'refreshTrailing: 24h')) }).sites.sites;
+    expect(sites.map((site) => site.freshness)).toEqual([null, { warnAfterMs: 2 * 3_600_000, errorAfterMs: 3 * 3_600_000 }, null, { warnAfterMs: 2 * 3_600_000, errorAfterMs: 3 * 3_600_000 }]);
   });
 
   it('refuses a YAML alias bomb as a problem of the file, not a crash', () => {

@@ -31,6 +31,7 @@ describe('configuration from the environment', () => {
       customerId: 'cust-1',
       siteId: 'site-a',
       credentialName: 'FULLSESSION_API_TOKEN',
+      freshness: null,
       ratePerMinute: 20,
       schedule: { cron: '*/15 * * * *', timezone: 'UTC', jitterMs: 60_000, catchupWindowMs: 3_600_000 },
       sync: { windowMs: 86_400_000, backfillWindowMs: 90 * 86_400_000, maxSessionDurationMs: 14_400_000, settleDelayMs: 1_800_000, initialLookbackMs: 86_400_000, refreshTrailingMs: 0, freshReachBackMs: 1_800_000, sweepReachBackMs: 86_400_000 },

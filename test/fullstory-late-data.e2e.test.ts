@@ -15,7 +15,7 @@ const ORG = 'o-1G1-na1';
 const KEY = `na1.${randomBytes(24).toString('base64url')}/LATEDAT`;
 const MINUTE = 60_000;
 
-/** The org's one events stream; a window of 30 minutes, two hours exported again on each run. */
+/** The org's one events stream; 6-hour windows, the trailing day exported again on each run (the least that lets its events settle). */
 const configYaml = (options: { cron?: string; ratePerMinute?: number } = {}) => `credentials:
   fs: { kind: fullstory-api-key, secret: { env: FS_KEY } }
 accounts:
@@ -26,7 +26,7 @@ accounts:
       events:
         credential: fs
         schedule: { cron: "${options.cron ?? '0 0 1 1 *'}", jitter: 0s, catchupWindow: 10m }
-        sync: { window: 30m, settleDelay: 2s, initialLookback: 2h, refreshTrailing: 2h }
+        sync: { window: 6h, settleDelay: 2s, initialLookback: 2h, refreshTrailing: 24h }
 `;
 
 /** FullStory settles data within about a day: scheduled runs export a trailing period again, so late rows land. */
@@ -82,41 +82,58 @@ describe('FullStory data that arrives late', () => {
 
     const second = await triggerAndWait();
     windowsExported.push(second.totals.windowsDone);
-    expect(second.from).toBe(first.to - 2 * 60 * MINUTE);
+    expect(second.from).toBe(first.to - 24 * 60 * MINUTE);
     expect(await stored(first.from, second.to)).toEqual(truth(first.from, second.to));
     expect(await stored(first.from, second.to)).toContain(JSON.stringify(late, Object.keys(late).sort()));
     const session = await stack.database.db.selectFrom('fullstory_sessions').select(['event_count']).where('session_id', '=', String(late.SessionId)).executeTakeFirstOrThrow();
     // Its session counts every synced event of it, the late one included.
-    expect(session.event_count).toBe(sandbox.events(ORG, first.from, second.to).filter((row) => row.SessionId === late.SessionId).length);
+    expect(session.event_count).toBe(sandbox.events(ORG, second.from, second.to).filter((row) => row.SessionId === late.SessionId).length);
   });
 
   it('plan: a window costs what its exports cost in the runs, times the windows each schedule exports', async () => {
     // The two runs above: every API request (create, polls, results; not the file downloads) over their windows.
     const windows = windowsExported.reduce((a, b) => a + b, 0);
     const requestsPerWindow = (apiRequests().length - apiRequestsBeforeRuns) / windows;
-    // Hourly on a budget of one request a minute: each run exports from 2 h before the last one's end, 3 h in
-    // all, shifted 2 s by the settle delay: seven 30-minute windows, 24 runs a day.
+    // Hourly on a budget of one request a minute: each run exports from a day before the last one's end,
+    // 25 h in all, shifted 2 s by the settle delay: the 6-hour windows that range touches, 24 runs a day.
     stack.writeConfig(configYaml({ cron: '0 * * * *', ratePerMinute: 1 }));
     try {
       const hourly = await planCommand(stack.config(), stack.database.db, { days: 30, json: false }, () => {});
       const [site] = hourly.accounts[0]!.sites;
-      expect(site).toMatchObject({ source: 'fullstory', basis: 'windows', sessionsPerDay: null, requestsPerWindow, requestsPerDay: Math.round(24 * 7 * requestsPerWindow) });
-      // A 30-day backfill exports 30 days of 30-minute windows.
-      expect(site!.backfill?.requests).toBe(Math.round(30 * 48 * requestsPerWindow));
+      expect(site).toMatchObject({ source: 'fullstory', basis: 'windows', sessionsPerDay: null, requestsPerWindow, requestsPerDay: Math.round(windowsADay(60) * requestsPerWindow) });
+      expect(windowsADay(60)).toBe(4 * 6 + 20 * 5);
+      // A 30-day backfill exports 30 days of 6-hour windows.
+      expect(site!.backfill?.requests).toBe(Math.round(30 * 4 * requestsPerWindow));
       expect(hourly.accounts[0]!.warning).toBeNull();
 
-      // Every minute: far over the budget. Every 30 minutes fits: six windows a run (2.5 h, shifted), 48 runs.
+      // Every minute: far over the budget; the warning names the first cadence that fits, with its cost.
       stack.writeConfig(configYaml({ cron: '* * * * *', ratePerMinute: 1 }));
       const cli = await runCli(['plan'], stack.env);
       expect(cli.code).toBe(0);
       const lines = cli.stdout.trim().split('\n');
       expect(lines[2]).toMatch(new RegExp(`^events\\s+\\* \\* \\* \\* \\*\\s+1440\\s+-\\s+[\\d,]+ \\(${requestsPerWindow.toFixed(1)} a window\\)\\s+[\\d,]+ requests, no headroom$`));
-      const every30 = Math.round(48 * 6 * requestsPerWindow);
-      expect(lines.at(-1)).toMatch(new RegExp(`: run them every 30 minutes \\(cron "\\*/30 \\* \\* \\* \\*": ${every30.toLocaleString('en')} requests a day, ${Math.round((every30 / 1440) * 100)}%\\)$`));
+      const cadence = Number(/: run them every (\d+) minutes \(cron /.exec(lines.at(-1) ?? '')?.[1]);
+      const fits = Math.round(windowsADay(cadence) * requestsPerWindow);
+      expect(fits).toBeLessThanOrEqual(0.8 * 1440);
+      expect(lines.at(-1)).toMatch(new RegExp(`: run them every ${cadence} minutes \\(cron "\\*/${cadence} \\* \\* \\* \\*": ${fits.toLocaleString('en')} requests a day, ${Math.round((fits / 1440) * 100)}%\\)$`));
     } finally {
       stack.writeConfig(configYaml());
     }
   });
+
+  /**
+   * The 6-hour windows a day of runs every `minutes` exports: each run from a
+   * day before the previous run's end to its own, both 2 s before the fire.
+   */
+  function windowsADay(minutes: number): number {
+    const [window, every, day] = [6 * 60 * MINUTE, minutes * MINUTE, 24 * 60 * MINUTE];
+    let windows = 0;
+    for (let fire = day; fire < 2 * day; fire += every) {
+      const [from, to] = [fire - every - 2_000 - day, fire - 2_000];
+      windows += Math.floor((to - 1) / window) - Math.floor(from / window) + 1;
+    }
+    return windows;
+  }
 
   /** The org's API requests so far: every authorised call but the key checks (`/me`). */
   function apiRequests() {
