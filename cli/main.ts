@@ -142,11 +142,13 @@ backfill
 
 program
   .command('status')
-  .description('one table for all sites: last success, lag, sessions, running syncs, paused schedules, last failure')
+  .description('one table for all sites: freshness, how far the copy is complete and fresh, last success, records, running syncs, paused schedules, last failure')
   .option('--json', 'machine-readable output', false)
-  .action(async (options: { json: boolean }) => {
+  .option('--check', 'exit 1 when a site is stale or its freshness unknown (for cron-style monitoring; late is a warning, exit 0)', false)
+  .action(async (options: { json: boolean; check: boolean }) => {
     const config = loadConfig(env);
-    await withDatabase(config, (db) => statusCommand(config, db, options, print));
+    const report = await withDatabase(config, (db) => statusCommand(config, db, options, print));
+    if (options.check && report.sites.some((site) => site.freshness.state === 'stale' || site.freshness.state === 'unknown')) process.exitCode = 1;
   });
 
 program

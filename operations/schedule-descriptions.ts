@@ -13,6 +13,10 @@ export interface ScheduleRow {
   lastRun: number | null;
   lastWorkflowId: string | null;
   inConfig: boolean;
+  /** Runs the schedule did not start because one was still going (overlap policy), since it was created. */
+  skippedRuns: number;
+  /** Runs it did not start because they were later than the catch-up window allows (an outage, a pause). */
+  missedRuns: number;
 }
 
 /** Every session-sync schedule as `schedule list` and `status` show it. */
@@ -40,6 +44,8 @@ function toRow(description: ScheduleDescription, inConfig: boolean): ScheduleRow
     lastRun: last ? last.scheduledAt.getTime() : null,
     lastWorkflowId: last?.action.workflow.workflowId ?? null,
     inConfig,
+    skippedRuns: description.info.numActionsSkippedOverlap,
+    missedRuns: description.info.numActionsMissedCatchupWindow,
   };
 }
 

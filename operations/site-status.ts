@@ -8,6 +8,8 @@ import { progressQuery, type syncRangeWorkflow } from '../workflows/sync-range-w
 import { DEFAULT_SOURCE } from '../workflows/stream-key.js';
 import { scheduleId } from '../workflows/workflow-ids.js';
 import { createSources } from '../sources/source-registry.js';
+import { freshnessOf, freshnessThresholds, type Freshness } from '../read-model/freshness.js';
+import { siteCoverageStates } from '../read-model/site-coverage.js';
 import { accountBudgetUse, type AccountBudgetUse } from './account-budget-use.js';
 import { describeSchedules, type ScheduleRow } from './schedule-descriptions.js';
 
@@ -17,12 +19,17 @@ export interface RunningSync {
   progress: SyncRangeProgress | null;
 }
 
-export interface SiteStatus extends Omit<SiteSyncFacts, 'lastSyncedUntil'> {
+export interface SiteStatus extends Omit<SiteSyncFacts, 'lastSyncedUntil' | 'watermark'> {
   /** Records of the site its source's tables hold. */
   sessionsStored: number;
-  /** How far behind now the synced data is (from the watermark or the latest successful range). */
-  lagMs: number | null;
-  schedule: { state: 'active' | 'paused' | 'none'; note: string | null; nextRun: number | null };
+  /** Before this instant the copy is complete (read-model/coverage-states.ts); null before anything was synced. */
+  watermark: number | null;
+  /** The newest instant synced at all. */
+  freshUntil: number | null;
+  /** Where the site's next scheduled run starts (sync_watermarks): a position, not a claim about the data. */
+  scheduledUntil: number | null;
+  freshness: Freshness;
+  schedule: { state: 'active' | 'paused' | 'none'; note: string | null; nextRun: number | null; skippedRuns: number; missedRuns: number };
   running: RunningSync[];
 }
 
@@ -43,8 +50,9 @@ export async function siteStatus(deps: { db: Kysely<Database>; client: Client; c
   const sites = deps.config.sites.sites;
   // Counting needs no key: the sources are built without credentials.
   const sources = createSources({ config: deps.config, credentials: new Map(), db: deps.db });
-  const [facts, stored, schedules, running, accounts] = await Promise.all([
+  const [facts, coverage, stored, schedules, running, accounts] = await Promise.all([
     siteSyncFacts(deps.db, sites),
+    Promise.all(sites.map((site) => siteCoverageStates(deps.db, site, { now }))),
     Promise.all(sites.map((site) => sources.forSite(site).countStored(deps.db, site))),
     describeSchedules(deps.client, deps.config),
     runningSyncs(deps.client, deps.config.temporal.taskQueue),
@@ -54,14 +62,19 @@ export async function siteStatus(deps: { db: Kysely<Database>; client: Client; c
   return {
     generatedAt: now,
     accounts,
-    sites: facts.map(({ lastSyncedUntil, ...fact }, index) => {
+    sites: facts.map(({ lastSyncedUntil: _lastSyncedUntil, watermark: scheduledUntil, ...fact }, index) => {
       const schedule = scheduleById.get(scheduleId(deps.config.temporal.taskQueue, fact));
-      const syncedUntil = Math.max(fact.watermark ?? 0, lastSyncedUntil ?? 0) || null;
+      const { watermark, freshUntil } = coverage[index]!.states;
       return {
         ...fact,
         sessionsStored: stored[index] ?? 0,
-        lagMs: syncedUntil === null ? null : now - syncedUntil,
-        schedule: schedule ? { state: schedule.paused ? 'paused' : 'active', note: schedule.note, nextRun: schedule.paused ? null : schedule.nextRun } : { state: 'none', note: null, nextRun: null },
+        watermark,
+        freshUntil,
+        scheduledUntil,
+        freshness: freshnessOf(watermark, freshnessThresholds(sites[index]!, now), now),
+        schedule: schedule
+          ? { state: schedule.paused ? 'paused' : 'active', note: schedule.note, nextRun: schedule.paused ? null : schedule.nextRun, skippedRuns: schedule.skippedRuns, missedRuns: schedule.missedRuns }
+          : { state: 'none', note: null, nextRun: null, skippedRuns: 0, missedRuns: 0 },
         running: running.filter((run) => run.source === fact.source && run.site === `${fact.customerId}/${fact.siteId}`).map(({ site: _site, source: _source, ...run }) => run),
       };
     }),

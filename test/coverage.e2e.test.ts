@@ -21,8 +21,8 @@ describe('coverage and backfill --gaps', () => {
   let sandbox: FullSessionSandbox;
   let stack: OperatorStack;
   const today = Math.floor(Date.now() / DAY) * DAY;
-  // Recent days: the planner models a backfill from the sessions of the last week.
-  const day1 = today - 3 * DAY;
+  // Recent whole days (the planner models a backfill from the last week's sessions), ending before today's settle delay.
+  const day1 = today - 4 * DAY;
   const [day2, day3, day4] = [day1 + DAY, day1 + 2 * DAY, day1 + 3 * DAY];
 
   beforeAll(async () => {
@@ -35,7 +35,7 @@ describe('coverage and backfill --gaps', () => {
       limitPerMinute: null,
     });
     stack = await startOperatorStack({
-      yaml: `credentials:\n  main: { kind: fullsession-api-token, secret: { env: COVERAGE_TOKEN } }\naccounts:\n  ${CUSTOMER}:\n    rateLimitPerMinute: 6000\n    sites:\n      ${SITE}: { credential: main, sync: { maxSessionDuration: 4h } }\n`,
+      yaml: `credentials:\n  main: { kind: fullsession-api-token, secret: { env: COVERAGE_TOKEN } }\naccounts:\n  ${CUSTOMER}:\n    rateLimitPerMinute: 6000\n    sites:\n      ${SITE}: { credential: main, sync: { maxSessionDuration: 4h }, freshness: { warnAfter: 1d, errorAfter: 2d } }\n`,
       secrets: { COVERAGE_TOKEN: TOKEN },
       apiUrl: sandbox.url,
       log,
@@ -68,6 +68,12 @@ describe('coverage and backfill --gaps', () => {
     // Days after the newest synced instant are not synced yet: lateness, not a gap.
     expect(holed.report.days.slice(3).every((day: { state: string }) => day.state === 'pending')).toBe(true);
 
+    // Status says the same in words, and --check fails on the stale copy.
+    const stale = await cli('status', '--check');
+    expect(stale.code).toBe(1);
+    expect(stale.stdout).toMatch(new RegExp(`^fullsession\\s+${CUSTOMER}/${SITE}\\s+none\\s+stale\\s+complete to ${iso(day2).slice(0, 10)} 00:00Z, \\d+d \\d+h ago; fresh to ${iso(day4).slice(0, 10)} 00:00Z, (\\d+h \\d+m|1d \\d+h) ago\\s`, 'm'));
+    expect(stale.stdout).toMatch(new RegExp(`^${CUSTOMER}/${SITE}: stale: complete only to ${iso(day2).slice(0, 10)} 00:00Z, \\d+d \\d+h ago \\(late after 24h 0m, stale after 2d 0h\\)$`, 'm'));
+
     const before = sandbox.requests.length;
     const repair = await cli('backfill', '--gaps', '--site', SITE);
     expect(repair.code).toBe(0);
@@ -80,6 +86,10 @@ describe('coverage and backfill --gaps', () => {
     const repaired = await coverage();
     expect(repaired.code).toBe(0);
     expect(repaired.report).toMatchObject({ watermark: iso(day4), freshUntil: iso(day4), gaps: [], provisional: [] });
+    // Complete to yesterday's midnight: late past a day, a warning, so --check passes.
+    const late = await cli('status', '--check');
+    expect(late.code).toBe(0);
+    expect(late.stdout).toContain(`${CUSTOMER}/${SITE}: late: complete only to ${iso(day4).slice(0, 10)} 00:00Z`);
     const { stored, truth: all } = await storedAndTruth(stack.database.db, sandbox, day1, day4, SITE);
     expect(stored).toEqual(all);
     expect((await cli('backfill', '--gaps', '--site', SITE)).stdout).toBe(`${CUSTOMER}/${SITE}: no gaps to backfill\n`);

@@ -51,7 +51,7 @@ describe('FullStory individuals, their own stream from the individuals export', 
     }
     const lines: string[] = [];
     await statusCommand(stack.config(), stack.database.db, { json: false }, (line) => lines.push(line));
-    expect(lines.join('\n')).toMatch(new RegExp(`^fullstory\\s+${ORG}/individuals\\s+none\\s+\\S+Z\\s+.+?\\s+${truth.length} individuals\\s+-\\s+-$`, 'm'));
+    expect(lines.join('\n')).toMatch(new RegExp(`^fullstory\\s+${ORG}/individuals\\s+none\\s+\\w+\\s+complete to [^;]+; fresh to .+? ago\\s+\\S+Z\\s+${truth.length} individuals\\s+-\\s+-$`, 'm'));
   });
 
   it('re-exporting unchanged windows rewrites no individual', async () => {
