@@ -9,8 +9,15 @@ export type SiteScheduleOptions = ScheduleOptions<ScheduleOptionsStartWorkflowAc
 
 /**
  * The Temporal Schedule a site's config asks for: its cron in its time zone,
- * jitter, overlap SKIP (a slow run is never doubled) and an explicit catch-up
- * window. The action's memo carries a hash of all of it, so `schedule apply`
+ * jitter, an explicit catch-up window, and runs that cannot silently stop
+ * the schedule. Each run has an execution timeout (`runTimeout`), and the
+ * overlap policy is BUFFER_ONE: while a run goes on, the next slot waits and
+ * starts the moment it ends or times out; further slots are skipped and
+ * counted (ScheduleInfo, shown by `status` and /metrics). Nothing is lost by
+ * skipping: a run syncs from the watermark to its own slot, so the buffered
+ * run covers every slot skipped before it. SKIP alone would let one hung run
+ * without a timeout drop every later run (posthog#47045), and ALLOW_ALL would
+ * run two syncs of one site at once. The action's memo carries a hash of all of it, so `schedule apply`
  * can tell "unchanged" from "needs an update" without comparing the server's
  * compiled form of the cron expression.
  */
@@ -28,8 +35,9 @@ export function siteScheduleOptions(site: SiteConfig, taskQueue: string): SiteSc
     ...(site.sync.sweepReachBackMs > 0 ? { sweepLookbackMs: site.sync.sweepReachBackMs } : {}),
   };
   const spec = { cronExpressions: [site.schedule.cron], timezone: site.schedule.timezone, jitter: site.schedule.jitterMs };
-  const policies = { overlap: 'SKIP' as const, catchupWindow: site.schedule.catchupWindowMs };
-  const configHash = createHash('sha256').update(JSON.stringify({ spec, policies, input, taskQueue })).digest('hex').slice(0, 16);
+  const policies = { overlap: 'BUFFER_ONE' as const, catchupWindow: site.schedule.catchupWindowMs };
+  const runTimeout = site.schedule.runTimeoutMs;
+  const configHash = createHash('sha256').update(JSON.stringify({ spec, policies, input, taskQueue, runTimeout })).digest('hex').slice(0, 16);
   return {
     scheduleId: scheduleId(taskQueue, site),
     spec,
@@ -39,6 +47,7 @@ export function siteScheduleOptions(site: SiteConfig, taskQueue: string): SiteSc
       workflowType: 'scheduledSyncWorkflow',
       taskQueue,
       args: [input],
+      workflowExecutionTimeout: runTimeout,
       typedSearchAttributes: syncSearchAttributes(site, 'scheduled'),
       memo: { ...syncMemo(site, 'scheduled'), cron: site.schedule.cron, timezone: site.schedule.timezone, configHash },
     },

@@ -23,6 +23,7 @@ const schedule = z
     timezone: timeZone.optional(),
     jitter: durationText({ allowZero: true }).optional(),
     catchupWindow: durationText().optional(),
+    runTimeout: durationText().optional(),
   })
   .strict();
 

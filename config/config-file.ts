@@ -133,6 +133,7 @@ function toSitesConfig(file: ConfigFile, source: string, defaultRateOf: (source:
           timezone: schedule.timezone ?? SCHEDULE_DEFAULTS.timezone,
           jitterMs: schedule.jitter ?? ms(SCHEDULE_DEFAULTS.jitter),
           catchupWindowMs: schedule.catchupWindow ?? ms(SCHEDULE_DEFAULTS.catchupWindow),
+          runTimeoutMs: schedule.runTimeout ?? ms(SCHEDULE_DEFAULTS.runTimeout),
         },
         sync: {
           windowMs,

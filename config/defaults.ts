@@ -7,6 +7,8 @@ export const SCHEDULE_DEFAULTS = {
   timezone: 'UTC',
   jitter: '1m',
   catchupWindow: '1h',
+  /** A scheduled run still going after this is ended, and the next (buffered) run takes over from the watermark. */
+  runTimeout: '1h',
 } as const;
 
 export const SYNC_DEFAULTS = {

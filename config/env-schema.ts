@@ -29,6 +29,7 @@ export const envSections = {
     SYNC_SCHEDULE_TIMEZONE: timeZone.default(SCHEDULE_DEFAULTS.timezone),
     SYNC_SCHEDULE_JITTER: duration(SCHEDULE_DEFAULTS.jitter, { allowZero: true }),
     SYNC_CATCHUP_WINDOW: duration(SCHEDULE_DEFAULTS.catchupWindow),
+    SYNC_RUN_TIMEOUT: duration(SCHEDULE_DEFAULTS.runTimeout),
     SYNC_WINDOW: duration(SYNC_DEFAULTS.window),
     SYNC_BACKFILL_WINDOW: duration(fullSessionDefinition.defaultBackfillWindow),
     SYNC_MAX_SESSION_DURATION: duration(SYNC_DEFAULTS.maxSessionDuration),

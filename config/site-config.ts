@@ -24,6 +24,8 @@ export interface ScheduleConfig {
   jitterMs: number;
   /** How late a missed run (server down, schedule paused) may still start. */
   catchupWindowMs: number;
+  /** A run still going after this is ended (Temporal's workflow execution timeout), so a hung run cannot hold the schedule. */
+  runTimeoutMs: number;
 }
 
 export interface SiteSyncSettings {

@@ -41,6 +41,7 @@ export function sitesFromEnv(
         timezone: account.SYNC_SCHEDULE_TIMEZONE,
         jitterMs: account.SYNC_SCHEDULE_JITTER,
         catchupWindowMs: account.SYNC_CATCHUP_WINDOW,
+        runTimeoutMs: account.SYNC_RUN_TIMEOUT,
       },
       sync: {
         windowMs: account.SYNC_WINDOW,
