@@ -6,6 +6,7 @@ import { formatDuration, formatTable, formatTime } from './format.js';
 import type { Print } from './print.js';
 import { definitionOf } from '../sources/source-definitions.js';
 import { connectTemporalClient } from './temporal-client.js';
+import { clockInWords, twoClocks } from '../read-model/clock-words.js';
 
 /**
  * `session-sync status [--json]`: one table for all sites, then what needs
@@ -59,7 +60,7 @@ export function renderStatus(report: StatusReport): string {
       details.push(`${name}: ${run.kind} ${run.workflowId}: ${progress ? `${progress.percent}% (windows ${progress.windowsDone}/${progress.windowsTotal}, ${recordNoun(site)} ${progress.sessions}${job}), ETA ${eta}` : 'not answering its progress query'}`);
     }
     if (site.schedule.state === 'paused') details.push(`${name}: schedule paused: ${site.schedule.note ?? 'no reason given'}`);
-    if (site.freshness.state === 'late' || site.freshness.state === 'stale') details.push(`${name}: ${site.freshness.state}: complete only to ${clock(site.watermark, now)} (late after ${formatDuration(site.freshness.warnAfterMs)}, stale after ${formatDuration(site.freshness.errorAfterMs)}${site.freshness.derived ? ', from its schedule' : ''})`);
+    if (site.freshness.state === 'late' || site.freshness.state === 'stale') details.push(`${name}: ${site.freshness.state}: complete only to ${clockInWords(site.watermark, now)} (late after ${formatDuration(site.freshness.warnAfterMs)}, stale after ${formatDuration(site.freshness.errorAfterMs)}${site.freshness.derived ? ', from its schedule' : ''})`);
     if (site.freshness.state === 'unknown') details.push(`${name}: freshness unknown: ${site.freshness.reason ?? 'no watermark'}`);
     const { skippedRuns, missedRuns } = site.schedule;
     if (skippedRuns > 0 || missedRuns > 0) details.push(`${name}: schedule did not start ${skippedRuns} run${skippedRuns === 1 ? '' : 's'} while one was still going and missed ${missedRuns} past its catch-up window`);
@@ -67,20 +68,6 @@ export function renderStatus(report: StatusReport): string {
   }
   const tables = `${table}\n\n${budgets}`;
   return details.length > 0 ? `${tables}\n\n${details.join('\n')}` : tables;
-}
-
-/** The two clocks in words: `complete to 04:00Z, 5h ago; fresh to 09:12Z, 3m ago`. */
-export function twoClocks(site: { watermark: number | null; freshUntil: number | null }, now: number): string {
-  if (site.freshUntil === null) return 'nothing synced yet';
-  return `complete to ${clock(site.watermark, now)}; fresh to ${clock(site.freshUntil, now)}`;
-}
-
-/** An instant and how long ago: the time alone on today's UTC date, the date too before it. */
-function clock(at: number | null, now: number): string {
-  if (at === null) return 'unknown';
-  const iso = new Date(at).toISOString();
-  const when = iso.slice(0, 10) === new Date(now).toISOString().slice(0, 10) ? `${iso.slice(11, 16)}Z` : `${iso.slice(0, 10)} ${iso.slice(11, 16)}Z`;
-  return `${when}, ${at > now ? `in ${formatDuration(at - now)}` : `${formatDuration(now - at)} ago`}`;
 }
 
 function percent(used: number, budget: number): string {

@@ -11,6 +11,7 @@ import { createSyncWorker, type SyncWorker } from '../worker/create-worker.js';
 import { limitHeapGrowth } from '../worker/heap-growth.js';
 import { installTemporalRuntime } from '../worker/install-runtime.js';
 import { startObservabilityServer, type ReadinessReport } from '../worker/observability-server.js';
+import { statusPageHtml } from '../status-page/status-page.js';
 import { connectTemporalClient } from './temporal-client.js';
 
 type Env = Record<string, string | undefined>;
@@ -45,6 +46,7 @@ export async function workerCommand(config: LoadedConfig, env: Env, log: Logger)
             metrics,
             temporalMetricsUrl: temporalMetricsAddress ? `http://${temporalMetricsAddress}/metrics` : null,
             readiness: () => readiness(db, syncWorker),
+            statusPage: () => statusPageHtml({ db, client, config }),
           })
         : undefined;
     log.info(

@@ -15,6 +15,8 @@ export interface ObservabilityServerOptions {
   /** Temporal core's own Prometheus endpoint, appended to /metrics; null when off. */
   temporalMetricsUrl: string | null;
   readiness: () => Promise<ReadinessReport>;
+  /** The status page's HTML (status-page/), served at /status; absent: no page. */
+  statusPage?: () => Promise<string>;
 }
 
 export interface ObservabilityServer {
@@ -25,8 +27,9 @@ export interface ObservabilityServer {
 /**
  * The worker's HTTP endpoints for monitoring: `/metrics` (the product's
  * metrics plus Temporal's runtime metrics, one scrape target), `/healthz`
- * (the process answers) and `/readyz` (Postgres and Temporal reachable, the
- * worker polling).
+ * (the process answers), `/readyz` (Postgres and Temporal reachable, the
+ * worker polling) and `/status`, a page for people. All read-only, on the
+ * same bind address.
  */
 export async function startObservabilityServer(options: ObservabilityServerOptions): Promise<ObservabilityServer> {
   const server = createServer((req, res) => void route(options, req, res));
@@ -49,8 +52,12 @@ async function route(options: ObservabilityServerOptions, req: IncomingMessage, 
     } else if (path === '/readyz') {
       const report = await options.readiness();
       res.writeHead(report.ready ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify(report)}\n`);
+    } else if (path === '/status' && options.statusPage) {
+      const html = await options.statusPage();
+      // No script runs on the page, nothing loads from elsewhere, no other site may frame it.
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'", 'cache-control': 'no-store' }).end(html);
     } else {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /healthz or /readyz\n');
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /status, /metrics, /healthz or /readyz\n');
     }
   } catch (error) {
     res.writeHead(500, { 'content-type': 'text/plain' }).end(`${(error as Error).message}\n`);
