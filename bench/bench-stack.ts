@@ -10,7 +10,7 @@ import { startTemporalDevServer } from '../devstack/temporal-dev-server.js';
 import { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';
 import type { SiteSpec } from '../devstack/sandboxes/fullsession/session-generator.js';
 import { syncRangeWorkflow, type SyncRangeInput } from '../workflows/sync-range-workflow.js';
-import type { RunTotals } from '../workflows/sync-contract.js';
+import type { RunResult } from '../workflows/sync-contract.js';
 
 export const CUSTOMER = 'bench';
 /** A fresh sandbox key per run, shaped like FullSession's. */
@@ -85,7 +85,7 @@ export interface Scenario {
   metricsPorts: number[];
   startWorkers(count: number, env?: Record<string, string>): Promise<void>;
   /** Runs a backfill to its end. */
-  backfill(siteId: string, from: number, to: number, extra?: Partial<SyncRangeInput>): Promise<RunTotals>;
+  backfill(siteId: string, from: number, to: number, extra?: Partial<SyncRangeInput>): Promise<RunResult>;
   /** Starts a backfill and returns its handle (the rate figure stops them by terminating). */
   startBackfill(siteId: string, from: number, to: number): Promise<WorkflowHandle<typeof syncRangeWorkflow>>;
   close(): Promise<void>;

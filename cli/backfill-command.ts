@@ -2,7 +2,7 @@ import { CancelledFailure, WorkflowFailedError, WorkflowNotFoundError, type Clie
 import type { Config } from '../config/load-config.js';
 import { syncMemo, syncSearchAttributes } from '../workflows/search-attributes.js';
 import { syncRangeWorkflow } from '../workflows/sync-range-workflow.js';
-import type { RunTotals } from '../workflows/sync-contract.js';
+import type { RunResult } from '../workflows/sync-contract.js';
 import { backfillRequest, type BackfillArgs } from './backfill-request.js';
 import { ensureSearchAttributes } from './ensure-search-attributes.js';
 import type { Print } from './print.js';
@@ -20,7 +20,7 @@ export interface BackfillOptions extends BackfillArgs {
  * already running for the same site and range, then waits with live progress
  * (or returns at once with `--detach`).
  */
-export async function backfillCommand(config: Config, options: BackfillOptions, print: Print, interactive = false): Promise<RunTotals | null> {
+export async function backfillCommand(config: Config, options: BackfillOptions, print: Print, interactive = false): Promise<RunResult | null> {
   const { workflowId, site, input } = backfillRequest(config, options);
   const client = await connectTemporalClient(config.temporal);
   try {

@@ -4,7 +4,7 @@ import type { Database } from '../db/database.js';
 import { planBudgets } from '../operations/budget-plan.js';
 import { siteCoverageStates } from '../read-model/site-coverage.js';
 import { DAY_MS } from '../workflows/scheduled-range.js';
-import type { RunTotals } from '../workflows/sync-contract.js';
+import type { RunResult } from '../workflows/sync-contract.js';
 import { backfillCommand } from './backfill-command.js';
 import { findSite } from './find-site.js';
 import { formatDuration, formatTime } from './format.js';
@@ -25,7 +25,7 @@ export interface BackfillGapsOptions {
  * Ranges a run is syncing now are left to it. Idempotent: each gap's
  * backfill has the id of its site and range, so running it again attaches.
  */
-export async function backfillGapsCommand(config: Config, db: Kysely<Database>, options: BackfillGapsOptions, print: Print, interactive = false, now = Date.now()): Promise<RunTotals[]> {
+export async function backfillGapsCommand(config: Config, db: Kysely<Database>, options: BackfillGapsOptions, print: Print, interactive = false, now = Date.now()): Promise<RunResult[]> {
   const site = findSite(config.sites, options.site);
   const range = { ...optionalRange(options), now };
   const { states } = await siteCoverageStates(db, site, range);
@@ -40,7 +40,7 @@ export async function backfillGapsCommand(config: Config, db: Kysely<Database>, 
   print(`${name}: ${gaps.length} gap${gaps.length === 1 ? '' : 's'} to backfill:`);
   for (const gap of gaps) print(`  ${formatTime(gap.from)} .. ${formatTime(gap.to)} (${gap.state}, ${formatDuration(gap.to - gap.from)})`);
   print(`  ${await costLine(db, site, gaps, now)}`);
-  const results: RunTotals[] = [];
+  const results: RunResult[] = [];
   for (const gap of gaps) {
     const totals = await backfillCommand(config, { site: options.site, from: new Date(gap.from).toISOString(), to: new Date(gap.to).toISOString(), force: false, detach: options.detach }, print, interactive);
     if (totals) results.push(totals);

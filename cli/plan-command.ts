@@ -2,12 +2,13 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../config/load-config.js';
 import type { Database } from '../db/database.js';
 import { planBudgets, type AccountPlan, type BudgetPlan, type SitePlan } from '../operations/budget-plan.js';
-import { formatTable } from './format.js';
+import { formatDuration, formatTable } from './format.js';
 import type { Print } from './print.js';
 
 /**
  * `session-sync plan [--days N] [--json]`: per account, what its sites'
- * schedules cost a day against its request budget, what was spent, the
+ * schedules cost a day against its request budget and what that buys (how
+ * far behind now the copy is complete at worst), what was spent, the
  * headroom, how long an N-day backfill of each site takes in it, and a
  * warning with a cadence that fits when the schedules take too much.
  */
@@ -29,12 +30,13 @@ function renderAccount(account: AccountPlan, days: number): string {
   const n = (value: number) => Math.round(value).toLocaleString('en');
   const head = `${account.source}/${account.account}: ${account.ratePerMinute} requests a minute, ${n(account.dayBudget)} a day; spent ${n(account.spentLastHour)} in the last hour, ${n(account.spentLastDay)} in the last day`;
   const table = formatTable(
-    ['SITE', 'SCHEDULE', 'RUNS/DAY', 'SESSIONS/DAY', 'REQUESTS/DAY', `${days}-DAY BACKFILL`],
+    ['SITE', 'SCHEDULE', 'RUNS/DAY', 'SESSIONS/DAY', 'REQUESTS/DAY', 'COMPLETE WITHIN', `${days}-DAY BACKFILL`],
     account.sites.map((site) => [
       site.siteId,
       site.cron,
       `${site.runsPerDay}${site.sweep ? '+sweep' : ''}`,
       ...costColumns(site, n),
+      formatDuration(site.watermarkLagMs),
       site.backfill === null ? '-' : `${n(site.backfill.requests)} requests, ${site.backfill.hours === null ? 'no headroom' : `${site.backfill.hours.toFixed(1)} h`}`,
     ]),
   );

@@ -1,5 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import type { RunTotals } from '../workflows/sync-contract.js';
+import type { RunResult } from '../workflows/sync-contract.js';
 import { progressQuery, type syncRangeWorkflow } from '../workflows/sync-range-workflow.js';
 import type { ProgressDisplay } from './progress-display.js';
 import type { Print } from './print.js';
@@ -10,7 +10,7 @@ const POLL_MS = 2_000;
  * Waits for a range workflow, showing its progress every poll and a final
  * summary; resolves with the totals or rejects with the workflow's failure.
  */
-export async function watchProgress(handle: WorkflowHandle<typeof syncRangeWorkflow>, display: ProgressDisplay, print: Print, recordNoun: string): Promise<RunTotals> {
+export async function watchProgress(handle: WorkflowHandle<typeof syncRangeWorkflow>, display: ProgressDisplay, print: Print, recordNoun: string): Promise<RunResult> {
   const started = Date.now();
   const outcome = handle.result().then(
     (totals) => ({ totals }),
@@ -38,6 +38,6 @@ function delay(ms: number): Promise<undefined> {
 }
 
 /** The one-line summary operators and the demo print at the end of a run; records named as the source names them. */
-export function summaryLine(totals: RunTotals, elapsedMs: number, recordNoun: string): string {
-  return `done: windows ${totals.windowsDone}, pages ${totals.pages}, ${recordNoun} ${totals.sessions}, requests ${totals.requests}, rejects ${totals.rejects}, elapsed ${(elapsedMs / 1000).toFixed(1)}s`;
+export function summaryLine(totals: RunResult, elapsedMs: number, recordNoun: string): string {
+  return `done: windows ${totals.windowsDone}, pages ${totals.pages}, ${recordNoun} ${totals.records}, requests ${totals.requests}, rejects ${totals.rejects}, elapsed ${(elapsedMs / 1000).toFixed(1)}s`;
 }

@@ -1,3 +1,4 @@
+import { expectedWatermarkLag } from '../read-model/freshness.js';
 import type { Kysely } from 'kysely';
 import type { SiteConfig } from '../config/site-config.js';
 import type { Database } from '../db/database.js';
@@ -28,6 +29,8 @@ export interface SitePlan {
   requestsPerWindow: number | null;
   /** Requests a day its schedule costs (runs and the daily sweep); null before the history to model it from. */
   requestsPerDay: number | null;
+  /** What that buys: the most the schedule lets the watermark fall behind now (read-model/freshness.ts). */
+  watermarkLagMs: number;
   sweep: boolean;
   /** A backfill of `backfillDays` days of this site: its requests, and hours in the account's headroom (null: no headroom). */
   backfill: { requests: number; hours: number | null } | null;
@@ -92,6 +95,7 @@ export async function planBudgets(db: Kysely<Database>, sites: readonly SiteConf
         sessionsPerDay: cost?.recordsPerDay ?? null,
         requestsPerWindow: cost?.requestsPerWindow ?? null,
         requestsPerDay: perDay[index] ?? null,
+        watermarkLagMs: expectedWatermarkLag(site, options.now),
         sweep: site.sync.sweepReachBackMs > 0,
         backfill: backfillRequests === null ? null : { requests: backfillRequests, hours: headroomPerDay > 0 ? (backfillRequests / headroomPerDay) * 24 : null },
       };

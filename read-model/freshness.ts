@@ -34,8 +34,19 @@ export interface Freshness extends FreshnessThresholds {
 export function freshnessThresholds(site: SiteConfig, now: number): FreshnessThresholds {
   if (site.freshness) return { ...site.freshness, derived: false };
   const interval = longestInterval(site.schedule.cron, site.schedule.timezone, now);
-  const expectedLag = completenessRule(site).settleMs + interval + (site.sync.sweepReachBackMs > 0 ? DAY_MS : 0);
+  const expectedLag = expectedWatermarkLag(site, now);
   return { warnAfterMs: expectedLag + interval, errorAfterMs: expectedLag + 2 * interval, derived: true };
+}
+
+/**
+ * The most a healthy schedule lets the watermark fall behind now: what must
+ * settle, the longest interval between runs, and with a daily sweep the day
+ * it waits for. What `plan` shows beside a schedule's cost, and the bench
+ * measures over a simulated day.
+ */
+export function expectedWatermarkLag(site: SiteConfig, now: number): number {
+  const interval = longestInterval(site.schedule.cron, site.schedule.timezone, now);
+  return completenessRule(site).settleMs + interval + (site.sync.sweepReachBackMs > 0 ? DAY_MS : 0);
 }
 
 /** The state of a watermark against the thresholds; unknown when there is no watermark yet. */

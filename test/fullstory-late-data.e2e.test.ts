@@ -111,7 +111,7 @@ describe('FullStory data that arrives late', () => {
       const cli = await runCli(['plan'], stack.env);
       expect(cli.code).toBe(0);
       const lines = cli.stdout.trim().split('\n');
-      expect(lines[2]).toMatch(new RegExp(`^events\\s+\\* \\* \\* \\* \\*\\s+1440\\s+-\\s+[\\d,]+ \\(${requestsPerWindow.toFixed(1)} a window\\)\\s+[\\d,]+ requests, no headroom$`));
+      expect(lines[2]).toMatch(new RegExp(`^events\\s+\\* \\* \\* \\* \\*\\s+1440\\s+-\\s+[\\d,]+ \\(${requestsPerWindow.toFixed(1)} a window\\)\\s+24h 1m\\s+[\\d,]+ requests, no headroom$`));
       const cadence = Number(/: run them every (\d+) minutes \(cron /.exec(lines.at(-1) ?? '')?.[1]);
       const fits = Math.round(windowsADay(cadence) * requestsPerWindow);
       expect(fits).toBeLessThanOrEqual(0.8 * 1440);

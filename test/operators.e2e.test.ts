@@ -309,8 +309,9 @@ describe('operating session-sync from a config file', () => {
       expect(cli.code).toBe(0);
       const lines = cli.stdout.trim().split('\n');
       expect(lines[0]).toMatch(new RegExp(`^fullsession/${CUSTOMER}: 1 requests a minute, 1,440 a day; spent \\d+ in the last hour, \\d+ in the last day$`));
-      expect(lines[1]).toMatch(/^SITE\s+SCHEDULE\s+RUNS\/DAY\s+SESSIONS\/DAY\s+REQUESTS\/DAY\s+30-DAY BACKFILL$/);
-      expect(lines[2]).toMatch(new RegExp(`^site-a\\s+\\* \\* \\* \\* \\*\\s+1440\\+sweep\\s+${siteA.sessionsPerDay}\\s+1,446\\s+\\d+ requests, no headroom$`));
+      expect(lines[1]).toMatch(/^SITE\s+SCHEDULE\s+RUNS\/DAY\s+SESSIONS\/DAY\s+REQUESTS\/DAY\s+COMPLETE WITHIN\s+30-DAY BACKFILL$/);
+      // Complete within the 2 s settle delay, a minute between runs and the day the sweep waits for.
+      expect(lines[2]).toMatch(new RegExp(`^site-a\\s+\\* \\* \\* \\* \\*\\s+1440\\+sweep\\s+${siteA.sessionsPerDay}\\s+1,446\\s+24h 1m\\s+\\d+ requests, no headroom$`));
       expect(lines.at(-1)).toBe(`warning: ${tight.accounts[0]!.warning}`);
     } finally {
       stack.writeConfig(configYaml());

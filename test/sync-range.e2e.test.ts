@@ -31,7 +31,7 @@ describe('range sync end to end (real Temporal, Postgres and HTTP sandbox)', () 
     expect(stored).toEqual(truth);
     const straddlers = sandbox.groundTruth(CUSTOMER, SITE, from, to).filter((s) => Math.floor(s.startTime / (6 * HOUR)) !== Math.floor(s.endTime / (6 * HOUR)));
     expect(straddlers.length).toBeGreaterThan(20);
-    expect(totals.sessions).toBe(Object.keys(truth).length);
+    expect(totals.records).toBe(Object.keys(truth).length);
     expect(totals.windowsDone).toBe(12);
     // Nothing failed, so every request was one committed page.
     expect(totals.requests).toBe(totals.pages);

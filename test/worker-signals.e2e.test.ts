@@ -76,7 +76,7 @@ describe('worker processes killed and stopped', () => {
     expect(totals.windowsDone).toBe(20);
     // The run's totals count every committed page, also those a killed worker could not report.
     expect(totals.pages).toBe(await committedPages());
-    expect(totals.sessions).toBe(Object.keys(truth).length);
+    expect(totals.records).toBe(Object.keys(truth).length);
     expect(killedAt[KILLS - 1]).toBeLessThan(await committedPages());
     const refetches = syncRequestCount(sandbox) - (await committedPages());
     expect(refetches).toBeGreaterThanOrEqual(0);

@@ -2,9 +2,9 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/create-activities.js';
 import { DAY_MS, dayStart, scheduledRange, sweptRange } from './scheduled-range.js';
-import { emptyTotals } from './sync-counts.js';
+import { emptyResult } from './sync-counts.js';
 import { syncMemo, syncSearchAttributes } from './search-attributes.js';
-import type { RunTotals, SiteRef } from './sync-contract.js';
+import type { RunResult, SiteRef } from './sync-contract.js';
 import { syncRangeWorkflow } from './sync-range-workflow.js';
 import { scheduledRangeWorkflowId } from './workflow-ids.js';
 
@@ -36,9 +36,9 @@ export interface ScheduledSyncInput {
 export interface ScheduledSyncResult {
   from: number;
   to: number;
-  totals: RunTotals;
+  totals: RunResult;
   /** The whole days this run swept, when it did. */
-  swept?: { from: number; to: number; totals: RunTotals };
+  swept?: { from: number; to: number; totals: RunResult };
 }
 
 const watermarks = proxyActivities<Activities>({
@@ -64,7 +64,7 @@ export async function scheduledSyncWorkflow(input: ScheduledSyncInput): Promise<
   const reached = Math.max(watermark ?? -Infinity, synced?.to ?? -Infinity);
   const swept = reached === -Infinity ? null : await sweepSettledDays(input, input.sweepLookbackMs, reached);
   if (!swept) return synced;
-  return { ...(synced ?? { from: swept.to, to: swept.to, totals: emptyTotals() }), swept };
+  return { ...(synced ?? { from: swept.to, to: swept.to, totals: emptyResult() }), swept };
 }
 
 /** The sessions that ended since the watermark, then the watermark moved past them. */
@@ -89,7 +89,7 @@ async function syncNewRange(input: ScheduledSyncInput, watermark: number | null)
  * long reach-back (their own checkpoints: the reach-back is part of a
  * window's key), then the sweep's mark moved past them.
  */
-async function sweepSettledDays(input: ScheduledSyncInput, sweepLookbackMs: number, watermark: number): Promise<{ from: number; to: number; totals: RunTotals } | null> {
+async function sweepSettledDays(input: ScheduledSyncInput, sweepLookbackMs: number, watermark: number): Promise<{ from: number; to: number; totals: RunResult } | null> {
   const sweptUntil = await watermarks.readSweptUntil({ site: input.site });
   const range = sweptRange({ nominalTime: nominalTime(), settleDelayMs: input.settleDelayMs, sweptUntil, watermark });
   if (!range) return null;

@@ -34,6 +34,19 @@ export interface RunTotals extends SyncCounts {
   windowsDone: number;
 }
 
+/**
+ * What a range workflow returns, as its history and the Temporal UI show
+ * it: the counts, with its records called records whatever the source (a
+ * FullStory run's are events or individuals, not sessions).
+ */
+export interface RunResult {
+  windowsDone: number;
+  pages: number;
+  records: number;
+  requests: number;
+  rejects: number;
+}
+
 export interface SyncPageInput {
   runId: string;
   site: SiteRef;

@@ -1,8 +1,18 @@
-import type { RunTotals, SyncPageResult } from './sync-contract.js';
+import type { RunResult, RunTotals, SyncPageResult } from './sync-contract.js';
 
 /** Totals of a run that has done nothing yet. */
 export function emptyTotals(): RunTotals {
   return { windowsDone: 0, pages: 0, sessions: 0, requests: 0, rejects: 0 };
+}
+
+/** A run's totals as the workflow returns them. */
+export function runResult(totals: RunTotals): RunResult {
+  return { windowsDone: totals.windowsDone, pages: totals.pages, records: totals.sessions, requests: totals.requests, rejects: totals.rejects };
+}
+
+/** A result of a run that had nothing to do. */
+export function emptyResult(): RunResult {
+  return runResult(emptyTotals());
 }
 
 /** A `syncPages` result as the run's totals count it. */

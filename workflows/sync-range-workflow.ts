@@ -14,8 +14,8 @@ import {
 import type { Activities } from '../activities/create-activities.js';
 import { permanentFailureOf, rootMessage } from './permanent-failure.js';
 import { estimateProgress, windowFraction, type SyncRangeProgress } from './progress.js';
-import type { RunKind, RunTotals, SiteRef, SyncWindow } from './sync-contract.js';
-import { addCounts, emptyTotals, pageTotals } from './sync-counts.js';
+import type { RunKind, RunResult, RunTotals, SiteRef, SyncWindow } from './sync-contract.js';
+import { addCounts, emptyTotals, pageTotals, runResult } from './sync-counts.js';
 import { countWindows, MAX_WINDOWS_PER_RANGE, windowAt } from './windows.js';
 
 export interface SyncRangeInput {
@@ -94,7 +94,7 @@ const runLog = proxyActivities<Activities>({
  * is intact and starting again resumes. A permanent source failure (revoked key, site out of scope) pauses the
  * site's schedule with the reason, so it does not fail again every run.
  */
-export async function syncRangeWorkflow(input: SyncRangeInput): Promise<RunTotals> {
+export async function syncRangeWorkflow(input: SyncRangeInput): Promise<RunResult> {
   validate(input);
   const windowsTotal = countWindows(input.from, input.to, input.windowMs, input.windowOriginMs);
   const state = input.resume ?? (await beginRun(input, windowsTotal));
@@ -145,7 +145,7 @@ export async function syncRangeWorkflow(input: SyncRangeInput): Promise<RunTotal
   // The totals the pages committed, from Postgres: the workflow's own counts
   // miss pages a killed worker committed but could not report.
   const recorded = await runLog.finishRun({ runId: state.runId, status: 'succeeded', error: null });
-  return { ...state.totals, ...recorded };
+  return runResult({ ...state.totals, ...recorded });
 }
 
 function validate(input: SyncRangeInput): void {

@@ -31,8 +31,8 @@ export async function measureBackfillRequests(stack: BenchStack): Promise<Backfi
     const before = scenario.sandbox.apiRequestCount();
     const totals = await scenario.backfill('realistic', T0, T0 + DAYS * DAY, { windowMs: BACKFILL_WINDOW, windowOriginMs: T0, lookbackMs: MAX_SESSION_DURATION });
     const requests = scenario.sandbox.apiRequestCount() - before;
-    const minimumRequests = Math.ceil(totals.sessions / 1000);
-    return { days: DAYS, sessions: totals.sessions, requests, minimumRequests, ratio: requests / minimumRequests, windows: totals.windowsDone };
+    const minimumRequests = Math.ceil(totals.records / 1000);
+    return { days: DAYS, sessions: totals.records, requests, minimumRequests, ratio: requests / minimumRequests, windows: totals.windowsDone };
   } finally {
     await scenario.close();
   }

@@ -63,11 +63,11 @@ export async function measureFullStoryLoad(stack: BenchStack): Promise<FullStory
       return Math.max(0, ...rss.filter((s) => s.at >= from && s.at < to).map((s) => s.bytes)) / 2 ** 20;
     });
     return {
-      events: totals.sessions,
+      events: totals.records,
       loadSeconds,
-      eventsPerSecond: totals.sessions / loadSeconds,
+      eventsPerSecond: totals.records / loadSeconds,
       copyEventsPerSecond,
-      ratio: totals.sessions / loadSeconds / copyEventsPerSecond,
+      ratio: totals.records / loadSeconds / copyEventsPerSecond,
       peakRssMb: memoryOf(worker.child.pid!).peakBytes / 2 ** 20,
       rssByQuarterMb: quarters,
       // Flat: the last quarter needs no more than the first plus 15% (garbage collection is not exact).

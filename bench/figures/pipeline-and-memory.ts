@@ -64,7 +64,7 @@ export async function measurePipelineMemoryResync(stack: BenchStack): Promise<{ 
     const totals = await Promise.all(sites.map((site) => scenario.backfill(site, T0, T0 + RANGE)));
     const seconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
-    const sessions = totals.reduce((sum, t) => sum + t.sessions, 0);
+    const sessions = totals.reduce((sum, t) => sum + t.records, 0);
     const peakRss = memoryOf(worker.child.pid!).peakBytes;
     const phases = await pagePhases(scenario.metricsPorts[0]!);
     const copySessionsPerSecond = await copyRowsPerSecond(scenario.database.url, 'fullsession_sessions');
@@ -119,5 +119,5 @@ async function forcedResync(scenario: Scenario, siteId: string): Promise<ResyncF
   const totals = await scenario.backfill(siteId, T0, T0 + RANGE, { force: true });
   const seconds = (performance.now() - started) / 1000;
   const { rows: rewritten } = await sql<{ n: string }>`select count(*) as n from fullsession_sessions where xmin::text::bigint >= ${Number(xid[0]!.x) % 2 ** 32}`.execute(db);
-  return { sessions: totals.sessions, rowsRewritten: Number(rewritten[0]!.n), tupleWrites: (await tupleWrites()) - writesBefore, seconds, requests: scenario.sandbox.apiRequestCount() - requestsBefore };
+  return { sessions: totals.records, rowsRewritten: Number(rewritten[0]!.n), tupleWrites: (await tupleWrites()) - writesBefore, seconds, requests: scenario.sandbox.apiRequestCount() - requestsBefore };
 }

@@ -1,4 +1,10 @@
+import type { Kysely } from 'kysely';
 import { siteScheduleOptions } from '../../cli/site-schedule-options.js';
+import { coveredWindows } from '../../db/coverage-repository.js';
+import type { Database } from '../../db/database.js';
+import { coverageStates } from '../../read-model/coverage-states.js';
+import { completenessRule } from '../../read-model/site-coverage.js';
+import { streamKeyOf } from '../../workflows/stream-key.js';
 import { ensureSearchAttributes } from '../../cli/ensure-search-attributes.js';
 import type { SiteConfig } from '../../config/site-config.js';
 import { ENV_CREDENTIAL_NAME } from '../../config/sites-from-env.js';
@@ -14,6 +20,10 @@ export interface ScheduleRequestsFigure {
   /** What `session-sync plan` predicts for the default plan, from the sessions stored by then. */
   plannedRequestsPerDay: number;
   sessionsPerDay: number;
+  /** What those requests buy: the longest the default plan's watermark stayed behind a run's nominal time over the day. */
+  worstWatermarkLagMs: number;
+  /** What `plan` says that lag is at most. */
+  plannedWatermarkLagMs: number;
 }
 
 const MINUTE = 60_000;
@@ -47,8 +57,9 @@ export async function measureScheduleRequests(stack: BenchStack): Promise<Schedu
     const sessionsPerDay = scenario.sandbox.groundTruth(CUSTOMER, 'swept', DAY_START, DAY_START + DAY).length;
     // The planner the day after, from what the database holds, as an operator would run it.
     const plan = await planBudgets(scenario.database.db, [plans.swept], { now: DAY_START + DAY, backfillDays: 30, warnShare: 0.8 });
-    const plannedRequestsPerDay = plan.accounts[0]!.sites[0]!.requestsPerDay ?? Number.NaN;
-    return { requestsPerDay: after.swept - before.swept, previousRequestsPerDay: after.previous - before.previous, plannedRequestsPerDay, sessionsPerDay };
+    const planned = plan.accounts[0]!.sites[0]!;
+    const worstWatermarkLagMs = await worstWatermarkLag(scenario.database.db, plans.swept, DAY_START, DAY_START + DAY);
+    return { requestsPerDay: after.swept - before.swept, previousRequestsPerDay: after.previous - before.previous, plannedRequestsPerDay: planned.requestsPerDay ?? Number.NaN, sessionsPerDay, worstWatermarkLagMs, plannedWatermarkLagMs: planned.watermarkLagMs };
   } finally {
     await scenario.close();
   }
@@ -81,6 +92,37 @@ async function runDay(scenario: Scenario, handles: Array<{ backfill: (options: {
   await waitFor(reached, 30 * MINUTE, `the scheduled runs up to ${new Date(lastSlot).toISOString()}`);
   // The last run may still be ending after its marks moved: no request is left, but let it end.
   await new Promise((resolve) => setTimeout(resolve, 3_000));
+}
+
+/**
+ * The watermark's worst lag over the day's runs, replayed from the coverage
+ * ledger: the runs ran back to back in real time for nominal times of the
+ * past, so each ledger row is dated by the nominal time of the run that
+ * wrote it (a sweep by the run that started it), and before each run the
+ * watermark is computed from the rows of the runs before it, as the status
+ * would have shown it at that run's nominal time.
+ */
+async function worstWatermarkLag(db: Kysely<Database>, site: SiteConfig, from: number, to: number): Promise<number> {
+  const stream = streamKeyOf(site);
+  const runs = await db.selectFrom('sync_runs').select(['workflow_id', 'range_end', 'started_at', 'finished_at']).where('site_id', '=', site.siteId).where('kind', '=', 'scheduled').orderBy('started_at').execute();
+  let nominal = Number.NaN;
+  const dated = runs.map((run) => {
+    // A sweep runs right after its run's new range, in the same scheduled run.
+    if (!run.workflow_id.endsWith(':sweep')) nominal = run.range_end.getTime() + site.sync.settleDelayMs;
+    return { started: run.started_at.getTime(), finished: run.finished_at?.getTime() ?? Infinity, nominal };
+  });
+  const windows = (await coveredWindows(db, stream)).map((window) => {
+    const run = dated.find((candidate) => window.syncedAt >= candidate.started && window.syncedAt <= candidate.finished);
+    if (!run) throw new Error(`no run wrote the ledger row of ${new Date(window.from).toISOString()}`);
+    return { ...window, syncedAt: run.nominal };
+  });
+  const rule = completenessRule(site);
+  let worst = 0;
+  for (const at of new Set(dated.map((run) => run.nominal).filter((time) => time >= from && time < to))) {
+    const watermark = coverageStates(windows.filter((window) => window.syncedAt < at), [], rule, null).watermark;
+    if (watermark !== null) worst = Math.max(worst, at - watermark);
+  }
+  return worst;
 }
 
 function requestsBySite(scenario: Scenario): { swept: number; previous: number } {

@@ -6,7 +6,7 @@ import type { FullSessionSandbox } from '../../devstack/sandboxes/fullsession/sa
 import { startInProcessWorker, type InProcessWorker } from './in-process-worker.js';
 import { installTemporalRuntime } from '../../worker/install-runtime.js';
 import { syncRangeWorkflow, type SyncRangeInput } from '../../workflows/sync-range-workflow.js';
-import type { RunTotals } from '../../workflows/sync-contract.js';
+import type { RunResult } from '../../workflows/sync-contract.js';
 import { CUSTOMER, HOUR, MAX_SESSION, SITE } from './sandbox-fixtures.js';
 import { silentLogger } from './silent-logger.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
@@ -18,7 +18,7 @@ export interface SyncHarness {
   /** The configuration a `session-sync` process with `workerEnv()` would load. */
   config: LoadedConfig;
   /** Runs a range workflow to completion and returns its totals. */
-  syncRange(overrides: Partial<SyncRangeInput> & Pick<SyncRangeInput, 'from' | 'to'>, workflowId?: string): Promise<RunTotals>;
+  syncRange(overrides: Partial<SyncRangeInput> & Pick<SyncRangeInput, 'from' | 'to'>, workflowId?: string): Promise<RunResult>;
   startWorker(): Promise<void>;
   /** The environment of a `session-sync worker` process for this stack. */
   workerEnv(overrides?: Record<string, string>): Record<string, string>;
