@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backfillCommand, cancelBackfillCommand } from '../cli/backfill-command.js';
+import { coverageCommand } from '../cli/coverage-command.js';
 import { applySchedulesCommand, scheduleActionCommand } from '../cli/schedule-commands.js';
 import { statusCommand } from '../cli/status-command.js';
 import { planCommand } from '../cli/plan-command.js';
@@ -256,6 +257,16 @@ describe('operating session-sync from a config file', () => {
     // Its runs reach back its whole 20-minute maximum session: complete as far as they went.
     expect(bySite.get('site-live')?.watermark).toBe(bySite.get('site-live')?.freshUntil);
     expect(bySite.get('site-live')?.freshness.state).toBe('fresh');
+    // The claim behind the watermark: every session that ended between a site's first synced instant and it is stored.
+    const { sites: coverage } = await coverageCommand(stack.config(), stack.database.db, { json: true, counts: false }, () => {});
+    const claimed = coverage.filter((site) => site.watermark !== null && site.watermark > site.from);
+    expect(claimed.map((site) => site.siteId)).toEqual(expect.arrayContaining(['site-a', 'site-live']));
+    for (const site of claimed) {
+      expect(site.watermark).toBe(bySite.get(site.siteId)?.watermark);
+      const { stored, truth } = await storedAndTruth(stack.database.db, sandbox, site.from, site.watermark!, site.siteId);
+      expect(Object.keys(truth).length, site.siteId).toBeGreaterThan(0);
+      expect(stored, site.siteId).toEqual(truth);
+    }
     expect(bySite.get('site-c')?.schedule.state).toBe('paused');
     expect(bySite.get('site-c')?.lastFailure?.message).toContain(`FullSession rejected credential revoked (${obfuscateKey(REVOKED)}) with 401`);
     expect(bySite.get('site-b')?.lastFailure).toBeNull();
