@@ -21,19 +21,9 @@ export interface BackfillOptions extends BackfillArgs {
  * (or returns at once with `--detach`).
  */
 export async function backfillCommand(config: Config, options: BackfillOptions, print: Print, interactive = false): Promise<RunResult | null> {
-  const { workflowId, site, input } = backfillRequest(config, options);
   const client = await connectTemporalClient(config.temporal);
   try {
-    await ensureSearchAttributes(client, config.temporal.namespace);
-    const alreadyRunning = await isRunning(client, workflowId);
-    const handle = await client.workflow.start(syncRangeWorkflow, {
-      workflowId,
-      taskQueue: config.temporal.taskQueue,
-      args: [input],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      typedSearchAttributes: syncSearchAttributes(site, 'backfill'),
-      memo: syncMemo(site, 'backfill', { from: input.from, to: input.to }),
-    });
+    const { workflowId, site, handle, alreadyRunning } = await startBackfill(client, config, options);
     print(`${alreadyRunning ? 'attached to running' : 'started'} backfill ${workflowId} (run ${handle.firstExecutionRunId}) on task queue ${config.temporal.taskQueue}`);
     if (options.detach) {
       print(`detached: follow it with \`session-sync status\` or the Temporal UI; stop it with \`session-sync backfill cancel ${workflowId}\``);
@@ -44,6 +34,26 @@ export async function backfillCommand(config: Config, options: BackfillOptions, 
   } finally {
     await client.connection.close();
   }
+}
+
+/**
+ * Starts the backfill's range workflow, or finds the one already running
+ * for the same site and range (its id is derived from them): what the CLI
+ * and the MCP server's backfill_gaps both start.
+ */
+export async function startBackfill(client: Client, config: Config, args: BackfillArgs) {
+  const { workflowId, site, input } = backfillRequest(config, args);
+  await ensureSearchAttributes(client, config.temporal.namespace);
+  const alreadyRunning = await isRunning(client, workflowId);
+  const handle = await client.workflow.start(syncRangeWorkflow, {
+    workflowId,
+    taskQueue: config.temporal.taskQueue,
+    args: [input],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: syncSearchAttributes(site, 'backfill'),
+    memo: syncMemo(site, 'backfill', { from: input.from, to: input.to }),
+  });
+  return { workflowId, site, handle, alreadyRunning };
 }
 
 /**

@@ -4,13 +4,15 @@ import { ConfigError } from '../config/config-error.js';
 import { parseDuration } from '../config/duration.js';
 import { loadConfig, loadLoggingConfig, type Config } from '../config/load-config.js';
 import { connectDatabase } from '../db/connect.js';
-import type { Database } from '../db/database.js';
+import type { Database, McpKeyLevel } from '../db/database.js';
 import { newerSchemaNote, readSchemaState } from '../db/schema-state.js';
 import { createLogger } from '../logging/logger.js';
 import { backfillCommand, cancelBackfillCommand } from './backfill-command.js';
 import { backfillGapsCommand } from './backfill-gaps-command.js';
 import { checkCommand, listCredentialsCommand } from './credentials-commands.js';
 import { coverageCommand } from './coverage-command.js';
+import { mcpCommand } from './mcp-command.js';
+import { createMcpKeyCommand, deleteMcpKeyCommand, levelOption, listMcpKeysCommand, renameMcpKeyCommand, setMcpKeyLevelCommand } from './mcp-keys-command.js';
 import { migrateCommand } from './migrate-command.js';
 import { operatorMessage } from './operator-message.js';
 import { applySchedulesCommand, listSchedulesCommand, scheduleActionCommand } from './schedule-commands.js';
@@ -164,6 +166,52 @@ program
     const { hasGap } = await withDatabase(config, (db) => coverageCommand(config, db, options, print));
     if (hasGap) process.exitCode = 1;
   });
+
+program
+  .command('mcp')
+  .description('serve the copy to AI assistants over MCP (Streamable HTTP at /mcp, or --stdio); clients send an MCP key as Authorization: Bearer <key>')
+  .option('--host <host>', 'address to bind (MCP_HOST; default 127.0.0.1: this machine only)')
+  .option('--port <port>', 'port (MCP_PORT; default 8765)')
+  .option('--stdio', 'serve one local client on stdin/stdout, with the key in SESSION_SYNC_MCP_KEY', false)
+  .action(async (options: { host?: string; port?: string; stdio: boolean }) => {
+    const config = loadConfig(env);
+    const port = Number(options.port ?? env.MCP_PORT ?? 8765);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port "${options.port ?? env.MCP_PORT}" must be a port number, 0 to 65535`);
+    await withDatabase(config, (db) => mcpCommand(config, db, env, { host: options.host ?? env.MCP_HOST ?? '127.0.0.1', port, stdio: options.stdio }, log));
+  });
+
+const mcpKeys = program.command('mcp-keys').description("manage the MCP server's API keys: shown once, stored as a hash, named, at a level (standard reads, operator also starts backfills)");
+mcpKeys
+  .command('create')
+  .description('create a key and show it once')
+  .requiredOption('--name <name>', 'what the key is for, e.g. claude-desktop-anna')
+  .requiredOption('--level <level>', 'standard (reads) or operator (also backfill_gaps)', levelOption)
+  .option('--description <text>', 'a longer note')
+  .option('--json', 'print {"name","level","suffix","key"}', false)
+  .action(async (options: { name: string; level: McpKeyLevel; description?: string; json: boolean }) => {
+    const config = loadConfig(env);
+    await withDatabase(config, (db) => createMcpKeyCommand(db, options, print, env.MCP_KEY_PEPPER));
+  });
+mcpKeys
+  .command('list')
+  .description('name, level, suffix, description, created, last used; warns about unused and old keys')
+  .option('--json', 'machine-readable output', false)
+  .action(async (options: { json: boolean }) => {
+    const config = loadConfig(env);
+    await withDatabase(config, (db) => listMcpKeysCommand(db, options, print));
+  });
+mcpKeys.command('rename <name> <newName>').description('rename a key').action(async (name: string, newName: string) => {
+  const config = loadConfig(env);
+  await withDatabase(config, (db) => renameMcpKeyCommand(db, name, newName, print));
+});
+mcpKeys.command('set-level <name> <level>').description('change a key\'s level (standard or operator)').action(async (name: string, level: string) => {
+  const config = loadConfig(env);
+  await withDatabase(config, (db) => setMcpKeyLevelCommand(db, name, levelOption(level), print));
+});
+mcpKeys.command('delete <name>').description('delete a key; its next request is refused').action(async (name: string) => {
+  const config = loadConfig(env);
+  await withDatabase(config, (db) => deleteMcpKeyCommand(db, name, print));
+});
 
 program
   .command('plan')

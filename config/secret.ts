@@ -83,8 +83,11 @@ export function scrubSecrets(text: string): string {
       if (scrubbed.includes(form)) scrubbed = scrubbed.replaceAll(form, shown);
     }
   }
-  return scrubbed.replace(AUTHORIZATION_VALUE, '$1$2[redacted]');
+  return scrubbed.replace(AUTHORIZATION_VALUE, '$1$2[redacted]').replace(MCP_API_KEY, 'ssk_…/$1');
 }
+
+/** A session-sync MCP key (mcp/api-key.ts) anywhere in text: shown by its suffix only. */
+const MCP_API_KEY = /ssk_[A-Za-z0-9_-]{43}\/([A-Za-z0-9]{7})/g;
 
 function quotedForms(key: string): string[] {
   return [key, encodeURIComponent(key), JSON.stringify(key).slice(1, -1), Buffer.from(key).toString('base64')];

@@ -93,6 +93,33 @@ export interface SyncCoverageTable {
   synced_at: Timestamp;
 }
 
+export type McpKeyLevel = 'standard' | 'operator';
+
+/** An MCP API key: only its keyed hash and its 7-character suffix are kept. */
+export interface McpApiKeysTable {
+  id: Generated<string>;
+  name: string;
+  level: McpKeyLevel;
+  suffix: string;
+  key_hash: string;
+  description: ColumnType<string, string | undefined, string>;
+  created_at: DefaultedTimestamp;
+  last_used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+/** One MCP tool call: the key by name and suffix, the tool, its arguments, rows returned, time taken. */
+export interface McpAuditTable {
+  id: Generated<string>;
+  at: DefaultedTimestamp;
+  key_name: string;
+  key_suffix: string;
+  tool: string;
+  arguments: ColumnType<unknown, string, string>;
+  rows: number | null;
+  duration_ms: number;
+  error: string | null;
+}
+
 export type CheckOutcome = 'ok' | 'unauthorized' | 'forbidden' | 'not_found' | 'unreachable' | 'missing_secret';
 
 export interface CredentialChecksTable {
@@ -115,6 +142,8 @@ export interface Database extends FullSessionTables, FullStoryTables {
   sync_watermarks: SyncWatermarksTable;
   credential_checks: CredentialChecksTable;
   sync_coverage: SyncCoverageTable;
+  mcp_api_keys: McpApiKeysTable;
+  mcp_audit: McpAuditTable;
 }
 
 export type CheckpointRow = Selectable<SyncCheckpointsTable>;

@@ -13,6 +13,7 @@ import * as fullstoryLeftEvents from './20261201000000_fullstory_left_events.js'
 import * as sweptUntil from './20261201010000_swept_until.js';
 import * as rateBudgetLog from './20261201020000_rate_budget_log.js';
 import * as coverageLedger from './20261203000000_coverage_ledger.js';
+import * as mcpKeysAndReader from './20261203010000_mcp_keys_and_reader.js';
 
 /**
  * Every migration by name, in order. Listed statically rather than read from
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '20261201010000_swept_until': sweptUntil,
   '20261201020000_rate_budget_log': rateBudgetLog,
   '20261203000000_coverage_ledger': coverageLedger,
+  '20261203010000_mcp_keys_and_reader': mcpKeysAndReader,
 };

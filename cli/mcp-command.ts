@@ -1,0 +1,106 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { Client } from '@temporalio/client';
+import type { Kysely } from 'kysely';
+import type { Config } from '../config/load-config.js';
+import type { SiteConfig } from '../config/site-config.js';
+import type { Database } from '../db/database.js';
+import type { Logger } from '../logging/logger.js';
+import { databaseKeyVerifier } from '../mcp/key-verifier.js';
+import { startMcpHttpServer } from '../mcp/mcp-http-server.js';
+import { registerMcpTools, type McpToolDeps } from '../mcp/mcp-tools.js';
+import { siteCoverageStates } from '../read-model/site-coverage.js';
+import { createSources } from '../sources/source-registry.js';
+import { startBackfill } from './backfill-command.js';
+import { packageVersion } from './package-version.js';
+import { connectTemporalClient } from './temporal-client.js';
+import { UsageError } from './usage-error.js';
+
+type Env = Record<string, string | undefined>;
+
+export interface McpCommandOptions {
+  host: string;
+  port: number;
+  stdio: boolean;
+}
+
+const VERSION = packageVersion();
+
+/**
+ * `session-sync mcp`: the MCP server over the copy, on Streamable HTTP at
+ * /mcp (127.0.0.1 unless told otherwise) or on stdio for a local client
+ * (its key in SESSION_SYNC_MCP_KEY). Runs until SIGINT or SIGTERM.
+ */
+export async function mcpCommand(config: Config, db: Kysely<Database>, env: Env, options: McpCommandOptions, log: Logger): Promise<void> {
+  const temporal = lazyTemporalClient(config);
+  const tools: Omit<McpToolDeps, 'caller'> = { db, config, sources: createSources({ config, credentials: new Map(), db }), backfillGaps: (site, from, to) => backfillGaps(config, db, temporal.get, site, from, to), now: Date.now };
+  const keys = databaseKeyVerifier(db, env.MCP_KEY_PEPPER);
+  try {
+    if (options.stdio) await serveStdio(tools, keys, env);
+    else await serveHttp(tools, keys, env, options, log);
+  } finally {
+    await temporal.close();
+  }
+}
+
+async function serveHttp(tools: Omit<McpToolDeps, 'caller'>, keys: ReturnType<typeof databaseKeyVerifier>, env: Env, options: McpCommandOptions, log: Logger): Promise<void> {
+  const server = await startMcpHttpServer({
+    host: options.host,
+    port: options.port,
+    allowedOrigins: (env.MCP_ALLOWED_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
+    requestsPerMinute: Number(env.MCP_RATE_LIMIT_PER_MINUTE ?? 120),
+    keys,
+    tools,
+    version: VERSION,
+    log,
+  }).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot listen on ${options.host}:${options.port} (${error.code ?? error.message}); pick another with --port or MCP_PORT`);
+  });
+  log.info({ url: server.url }, 'MCP server listening; clients send Authorization: Bearer <key>');
+  await untilSignalled();
+  await server.close();
+}
+
+/** A local client over stdio: its key comes from the environment, checked like an HTTP request's. */
+async function serveStdio(tools: Omit<McpToolDeps, 'caller'>, keys: ReturnType<typeof databaseKeyVerifier>, env: Env): Promise<void> {
+  const caller = env.SESSION_SYNC_MCP_KEY ? await keys.verify(env.SESSION_SYNC_MCP_KEY) : null;
+  if (!caller) throw new UsageError('--stdio needs a valid MCP key in SESSION_SYNC_MCP_KEY (create one with `session-sync mcp-keys create`)');
+  const server = new McpServer({ name: 'session-sync', version: VERSION });
+  registerMcpTools(server, { ...tools, caller });
+  const transport = new StdioServerTransport();
+  const closed = new Promise<void>((resolve) => (transport.onclose = resolve));
+  await server.connect(transport);
+  await Promise.race([closed, untilSignalled()]);
+  await server.close();
+}
+
+function untilSignalled(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+/** Temporal is needed only when an operator key starts backfills: connected on first use. */
+function lazyTemporalClient(config: Config) {
+  let client: Promise<Client> | undefined;
+  return {
+    get: () => (client ??= connectTemporalClient(config.temporal)),
+    close: async () => {
+      if (client) await (await client).connection.close();
+    },
+  };
+}
+
+/** backfill_gaps: a detached backfill of each missing or failed range of the site in [from, to). */
+async function backfillGaps(config: Config, db: Kysely<Database>, temporal: () => Promise<Client>, site: SiteConfig, from: number, to: number) {
+  const { states } = await siteCoverageStates(db, site, { from, to, now: Date.now() });
+  const gaps = states.gaps.filter((gap) => gap.state !== 'running');
+  const started: Array<{ workflowId: string; from: string; to: string }> = [];
+  for (const gap of gaps) {
+    const range = { from: new Date(gap.from).toISOString(), to: new Date(gap.to).toISOString() };
+    const { workflowId } = await startBackfill(await temporal(), config, { site: `${site.customerId}/${site.siteId}`, ...range, force: false });
+    started.push({ workflowId, ...range });
+  }
+  return { started, leftRunning: states.gaps.length - gaps.length };
+}
