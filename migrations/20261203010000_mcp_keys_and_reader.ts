@@ -40,13 +40,23 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('fullstory_sessions_end').on('fullstory_sessions').columns(['org_id', 'stream', 'session_end', 'session_id']).execute();
   // A role that can only read the synced tables; the migrating role becomes a
   // member so the MCP server can SET ROLE to it inside each read-only
-  // transaction. Roles belong to the cluster: created once, granted per database.
-  await sql`do $$ begin
-      if not exists (select from pg_roles where rolname = ${sql.lit(READER)}) then create role ${sql.id(READER)} nologin; end if;
-    end $$`.execute(db);
-  await sql`grant ${sql.id(READER)} to current_user`.execute(db);
-  await sql`grant usage on schema public to ${sql.id(READER)}`.execute(db);
-  for (const table of READABLE) await sql`grant select on ${sql.table(table)} to ${sql.id(READER)}`.execute(db);
+  // transaction. Roles belong to the cluster: created once, granted per
+  // database. A migrating role that may not create roles (managed Postgres)
+  // is no reason to stop the workers: a notice, and the MCP server says what
+  // to run when it finds the role missing.
+  const grants = READABLE.map((table) => `grant select on ${table} to ${READER};`).join(' ');
+  await sql
+    .raw(
+      `do $$ begin
+        if not exists (select from pg_roles where rolname = '${READER}') then create role ${READER} nologin; end if;
+        execute format('grant ${READER} to %I', current_user);
+        grant usage on schema public to ${READER};
+        ${grants}
+      exception when insufficient_privilege then
+        raise notice 'session-sync: could not create or grant the role ${READER} (%); the MCP server needs it: see the README''s MCP section', sqlerrm;
+      end $$`,
+    )
+    .execute(db);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
