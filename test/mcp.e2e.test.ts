@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -133,6 +136,24 @@ describe('the MCP server', () => {
     const status = (await call(client, 'sync_status', { site: 'site-a' })).structuredContent!.sites as Array<Record<string, unknown>>;
     expect(status[0]).toMatchObject({ watermark: new Date(day1 + 2 * DAY).toISOString(), gaps: [], provisional: [] });
     await client.close();
+  });
+
+  it("answers the MCP Inspector's CLI the same, with the key as a header", async () => {
+    const inspector = (...args: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [`${ROOT}node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js`, '--cli', url, '--header', `Authorization: Bearer ${keys.reader}`, '--stored-auth-only', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: mkdtempSync(join(tmpdir(), 'inspector-home-')) }, stdio: ['ignore', 'pipe', 'pipe'] });
+        let [stdout, stderr] = ['', ''];
+        child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.once('exit', (code) => resolve({ code, stdout, stderr }));
+      });
+    const tools = await inspector('--method', 'tools/list');
+    expect(tools.code, tools.stderr).toBe(0);
+    expect((JSON.parse(tools.stdout) as { tools: Array<{ name: string }> }).tools.map((tool) => tool.name).sort()).toEqual(['backfill_gaps', 'count_sessions', 'get_session', 'list_sites', 'search_sessions', 'sync_status']);
+    const counted = await inspector('--method', 'tools/call', '--tool-name', 'count_sessions', '--tool-arg', 'site=site-a', `from=${new Date(day1).toISOString()}`, `to=${new Date(day1 + DAY).toISOString()}`, 'groupBy=day');
+    expect(counted.code, counted.stderr).toBe(0);
+    expect((JSON.parse(counted.stdout) as { structuredContent: unknown }).structuredContent).toEqual({ buckets: [{ key: new Date(day1).toISOString().slice(0, 10), count: fullSession.groundTruth(CUSTOMER, 'site-a', day1, day1 + DAY).length }] });
+    expect(tools.stdout + tools.stderr + counted.stdout + counted.stderr).not.toContain(keys.reader);
   });
 
   it('refuses hostile arguments with clear errors and never more rows', async () => {
