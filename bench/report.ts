@@ -2,6 +2,7 @@ import type { BackfillRequestsFigure } from './figures/backfill-requests.js';
 import type { CrashFigure } from './figures/crash-cost.js';
 import type { FullStoryLoadFigure } from './figures/fullstory-load.js';
 import type { FullStoryScheduleFigure } from './figures/fullstory-schedule-requests.js';
+import type { McpLatencyFigure } from './figures/mcp-latency.js';
 import type { MemoryFigure, PipelineFigure, ResyncFigure } from './figures/pipeline-and-memory.js';
 import type { RateFigure } from './figures/rate-efficiency.js';
 import type { ScheduleRequestsFigure } from './figures/schedule-requests.js';
@@ -20,6 +21,7 @@ export interface BenchResults {
     crash?: CrashFigure;
     fullstory?: FullStoryLoadFigure;
     fullstorySchedule?: FullStoryScheduleFigure;
+    mcp?: McpLatencyFigure;
   };
 }
 
@@ -28,7 +30,7 @@ const pct = (n: number) => `${Math.round(n * 100)}%`;
 
 /** The figures as a Markdown table, targets beside them (the README shows the latest). */
 export function renderTable(results: BenchResults): string {
-  const { rate1, rate3, backfillRequests, scheduleRequests, pipeline, memory, resync, crash, fullstory, fullstorySchedule } = results.figures;
+  const { rate1, rate3, backfillRequests, scheduleRequests, pipeline, memory, resync, crash, fullstory, fullstorySchedule, mcp } = results.figures;
   const rows: string[][] = [];
   for (const rate of [rate1, rate3]) {
     if (!rate) continue;
@@ -117,6 +119,9 @@ export function renderTable(results: BenchResults): string {
       'within 5%',
       `${f.runs} hourly runs with the defaults (1-day windows, the trailing day re-exported): ${int(f.requestsPerDay)} API requests measured for ${int(f.exportsPerDay)} exports, each pending 1 to 3 polls; \`session-sync plan\` the day after`,
     ]);
+  }
+  if (mcp) {
+    rows.push(['MCP search_sessions', `p50 ${mcp.p50Ms.toFixed(1)} ms, p95 ${mcp.p95Ms.toFixed(1)} ms`, 'p95 < 50 ms', `${mcp.calls} one-day pages of 100 (first and next) over ${int(mcp.sessions)} stored sessions, through the SDK's client and a real \`session-sync mcp\``]);
   }
   if (crash) {
     rows.push(['crash cost', `${crash.extraRequestsPerKill.toFixed(2)} extra requests per kill`, '≤ 1', `${crash.kills} SIGKILLs during a ${crash.pages}-page backfill: ${crash.requests} requests`]);

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { startBenchStack, type BenchStack } from './bench-stack.js';
 import { measureBackfillRequests } from './figures/backfill-requests.js';
 import { measureCrashCost } from './figures/crash-cost.js';
+import { measureMcpLatency } from './figures/mcp-latency.js';
 import { measureFullStoryLoad } from './figures/fullstory-load.js';
 import { measureFullStoryScheduleRequests } from './figures/fullstory-schedule-requests.js';
 import { measurePipelineMemoryResync } from './figures/pipeline-and-memory.js';
@@ -13,7 +14,7 @@ import { measureScheduleRequests } from './figures/schedule-requests.js';
 import { renderTable, type BenchResults } from './report.js';
 
 /**
- * `npm run bench [-- rate|requests|pipeline|fullstory|fullstory-plan|crash ...]`: measures the figures against
+ * `npm run bench [-- rate|requests|pipeline|fullstory|fullstory-plan|mcp|crash ...]`: measures the figures against
  * the sandbox API, a Temporal dev server and Postgres, prints a table and
  * writes bench/results/<time>.json; a run of every part also writes
  * bench/results/latest.json, the figures the README's table shows, which a
@@ -51,6 +52,10 @@ async function main(): Promise<void> {
     if (runs('fullstory-plan')) {
       log('FullStory: a day of an hourly schedule against what plan predicts');
       results.figures.fullstorySchedule = await measureFullStoryScheduleRequests(stack);
+    }
+    if (runs('mcp')) {
+      log('MCP: search_sessions over a million stored sessions');
+      results.figures.mcp = await measureMcpLatency(stack);
     }
     if (runs('crash')) {
       log('crash cost');
