@@ -48,7 +48,7 @@ async function serveHttp(tools: Omit<McpToolDeps, 'caller'>, keys: ReturnType<ty
     host: options.host,
     port: options.port,
     allowedOrigins: (env.MCP_ALLOWED_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
-    requestsPerMinute: Number(env.MCP_RATE_LIMIT_PER_MINUTE ?? 120),
+    requestsPerMinute: requestsPerMinute(env.MCP_RATE_LIMIT_PER_MINUTE),
     keys,
     tools,
     version: VERSION,
@@ -72,6 +72,12 @@ async function serveStdio(tools: Omit<McpToolDeps, 'caller'>, keys: ReturnType<t
   await server.connect(transport);
   await Promise.race([closed, untilSignalled()]);
   await server.close();
+}
+
+function requestsPerMinute(text: string | undefined): number {
+  const limit = Number(text ?? 120);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`MCP_RATE_LIMIT_PER_MINUTE "${text}" must be a whole number of requests a minute, 1 or more`);
+  return limit;
 }
 
 function untilSignalled(): Promise<void> {

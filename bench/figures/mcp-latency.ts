@@ -49,7 +49,7 @@ export async function measureMcpLatency(stack: BenchStack): Promise<McpLatencyFi
     writeFileSync(configPath, 'credentials:\n  main: { kind: fullsession-api-token, secret: { env: BENCH_UNUSED_TOKEN } }\naccounts:\n  bench:\n    sites:\n      site-1: { credential: main }\n');
     const port = await freePort();
     let output = '';
-    const server = spawn(process.execPath, ['bin/session-sync.js', 'mcp', '--port', String(port)], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', LOG_PRETTY: 'false', SESSION_SYNC_CONFIG: configPath, DATABASE_URL: database.url, TEMPORAL_ADDRESS: stack.temporalAddress }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = spawn(process.execPath, ['bin/session-sync.js', 'mcp', '--port', String(port)], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', LOG_PRETTY: 'false', SESSION_SYNC_CONFIG: configPath, DATABASE_URL: database.url, TEMPORAL_ADDRESS: stack.temporalAddress, MCP_RATE_LIMIT_PER_MINUTE: '100000' }, stdio: ['ignore', 'pipe', 'pipe'] });
     server.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     try {
       await waitFor(() => output.includes('MCP server listening'), 30_000, 'the MCP server');
