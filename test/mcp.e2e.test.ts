@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -154,6 +155,17 @@ describe('the MCP server', () => {
     expect(counted.code, counted.stderr).toBe(0);
     expect((JSON.parse(counted.stdout) as { structuredContent: unknown }).structuredContent).toEqual({ buckets: [{ key: new Date(day1).toISOString().slice(0, 10), count: fullSession.groundTruth(CUSTOMER, 'site-a', day1, day1 + DAY).length }] });
     expect(tools.stdout + tools.stderr + counted.stdout + counted.stderr).not.toContain(keys.reader);
+  });
+
+  it('serves a local client on stdio with the key from SESSION_SYNC_MCP_KEY, and refuses to start without one', async () => {
+    const stdio = (key: string) => new StdioClientTransport({ command: process.execPath, args: ['bin/session-sync.js', 'mcp', '--stdio'], cwd: ROOT, env: { PATH: process.env.PATH ?? '', LOG_PRETTY: 'false', ...stack.env, SESSION_SYNC_MCP_KEY: key }, stderr: 'pipe' });
+    const client = new Client({ name: 'session-sync-stdio-test', version: '1.0.0' });
+    await client.connect(stdio(keys.reader!));
+    const sites = (await call(client, 'list_sites')).structuredContent!.sites as Array<{ siteId: string }>;
+    expect(sites.map((site) => site.siteId)).toEqual(['site-a', 'events']);
+    await client.close();
+    const refused = await runCli(['mcp', '--stdio'], { ...stack.env, SESSION_SYNC_MCP_KEY: 'not-a-key' });
+    expect([refused.code, refused.stderr]).toEqual([2, 'session-sync: --stdio needs a valid MCP key in SESSION_SYNC_MCP_KEY (create one with `session-sync mcp-keys create`)\n']);
   });
 
   it('refuses hostile arguments with clear errors and never more rows', async () => {
