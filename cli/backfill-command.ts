@@ -21,6 +21,8 @@ export interface BackfillOptions extends BackfillArgs {
  * (or returns at once with `--detach`).
  */
 export async function backfillCommand(config: Config, options: BackfillOptions, print: Print, interactive = false): Promise<RunResult | null> {
+  // Arguments first: a mistake in them is the operator's to fix before anything is reached.
+  backfillRequest(config, options);
   const client = await connectTemporalClient(config.temporal);
   try {
     const { workflowId, site, handle, alreadyRunning } = await startBackfill(client, config, options);

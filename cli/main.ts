@@ -1,9 +1,10 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import type { Kysely } from 'kysely';
 import { ConfigError } from '../config/config-error.js';
 import { parseDuration } from '../config/duration.js';
 import { loadConfig, loadLoggingConfig, type Config } from '../config/load-config.js';
 import { connectDatabase } from '../db/connect.js';
+import { databaseReachError } from '../db/database-reach-error.js';
 import type { Database, McpKeyLevel } from '../db/database.js';
 import { newerSchemaNote, readSchemaState } from '../db/schema-state.js';
 import { createLogger } from '../logging/logger.js';
@@ -15,6 +16,7 @@ import { mcpCommand } from './mcp-command.js';
 import { createMcpKeyCommand, deleteMcpKeyCommand, levelOption, listMcpKeysCommand, renameMcpKeyCommand, setMcpKeyLevelCommand } from './mcp-keys-command.js';
 import { migrateCommand } from './migrate-command.js';
 import { operatorMessage } from './operator-message.js';
+import { packageVersion } from './package-version.js';
 import { applySchedulesCommand, listSchedulesCommand, scheduleActionCommand } from './schedule-commands.js';
 import { statusCommand } from './status-command.js';
 import { planCommand } from './plan-command.js';
@@ -49,9 +51,12 @@ function durationOption(text: string): number {
 async function withDatabase<T>(config: Config, run: (db: Kysely<Database>) => Promise<T>): Promise<T> {
   const db = connectDatabase({ url: config.database.url, maxConnections: 4 });
   try {
-    const schema = await readSchemaState(db);
+    const schema = await readSchemaState(db).catch((error: unknown) => {
+      throw databaseReachError(config.database.url, error) ?? error;
+    });
+    if (schema.applied === 0) throw new UsageError('the database has no session-sync tables yet: run `session-sync migrate` with a role that may change the schema, then try again');
     if (schema.pending.length > 0) {
-      throw new UsageError(`the database schema is older than this release (it has not run ${schema.pending.join(', ')}); run \`session-sync migrate\` with a role that may change the schema, then try again`);
+      throw new UsageError(`the database schema is older than this release (${schema.pending.length} migration${schema.pending.length === 1 ? '' : 's'} to run, the first ${schema.pending[0]}); run \`session-sync migrate\` with a role that may change the schema, then try again`);
     }
     if (schema.unknown.length > 0) log.warn(newerSchemaNote(schema));
     return await run(db);
@@ -61,8 +66,11 @@ async function withDatabase<T>(config: Config, run: (db: Kysely<Database>) => Pr
 }
 
 const program = new Command('session-sync')
-  .description('Keeps a Postgres copy of FullSession sessions, run by Temporal.')
-  .showHelpAfterError();
+  .description('Keeps a Postgres copy of your session analytics data (FullSession sessions; FullStory events, sessions and individuals), run by Temporal.')
+  .version(packageVersion(), '-V, --version', 'print the version')
+  // A mistake in the command line is one line and exit 2, as for any usage error; --help shows the rest.
+  .configureOutput({ outputError: (text, write) => write(`session-sync: ${text.replace(/^error: /, '').trim()} (see --help)\n`) })
+  .exitOverride();
 
 program.command('migrate').description('apply pending database migrations').action(() => migrateCommand(env, log));
 
@@ -224,6 +232,10 @@ program
   });
 
 program.parseAsync().catch((error: unknown) => {
+  if (error instanceof CommanderError) {
+    // Help and --version end well; anything else commander refused was printed as one line above.
+    process.exit(['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code) ? 0 : 2);
+  }
   if (error instanceof ConfigError || error instanceof UsageError) {
     process.stderr.write(`session-sync: ${error.message}\n`);
     process.exit(2);

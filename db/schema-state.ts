@@ -4,6 +4,8 @@ import type { Database } from './database.js';
 
 /** How the database's schema compares with the migrations this release knows. */
 export interface SchemaState {
+  /** How many migrations the database has run: 0 for a database session-sync never migrated. */
+  applied: number;
   /** Migrations of this release the database has not run: it is older. */
   pending: string[];
   /** Migrations the database has run that this release does not know: it is newer. */
@@ -18,7 +20,7 @@ export async function readSchemaState(db: Kysely<Database>): Promise<SchemaState
   const table = await sql<{ present: boolean }>`select to_regclass('kysely_migration') is not null as present`.execute(db);
   const applied = table.rows[0]?.present ? (await sql<{ name: string }>`select name from kysely_migration`.execute(db)).rows.map((row) => row.name) : [];
   const known = Object.keys(migrations);
-  return { pending: known.filter((name) => !applied.includes(name)), unknown: applied.filter((name) => !known.includes(name)) };
+  return { applied: applied.length, pending: known.filter((name) => !applied.includes(name)), unknown: applied.filter((name) => !known.includes(name)) };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../devstack/session-sync-process.js';
@@ -11,6 +12,19 @@ const env = {
 
 /** What an operator sees when a command fails: one line that says what is wrong, no stack trace unless asked for. */
 describe('operator errors from the real CLI', () => {
+  it('a mistake in the command line is one line and exit 2; --version prints the version', async () => {
+    for (const [args, line] of [
+      [['status', '--bogus'], "session-sync: unknown option '--bogus' (see --help)\n"],
+      [['bogus'], "session-sync: unknown command 'bogus' (see --help)\n"],
+      [['backfill', '--site', 'shop', '--from', '2026-01-01', '--to', '2026-01-02', '--window', 'soon'], "session-sync: option '--window <duration>' argument 'soon' is invalid. expected a duration like 1h or 1d (see --help)\n"],
+    ] as const) {
+      const result = await runCli([...args], env);
+      expect([result.code, result.stderr, result.stdout]).toEqual([2, line, '']);
+    }
+    const version = await runCli(['--version'], env);
+    expect([version.code, version.stdout]).toEqual([0, `${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`]);
+  });
+
   it('a date the calendar lacks is a usage error, exit 2', async () => {
     const result = await runCli(['backfill', '--site', 'shop', '--from', '2026-02-30', '--to', '2026-03-02'], env);
     expect(result.code).toBe(2);
@@ -23,10 +37,12 @@ describe('operator errors from the real CLI', () => {
     expect(result.stderr).toBe('session-sync: cannot reach Temporal at 127.0.0.1:1 (TEMPORAL_ADDRESS); is the address right and the server up?: Failed to connect before the deadline\n');
   });
 
-  it('an unreachable Postgres is one line; LOG_LEVEL=debug adds the stack', async () => {
+  it('an unreachable Postgres is one line naming DATABASE_URL by host, port and database, never the password; LOG_LEVEL=debug adds the stack', async () => {
+    const secret = await runCli(['status'], { ...env, DATABASE_URL: 'postgres://sync:hunter2secret@127.0.0.1:1/copy' });
+    expect(secret.stderr).toBe('session-sync: cannot reach Postgres at 127.0.0.1:1/copy (DATABASE_URL): ECONNREFUSED; is the address right and the server up?\n');
     const plain = await runCli(['status'], env);
     expect(plain.code).toBe(1);
-    expect(plain.stderr).toMatch(/^session-sync: .*ECONNREFUSED 127\.0\.0\.1:1\n$/);
+    expect(plain.stderr).toBe('session-sync: cannot reach Postgres at 127.0.0.1:1/nowhere (DATABASE_URL): ECONNREFUSED; is the address right and the server up?\n');
     const debug = await runCli(['status'], { ...env, LOG_LEVEL: 'debug' });
     expect(debug.code).toBe(1);
     expect(debug.stderr).toContain('"msg":"session-sync failed"');

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../devstack/session-sync-process.js';
 import { migrations } from '../migrations/index.js';
@@ -67,11 +67,13 @@ describe('database roles and schema versions', () => {
     }
   });
 
-  it('a schema older than the release is refused by reading commands, which say how to fix it', async () => {
-    const status = await runCli(['status'], env(unmigrated.url));
-    expect(status.code).toBe(2);
-    expect(status.stderr).toBe(
-      `session-sync: the database schema is older than this release (it has not run ${Object.keys(migrations).join(', ')}); run \`session-sync migrate\` with a role that may change the schema, then try again\n`,
-    );
+  it('an empty database, or a schema older than the release, is refused by reading commands, which say how to fix it', async () => {
+    const empty = await runCli(['status'], env(unmigrated.url));
+    expect([empty.code, empty.stderr]).toEqual([2, 'session-sync: the database has no session-sync tables yet: run `session-sync migrate` with a role that may change the schema, then try again\n']);
+    const names = Object.keys(migrations);
+    const partial = await new Migrator({ db: unmigrated.db, provider: { getMigrations: async () => migrations } }).migrateTo(names.at(-3)!);
+    expect(partial.error).toBeUndefined();
+    const older = await runCli(['status'], env(unmigrated.url));
+    expect([older.code, older.stderr]).toEqual([2, `session-sync: the database schema is older than this release (2 migrations to run, the first ${names.at(-2)}); run \`session-sync migrate\` with a role that may change the schema, then try again\n`]);
   });
 });

@@ -1,0 +1,22 @@
+/** SQLSTATEs and socket codes that mean "cannot get to the database", not "the query failed". */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET', '28P01', '28000', '3D000', '57P03']);
+
+/** Where DATABASE_URL points, for a message: host, port and database, never the user's password. */
+export function describeDatabaseUrl(url: string): string {
+  if (!URL.canParse(url)) return 'an unparseable DATABASE_URL';
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname || ''}`;
+}
+
+/**
+ * An operator's reading of a failure to reach Postgres, naming the variable
+ * and where it points; null when the error is about something else.
+ *
+ * @example databaseReachError('postgres://u:pw@db:5432/x', econnrefused) // 'cannot reach Postgres at db:5432/x (DATABASE_URL); …'
+ */
+export function databaseReachError(url: string, error: unknown): Error | null {
+  const code = (error as { code?: string }).code ?? (error as { errors?: Array<{ code?: string }> }).errors?.[0]?.code;
+  if (code === undefined || !UNREACHABLE.has(code)) return null;
+  const why = { '28P01': 'the password was refused', '28000': 'the user may not connect', '3D000': 'that database does not exist', '57P03': 'Postgres is starting up or shutting down' }[code] ?? code;
+  return new Error(`cannot reach Postgres at ${describeDatabaseUrl(url)} (DATABASE_URL): ${why}; is the address right and the server up?`);
+}
