@@ -6,7 +6,9 @@ import { listChecks, type CheckRow } from '../db/credential-checks-repository.js
 import type { Database } from '../db/database.js';
 import { checkCredentials, type CheckFilter, type SiteCheck } from '../operations/check-credentials.js';
 import { formatTable, formatTime } from './format.js';
+import { findSite } from './find-site.js';
 import type { Print } from './print.js';
+import { UsageError } from './usage-error.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -81,8 +83,13 @@ export async function checkCommand(config: Config, db: Kysely<Database>, env: En
     const resolved = resolveSecret(credential, env);
     if (resolved.ok && resolved.warning) print(`warning: ${resolved.warning}`);
   }
-  const checks = await checkCredentials({ db, config, env }, filter);
-  if (checks.length === 0) print(`nothing to check: no configured site matches ${JSON.stringify(filter)}`);
+  // A name that matches nothing is a mistake: say what there is.
+  if (filter.site) findSite(config.sites, filter.site);
+  if (filter.credential && !config.sites.credentials.some((credential) => credential.name === filter.credential)) {
+    throw new UsageError(`credential "${filter.credential}" is not configured (${config.sites.source ?? 'the environment'} has: ${config.sites.credentials.map((credential) => credential.name).join(', ')})`);
+  }
+  const checks = await checkCredentials({ db, config, env }, { ...filter, ...(filter.site ? { site: findSite(config.sites, filter.site).siteId } : {}) });
+  if (checks.length === 0) print(`nothing to check: credential ${filter.credential} serves no site${filter.site ? ` named ${filter.site}` : ''}`);
   for (const check of checks) {
     print(checkLine(check));
     if (check.warning) print(`warning: ${check.customerId}/${check.siteId} with credential ${check.credentialName}${check.obfuscatedKey ? ` (${check.obfuscatedKey})` : ''}: ${check.warning}`);

@@ -1,4 +1,4 @@
-import type { Client, ScheduleDescription } from '@temporalio/client';
+import { ScheduleNotFoundError, type Client, type ScheduleDescription } from '@temporalio/client';
 import type { Config } from '../config/load-config.js';
 import { describeOrNull, describeSchedules, managedScheduleIds, type ScheduleRow } from '../operations/schedule-descriptions.js';
 import type { SiteConfig } from '../config/site-config.js';
@@ -10,6 +10,7 @@ import type { Print } from './print.js';
 import { operatorMessage } from './operator-message.js';
 import { configHashOf, siteScheduleOptions, type SiteScheduleOptions } from './site-schedule-options.js';
 import { connectTemporalClient } from './temporal-client.js';
+import { UsageError } from './usage-error.js';
 
 export type ApplyOutcome = 'created' | 'moved' | 'updated' | 'unchanged' | 'deleted' | 'orphaned' | 'failed';
 
@@ -121,9 +122,17 @@ export async function scheduleActionCommand(config: Config, action: ScheduleActi
   await withClient(config, async (client) => {
     const handle = client.schedule.getHandle(scheduleId(config.temporal.taskQueue, site));
     const note = `${action === 'pause' ? 'paused' : 'resumed'} by an operator at ${new Date().toISOString()}${reason ? `: ${reason}` : ''}`;
-    if (action === 'pause') await handle.pause(note);
-    if (action === 'resume') await handle.unpause(note);
-    if (action === 'trigger') await handle.trigger();
+    try {
+      if (action === 'pause') await handle.pause(note);
+      if (action === 'resume') await handle.unpause(note);
+      if (action === 'trigger') await handle.trigger();
+    } catch (error) {
+      // Temporal says "workflow not found" of a schedule that does not exist.
+      if (error instanceof ScheduleNotFoundError || /not found/i.test((error as Error).message)) {
+        throw new UsageError(`site ${site.customerId}/${site.siteId} has no schedule on task queue ${config.temporal.taskQueue} yet: create it with \`session-sync schedule apply\`, then ${action} it`);
+      }
+      throw error;
+    }
     print(`${action === 'trigger' ? 'triggered' : note.split(' ')[0]} ${handle.scheduleId}`);
   });
 }

@@ -95,13 +95,17 @@ describe('coverage and backfill --gaps', () => {
     expect((await cli('backfill', '--gaps', '--site', SITE)).stdout).toBe(`${CUSTOMER}/${SITE}: no gaps to backfill\n`);
   });
 
-  it('says what is wrong with a bad range, an unknown site or backfill --gaps without its site, exit 2', async () => {
+  it('says what is wrong with a bad range, an unknown site, a site without a schedule or backfill --gaps without its site, exit 2', async () => {
     const badDate = await cli('coverage', '--from', '2026-02-30');
     expect([badDate.code, badDate.stderr]).toEqual([2, 'session-sync: --from "2026-02-30" is not an ISO-8601 date (2026-03-01) or date-time with its zone (2026-03-01T12:00:00Z)\n']);
     const noSite = await cli('backfill', '--gaps');
     expect([noSite.code, noSite.stderr]).toEqual([2, 'session-sync: backfill --gaps needs --site\n']);
     const forced = await cli('backfill', '--gaps', '--site', SITE, '--force');
     expect([forced.code, forced.stderr]).toEqual([2, "session-sync: backfill --gaps takes neither --force nor --window: it fetches what is missing, in the site's windows\n"]);
+    const noSchedule = await cli('schedule', 'trigger', SITE);
+    expect([noSchedule.code, noSchedule.stderr]).toEqual([2, `session-sync: site ${CUSTOMER}/${SITE} has no schedule on task queue ${stack.taskQueue} yet: create it with \`session-sync schedule apply\`, then trigger it\n`]);
+    const noSuchCheck = await cli('check', '--site', 'nosuch');
+    expect([noSuchCheck.code, noSuchCheck.stderr]).toEqual([2, `session-sync: site "nosuch" is not configured (${stack.configPath} has: ${CUSTOMER}/${SITE})\n`]);
     const unknown = await cli('coverage', '--site', 'nosuch');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^session-sync: site "nosuch" is not configured/);
