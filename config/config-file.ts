@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { configFileSchema, type ConfigFile } from './config-file-schema.js';
+import { closestName, settingNames } from './did-you-mean.js';
 import { ConfigError } from './config-error.js';
 import { parseDuration } from './duration.js';
 import { DEFAULT_RATE_PER_MINUTE, SCHEDULE_DEFAULTS, SYNC_DEFAULTS } from './defaults.js';
@@ -25,7 +26,7 @@ export function readConfigFile(path: string, defaultRateOf: (source: string) => 
   }
   const at = (where: Path) => `${name}:${lineOf(document, lines, where)} ${where.map(String).join('.') || '(top level)'}`;
   const parsed = configFileSchema.safeParse(toPlainValue(document, name), { reportInput: true });
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, at)));
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.flatMap((issue) => describeIssue(issue, at)));
   const problems = crossReferenceProblems(parsed.data, at);
   if (problems.length > 0) throw new ConfigError(problems);
   return toSitesConfig(parsed.data, path, defaultRateOf);
@@ -39,9 +40,16 @@ function readText(path: string): string {
   }
 }
 
-function describeIssue(issue: z.core.$ZodIssue, at: (where: Path) => string): string {
+/** Every setting name the file may use, for "did you mean". */
+const KNOWN_SETTINGS = settingNames(configFileSchema);
+
+/** A problem a line: an object with several unknown keys gives one each. */
+function describeIssue(issue: z.core.$ZodIssue, at: (where: Path) => string): string | string[] {
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => `${at([...issue.path, key])}: unknown setting "${key}"`).join('\n');
+    return issue.keys.map((key) => {
+      const suggestion = closestName(key, KNOWN_SETTINGS);
+      return `${at([...issue.path, key])}: unknown setting "${key}"${suggestion ? `; did you mean "${suggestion}"?` : ''}`;
+    });
   }
   if (issue.code === 'invalid_key') return `${at(issue.path)}: ${issue.issues[0]?.message ?? issue.message}`;
   if (issue.code === 'invalid_type' && issue.input === undefined) return `${at(issue.path)}: ${issue.message.startsWith('is required') ? issue.message : 'is required'}`;

@@ -153,6 +153,15 @@ accounts:
     expect(sites.map((site) => site.freshness)).toEqual([null, { warnAfterMs: 2 * 3_600_000, errorAfterMs: 3 * 3_600_000 }, null, { warnAfterMs: 2 * 3_600_000, errorAfterMs: 3 * 3_600_000 }]);
   });
 
+  it('suggests the setting a misspelt key was meant to be', () => {
+    const path = writeConfig('credentials:\n  main: { kind: fullsession-api-token, secret: { env: MAIN } }\naccounts:\n  cust-1:\n    sites:\n      site-a: { credential: main, schedul: { cron: "* * * * *" }, sync: { windw: 1h, settleDelay: 1m, frobnicate: 1 } }\n');
+    expect(problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: path })).toEqual([
+      `${path}:6 accounts.cust-1.sites.site-a.sync.windw: unknown setting "windw"; did you mean "window"?`,
+      `${path}:6 accounts.cust-1.sites.site-a.sync.frobnicate: unknown setting "frobnicate"`,
+      `${path}:6 accounts.cust-1.sites.site-a.schedul: unknown setting "schedul"; did you mean "schedule"?`,
+    ]);
+  });
+
   it('refuses a YAML alias bomb as a problem of the file, not a crash', () => {
     const levels = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]'];
     for (let level = 1; level < 9; level++) levels.push(`l${level}: &l${level} [${Array(9).fill(`*${level === 1 ? 'a' : `l${level - 1}`}`).join(', ')}]`);
