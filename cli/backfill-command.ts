@@ -32,7 +32,7 @@ export async function backfillCommand(config: Config, options: BackfillOptions, 
       return null;
     }
     const recordNoun = definitionOf(site.source).recordNoun(site.siteId);
-    return await watchProgress(handle, createProgressDisplay(print, interactive, recordNoun), print, recordNoun);
+    return await watchProgress(handle, createProgressDisplay(print, interactive, recordNoun), print, { site: `${site.customerId}/${site.siteId}`, recordNoun });
   } finally {
     await client.connection.close();
   }

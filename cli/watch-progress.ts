@@ -10,8 +10,15 @@ const POLL_MS = 2_000;
  * Waits for a range workflow, showing its progress every poll and a final
  * summary; resolves with the totals or rejects with the workflow's failure.
  */
-export async function watchProgress(handle: WorkflowHandle<typeof syncRangeWorkflow>, display: ProgressDisplay, print: Print, recordNoun: string): Promise<RunResult> {
+export async function watchProgress(handle: WorkflowHandle<typeof syncRangeWorkflow>, display: ProgressDisplay, print: Print, names: { site: string; recordNoun: string }): Promise<RunResult> {
   const started = Date.now();
+  // Ctrl-C stops the watching, not the backfill: say so, and how to follow or stop it.
+  const onInterrupt = () => {
+    display.stop();
+    print(`\nstopped watching; the backfill goes on in Temporal. Follow it with \`session-sync status\` (or attach again by running the same backfill), stop it with \`session-sync backfill cancel ${handle.workflowId}\``);
+    process.exit(130);
+  };
+  process.once('SIGINT', onInterrupt);
   const outcome = handle.result().then(
     (totals) => ({ totals }),
     (error: unknown) => ({ error }),
@@ -22,13 +29,14 @@ export async function watchProgress(handle: WorkflowHandle<typeof syncRangeWorkf
       if (settled && 'error' in settled) throw settled.error;
       if (settled) {
         display.stop();
-        print(summaryLine(settled.totals, Date.now() - started, recordNoun));
+        print(summaryLine(settled.totals, Date.now() - started, names));
         return settled.totals;
       }
       const progress = await handle.query(progressQuery).catch(() => undefined);
       if (progress) display.update(progress);
     }
   } finally {
+    process.removeListener('SIGINT', onInterrupt);
     display.stop();
   }
 }
@@ -38,6 +46,7 @@ function delay(ms: number): Promise<undefined> {
 }
 
 /** The one-line summary operators and the demo print at the end of a run; records named as the source names them. */
-export function summaryLine(totals: RunResult, elapsedMs: number, recordNoun: string): string {
-  return `done: windows ${totals.windowsDone}, pages ${totals.pages}, ${recordNoun} ${totals.records}, requests ${totals.requests}, rejects ${totals.rejects}, elapsed ${(elapsedMs / 1000).toFixed(1)}s`;
+export function summaryLine(totals: RunResult, elapsedMs: number, names: { site: string; recordNoun: string }): string {
+  const { recordNoun } = names;
+  return `done: ${names.site}: windows ${totals.windowsDone}, pages ${totals.pages}, ${recordNoun} ${totals.records}, requests ${totals.requests}, rejects ${totals.rejects}, elapsed ${(elapsedMs / 1000).toFixed(1)}s`;
 }

@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     const client = await connectTemporalClient(config.temporal);
     for (const { stream, run } of fullStoryRuns) {
       const totals = await client.workflow.getHandle(run.workflowId).result();
-      print(`${ORG}/${stream} ${summaryLine(totals, Date.now() - started, stream)}`);
+      print(summaryLine(totals, Date.now() - started, { site: `${ORG}/${stream}`, recordNoun: stream }));
     }
     await client.connection.close();
     print('\n$ session-sync status');

@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';
-import { runCli } from '../devstack/session-sync-process.js';
+import { runCli, waitFor } from '../devstack/session-sync-process.js';
 import { installTemporalRuntime } from '../worker/install-runtime.js';
 import { capturingLogger } from './support/capturing-logger.js';
 import { storedAndTruth } from './support/compare-with-truth.js';
@@ -55,7 +57,9 @@ describe('coverage and backfill --gaps', () => {
   };
 
   it('names the one missing day with exit 1, backfills exactly it, then exits 0 with the watermark at the end of day 3', async () => {
-    expect((await cli('backfill', '--site', SITE, '--from', iso(day1), '--to', iso(day2))).code).toBe(0);
+    const firstDay = await cli('backfill', '--site', SITE, '--from', iso(day1), '--to', iso(day2));
+    expect(firstDay.code).toBe(0);
+    expect(firstDay.stdout).toMatch(new RegExp(`^done: ${CUSTOMER}/${SITE}: windows 1, pages \\d+, sessions ${sandbox.groundTruth(CUSTOMER, SITE, day1, day2).length}, requests \\d+, rejects 0, elapsed \\d+\\.\\ds$`, 'm'));
     expect((await cli('backfill', '--site', SITE, '--from', iso(day3), '--to', iso(day4))).code).toBe(0);
 
     const holed = await coverage();
@@ -93,6 +97,21 @@ describe('coverage and backfill --gaps', () => {
     const { stored, truth: all } = await storedAndTruth(stack.database.db, sandbox, day1, day4, SITE);
     expect(stored).toEqual(all);
     expect((await cli('backfill', '--gaps', '--site', SITE)).stdout).toBe(`${CUSTOMER}/${SITE}: no gaps to backfill\n`);
+  });
+
+  it('Ctrl-C on an attached backfill stops the watching, says the backfill goes on and how to follow or cancel it', async () => {
+    sandbox.faults.setRandom({ rate: 1, kinds: ['latency'], latencyMs: 1_000 });
+    const child = spawn(process.execPath, ['bin/session-sync.js', 'backfill', '--site', SITE, '--from', iso(day1 - 2 * DAY), '--to', iso(day1 - DAY)], { cwd: fileURLToPath(new URL('../', import.meta.url)), env: { PATH: process.env.PATH ?? '', ...stack.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await waitFor(() => stdout.includes('started backfill'), 30_000, 'the backfill to start');
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    const workflowId = /started backfill (\S+) /.exec(stdout)![1]!;
+    expect(stdout).toContain(`stopped watching; the backfill goes on in Temporal. Follow it with \`session-sync status\` (or attach again by running the same backfill), stop it with \`session-sync backfill cancel ${workflowId}\``);
+    sandbox.faults.setRandom(undefined);
+    await stack.client.workflow.getHandle(workflowId).result();
   });
 
   it('says what is wrong with a bad range, an unknown site, a site without a schedule or backfill --gaps without its site, exit 2', async () => {
