@@ -21,13 +21,14 @@ export function createProgressDisplay(print: Print, interactive: boolean, record
 
 function progressBar(recordNoun: string): ProgressDisplay {
   const bar = new cliProgress.SingleBar(
-    { format: `{bar} {percentage}% | windows {value}/{total} | pages {pages} | ${recordNoun} {sessions}{job} | ETA {eta}`, hideCursor: true },
+    // {etaText}, not {eta}: cli-progress fills {eta} itself, in bare seconds from windows alone (0, 94, INF), beside our estimate.
+    { format: `{bar} {percentage}% | windows {value}/{total} | pages {pages} | ${recordNoun} {sessions}{job} | ETA {etaText}`, hideCursor: true },
     cliProgress.Presets.shades_classic,
   );
   let started = false;
   return {
     update(progress) {
-      const fields = { pages: progress.pages, sessions: progress.sessions, job: progress.exportPercent === null ? '' : ` | export ${progress.exportPercent}%`, eta: eta(progress) };
+      const fields = { pages: progress.pages, sessions: progress.sessions, job: progress.exportPercent === null ? '' : ` | export ${progress.exportPercent}%`, etaText: eta(progress) };
       if (!started) bar.start(progress.windowsTotal, progress.windowsDone, fields);
       else bar.update(progress.windowsDone, fields);
       started = true;
@@ -61,6 +62,7 @@ export function progressLine(progress: SyncRangeProgress, recordNoun: string): s
   return `progress: ${progress.percent}% windows ${progress.windowsDone}/${progress.windowsTotal}, pages ${progress.pages}, ${recordNoun} ${progress.sessions}, requests ${progress.requests}, current window ${window}${job}, ETA ${eta(progress)}`;
 }
 
+/** The workflow's one estimate, as `status` shows it too: with its unit, or unknown. */
 function eta(progress: SyncRangeProgress): string {
   return progress.etaMs === null ? 'unknown' : formatDuration(progress.etaMs);
 }
