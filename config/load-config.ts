@@ -43,7 +43,8 @@ export interface WorkerSettings {
 
 export interface LoggingConfig {
   level: string;
-  pretty: boolean;
+  /** 'auto': pretty when the log's stream is a terminal (createLogger knows which stream). */
+  pretty: boolean | 'auto';
 }
 
 export interface Config {
@@ -171,7 +172,7 @@ export function loadLoggingConfig(env: Env): LoggingConfig {
 function toLoggingConfig(logging: z.output<typeof envSections.logging>): LoggingConfig {
   return {
     level: logging.LOG_LEVEL,
-    pretty: logging.LOG_PRETTY === 'auto' ? Boolean(process.stdout.isTTY) : logging.LOG_PRETTY === 'true',
+    pretty: logging.LOG_PRETTY === 'auto' ? 'auto' : logging.LOG_PRETTY === 'true',
   };
 }
 

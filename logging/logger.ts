@@ -23,7 +23,8 @@ export const REDACTED_PATHS = [
 
 export interface LoggerOptions {
   level: string;
-  pretty: boolean;
+  /** 'auto': pretty when the stream the lines go to is a terminal. */
+  pretty: boolean | 'auto';
   /** The worker logs to stdout; operator commands log to stderr so their output stays parseable. */
   toStderr?: boolean;
 }
@@ -46,6 +47,11 @@ export function createLogger(options: LoggerOptions, destination?: pino.Destinat
     // wherever a message, an error or an API's answer quotes one.
     hooks: { streamWrite: scrubSecrets },
   };
-  if (options.pretty) return pino({ ...settings, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', destination: fd } } });
+  const toTerminal = Boolean((options.toStderr ? process.stderr : process.stdout).isTTY);
+  if (options.pretty === true || (options.pretty === 'auto' && toTerminal)) {
+    // Colour only for a terminal, and never with NO_COLOR (no-color.org): a pipe or a file gets plain text.
+    const colorize = toTerminal && !process.env.NO_COLOR;
+    return pino({ ...settings, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', destination: fd, colorize } } });
+  }
   return pino(settings, destination ?? pino.destination({ fd, sync: true }));
 }

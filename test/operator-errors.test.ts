@@ -47,5 +47,9 @@ describe('operator errors from the real CLI', () => {
     expect(debug.code).toBe(1);
     expect(debug.stderr).toContain('"msg":"session-sync failed"');
     expect(debug.stderr).toMatch(/\\n\s+at /);
+    // Pretty logs into a pipe are plain text: colour is for terminals (and never with NO_COLOR).
+    const pretty = await runCli(['status'], { ...env, LOG_LEVEL: 'debug', LOG_PRETTY: 'true' });
+    expect(pretty.stderr).toContain('session-sync failed');
+    expect(pretty.stderr).not.toContain('\u001b[');
   });
 });
