@@ -58,12 +58,23 @@ export class RateBudget {
   };
 }
 
+/**
+ * Waits `ms`, or rejects when `signal` aborts. The abort listener is removed
+ * when the wait ends: an activity's one cancellation signal sees a wait per
+ * page, and listeners left behind piled up past Node's limit of ten
+ * (MaxListenersExceededWarning in the demo's and CI's output).
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
       clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
