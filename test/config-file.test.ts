@@ -1,16 +1,16 @@
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load-config.js';
 import { configProblems } from './support/config-problems.js';
+import { tempDir } from './support/temp-dir.js';
 
 const EXAMPLE = fileURLToPath(new URL('../examples/session-sync.yaml', import.meta.url));
 const baseEnv = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', TEMPORAL_ADDRESS: '127.0.0.1:7233' };
 
 function writeConfig(text: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'config-file-')), 'sites.yaml');
+  const path = join(tempDir('config-file-'), 'sites.yaml');
   writeFileSync(path, text);
   return path;
 }
@@ -170,7 +170,7 @@ accounts:
   });
 
   it('warns about a key file every user can read, and uses it', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'config-key-'));
+    const dir = tempDir('config-key-');
     const keyFile = join(dir, 'token');
     writeFileSync(keyFile, 'fus_0123456789abcdefwarned\n', { mode: 0o644 });
     chmodSync(keyFile, 0o644);

@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load-config.js';
 import { configProblems } from './support/config-problems.js';
+import { tempDir } from './support/temp-dir.js';
 
 const TOKEN = 'fus_configtest0123456789abcdef';
 const valid = {
@@ -70,7 +70,7 @@ describe('configuration from the environment', () => {
   });
 
   it('reads the token from a file and rejects both sources at once', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'token-'));
+    const dir = tempDir('token-');
     writeFileSync(join(dir, 'token'), `${TOKEN}\n`);
     const { FULLSESSION_API_TOKEN: _omit, ...withoutToken } = valid;
     const config = loadConfig({ ...withoutToken, FULLSESSION_API_TOKEN_FILE: join(dir, 'token') }, { credentials: true });

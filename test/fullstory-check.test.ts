@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCommand, checkLine, listCredentialsCommand } from '../cli/credentials-commands.js';
 import { loadConfig } from '../config/load-config.js';
 import { FullStorySandbox } from '../devstack/sandboxes/fullstory/fullstory-sandbox.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { tempDir } from './support/temp-dir.js';
 
 const ORG = 'o-1G1-na1';
 const ADMIN_ORG = 'o-2G2-na1';
@@ -48,7 +48,7 @@ describe('checking FullStory keys', () => {
       `  ${NA_ORG}:\n    source: fullstory\n    sites:\n      events: { credential: european }`,
     ].join('\n');
     const credentials = Object.keys(keys).map((name) => `  ${name}: { kind: fullstory-api-key, secret: { env: KEY_${name.toUpperCase()} } }`).join('\n');
-    const path = join(mkdtempSync(join(tmpdir(), 'fullstory-check-')), 'session-sync.yaml');
+    const path = join(tempDir('fullstory-check-'), 'session-sync.yaml');
     writeFileSync(path, `credentials:\n${credentials}\naccounts:\n${accounts}\n`);
     const env = {
       DATABASE_URL: database.url,

@@ -1,8 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -19,6 +16,7 @@ import { capturingLogger } from './support/capturing-logger.js';
 import { databaseText } from './support/leak-scan.js';
 import { startOperatorStack, type OperatorStack } from './support/operator-stack.js';
 import { CUSTOMER, DAY, HOUR, newToken } from './support/sandbox-fixtures.js';
+import { tempDir } from './support/temp-dir.js';
 
 const TOKEN = newToken();
 const ORG = 'o-9M9-na1';
@@ -142,7 +140,7 @@ describe('the MCP server', () => {
   it("answers the MCP Inspector's CLI the same, with the key as a header", async () => {
     const inspector = (...args: string[]) =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [`${ROOT}node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js`, '--cli', url, '--header', `Authorization: Bearer ${keys.reader}`, '--stored-auth-only', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: mkdtempSync(join(tmpdir(), 'inspector-home-')) }, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, [`${ROOT}node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js`, '--cli', url, '--header', `Authorization: Bearer ${keys.reader}`, '--stored-auth-only', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: tempDir('inspector-home-') }, stdio: ['ignore', 'pipe', 'pipe'] });
         let [stdout, stderr] = ['', ''];
         child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
         child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -1,5 +1,4 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backfillCommand } from '../cli/backfill-command.js';
@@ -13,12 +12,13 @@ import { capturingLogger } from './support/capturing-logger.js';
 import { databaseText, historiesText } from './support/leak-scan.js';
 import { startOperatorStack, type OperatorStack } from './support/operator-stack.js';
 import { CUSTOMER, DAY, DAY0, newToken, startTestSandbox } from './support/sandbox-fixtures.js';
+import { tempDir } from './support/temp-dir.js';
 
 const MAIN = newToken();
 const OLD = newToken();
 const NEW = newToken();
 
-const secretsDir = mkdtempSync(join(tmpdir(), 'session-sync-secrets-'));
+const secretsDir = tempDir('session-sync-secrets-');
 const rotatedFile = join(secretsDir, 'rotated.token');
 
 const configYaml = `

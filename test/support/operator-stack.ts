@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
@@ -8,6 +7,7 @@ import { loadConfig, type LoadedConfig } from '../../config/load-config.js';
 import type { Logger } from '../../logging/logger.js';
 import { startInProcessWorker, type InProcessWorker } from './in-process-worker.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { tempDir } from './temp-dir.js';
 
 export interface OperatorStack {
   database: TestDatabase;
@@ -33,7 +33,7 @@ export async function startOperatorStack(options: { yaml: string; secrets: Recor
   const database = await createTestDatabase();
   const temporalAddress = inject('temporalAddress');
   const taskQueue = `ops-${randomBytes(4).toString('hex')}`;
-  const configPath = join(mkdtempSync(join(tmpdir(), 'session-sync-ops-')), 'session-sync.yaml');
+  const configPath = join(tempDir('session-sync-ops-'), 'session-sync.yaml');
   writeFileSync(configPath, options.yaml);
   const client = new Client({ connection: await Connection.connect({ address: temporalAddress }) });
   const env: Record<string, string> = {
