@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backfillCommand } from '../cli/backfill-command.js';
@@ -35,11 +35,19 @@ const print = (line: string) => process.stdout.write(`${line}\n`);
  */
 async function main(): Promise<void> {
   const log = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', pretty: true });
+  if (!claimDemo()) return;
   installTemporalRuntime(log);
-  const stops: (() => Promise<void>)[] = [];
+  const stops: (() => Promise<void>)[] = [() => releaseDemo()];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => {});
   };
+  // Ctrl-C at any point stops every process the demo started and removes its throw-away files.
+  const interrupted = new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  void interrupted.then(async () => {
+    print('\ndemo: stopping every process it started…');
+    await stopAll();
+    process.exit(130);
+  });
   try {
     print('demo: starting Postgres, Temporal dev server and the sandbox FullSession and FullStory APIs…');
     const postgres = process.env.DATABASE_URL ? { url: process.env.DATABASE_URL, stop: async () => {} } : await startEmbeddedPostgresProcess();
@@ -61,20 +69,20 @@ async function main(): Promise<void> {
     stops.push(() => fullStory.close());
     print(`demo: Postgres ${process.env.DATABASE_URL ? 'from DATABASE_URL' : '(embedded, throw-away)'}; sandbox API ${sandbox.url} at FullSession's real limit, 20 requests/minute, so the run takes about a minute`);
 
-    const config = loadConfig(
-      {
-        DATABASE_URL: postgres.url,
-        TEMPORAL_ADDRESS: temporal.address,
-        SESSION_SYNC_CONFIG: writeDemoConfig(),
-        DEMO_FULLSESSION_TOKEN: token,
-        DEMO_FULLSTORY_KEY: fullStoryKey,
-        FULLSESSION_API_URL: sandbox.url,
-        FULLSTORY_API_URL: fullStory.url,
-        FULLSTORY_EU_API_URL: fullStory.url,
-        FULLSTORY_POLL_INTERVAL: '1s',
-      },
-      { credentials: true },
-    );
+    const configDir = mkdtempSync(join(tmpdir(), 'session-sync-demo-'));
+    stops.push(async () => rmSync(configDir, { recursive: true, force: true }));
+    const stackEnv = {
+      DATABASE_URL: postgres.url,
+      TEMPORAL_ADDRESS: temporal.address,
+      SESSION_SYNC_CONFIG: writeDemoConfig(configDir),
+      DEMO_FULLSESSION_TOKEN: token,
+      DEMO_FULLSTORY_KEY: fullStoryKey,
+      FULLSESSION_API_URL: sandbox.url,
+      FULLSTORY_API_URL: fullStory.url,
+      FULLSTORY_EU_API_URL: fullStory.url,
+      FULLSTORY_POLL_INTERVAL: '1s',
+    };
+    const config = loadConfig(stackEnv, { credentials: true });
     const db = connectDatabase({ url: config.database.url });
     stops.push(() => db.destroy());
     await migrateToLatest(db, log);
@@ -105,10 +113,10 @@ async function main(): Promise<void> {
     await client.connection.close();
     print('\n$ session-sync status');
     await statusCommand(config, db, { json: false }, print);
-    printNextSteps(temporal.uiUrl, postgres.url);
+    printNextSteps(temporal.uiUrl, postgres.url, stackEnv);
     if (process.stdin.isTTY) {
-      print('\nThe stack keeps running so you can look around. Press Ctrl-C to stop everything.');
-      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+      print('\nThe stack keeps running so you can look around. Press Ctrl-C to stop everything (and remove the throw-away Postgres).');
+      await interrupted;
     }
   } finally {
     print('demo: stopping…');
@@ -116,19 +124,57 @@ async function main(): Promise<void> {
   }
 }
 
-function printNextSteps(uiUrl: string | null, databaseUrl: string): void {
+function printNextSteps(uiUrl: string | null, databaseUrl: string, stackEnv: Record<string, string>): void {
   print(`
 Temporal UI:   ${uiUrl}/namespaces/default/workflows
 Postgres:      psql '${databaseUrl}'
 Try:           select country, count(*) as sessions, round(avg(duration_ms) / 1000) as avg_seconds
                from fullsession_sessions group by country order by sessions desc;
                select device, count(*) as sessions, round(avg(event_count)) as events
-               from fullstory_sessions group by device order by sessions desc;`);
+               from fullstory_sessions group by device order by sessions desc;
+
+Point the CLI at this stack: paste this into another terminal in this folder
+(the keys are the sandbox's, not real ones):
+
+${Object.entries(stackEnv).filter(([name]) => name !== 'FULLSTORY_POLL_INTERVAL').map(([name, value]) => `export ${name}='${value}'`).join('\n')}
+
+then try:
+
+npx session-sync status
+npx session-sync coverage
+npx session-sync schedule apply && npx session-sync schedule list`);
+}
+
+/** One demo at a time: its ports and processes are the machine's. */
+const DEMO_PID_FILE = join(tmpdir(), 'session-sync-demo.pid');
+
+function claimDemo(): boolean {
+  const running = existsSync(DEMO_PID_FILE) ? Number(readFileSync(DEMO_PID_FILE, 'utf8')) : null;
+  if (running !== null && running !== process.pid && isAlive(running)) {
+    process.stderr.write(`demo: a demo is already running (pid ${running}); use it, or stop it with Ctrl-C in its terminal (or kill ${running}) and run npm run demo again\n`);
+    process.exitCode = 1;
+    return false;
+  }
+  writeFileSync(DEMO_PID_FILE, String(process.pid));
+  return true;
+}
+
+async function releaseDemo(): Promise<void> {
+  rmSync(DEMO_PID_FILE, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The demo's config file: one FullSession site and one FullStory org, keys read from variables. */
-function writeDemoConfig(): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'session-sync-demo-')), 'session-sync.yaml');
+function writeDemoConfig(dir: string): string {
+  const path = join(dir, 'session-sync.yaml');
   writeFileSync(
     path,
     `credentials:
@@ -152,7 +198,7 @@ ${FULLSTORY_STREAMS.map((stream) => `      ${stream}: { credential: demo-fullsto
 }
 
 main().then(
-  () => process.exit(0),
+  () => process.exit(process.exitCode ?? 0),
   (error: unknown) => {
     process.stderr.write(`demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);

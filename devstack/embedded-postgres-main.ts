@@ -27,3 +27,5 @@ commands.on('line', (line) => {
 });
 commands.on('close', () => void stop());
 process.on('SIGTERM', () => void stop());
+// Ctrl-C in a terminal reaches the whole process group: the parent decides when to stop (it closes stdin), and the data directory goes with it.
+process.on('SIGINT', () => {});

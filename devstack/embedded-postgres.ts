@@ -39,8 +39,12 @@ export async function startEmbeddedPostgres(): Promise<RestartablePostgres> {
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
     stop: async () => {
-      await server.stop();
-      rmSync(parent, { recursive: true, force: true });
+      try {
+        await server.stop();
+      } finally {
+        // Even when the server is already gone (a Ctrl-C reached it too): no data directory is left behind.
+        rmSync(parent, { recursive: true, force: true });
+      }
     },
     restart: async () => {
       await server.stop();
