@@ -28,7 +28,7 @@ export interface BenchResults {
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const pct = (n: number) => `${Math.round(n * 100)}%`;
 
-/** The figures as a Markdown table, targets beside them (the README shows the latest). */
+/** The figures as a Markdown table, targets beside them (docs/benchmarks.md shows the latest). */
 export function renderTable(results: BenchResults): string {
   const { rate1, rate3, backfillRequests, scheduleRequests, pipeline, memory, resync, crash, fullstory, fullstorySchedule, mcp } = results.figures;
   const rows: string[][] = [];

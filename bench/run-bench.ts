@@ -17,7 +17,7 @@ import { renderTable, type BenchResults } from './report.js';
  * `npm run bench [-- rate|requests|pipeline|fullstory|fullstory-plan|mcp|crash ...]`: measures the figures against
  * the sandbox API, a Temporal dev server and Postgres, prints a table and
  * writes bench/results/<time>.json; a run of every part also writes
- * bench/results/latest.json, the figures the README's table shows, which a
+ * bench/results/latest.json, the figures docs/benchmarks.md's table shows, which a
  * run of one part must not overwrite with a table of that part alone.
  */
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));

@@ -19,7 +19,7 @@ export async function readOnly<T>(db: Kysely<Database>, read: (trx: Transaction<
     await sql`set transaction read only`.execute(trx);
     await sql`set local role ${sql.id(MCP_READER_ROLE)}`.execute(trx).catch((error: { code?: string; message?: string }) => {
       // 42704: no such role; 42501: not a member of it.
-      if (error.code === '42704' || error.code === '42501') throw new Error(`the MCP reader role ${MCP_READER_ROLE} is missing or not granted to this database user (${error.message}); run \`session-sync migrate\` as a role that may create roles, or create it with the grants in the README's MCP section`);
+      if (error.code === '42704' || error.code === '42501') throw new Error(`the MCP reader role ${MCP_READER_ROLE} is missing or not granted to this database user (${error.message}); run \`session-sync migrate\` as a role that may create roles, or create it with the grants in docs/mcp.md`);
       throw error;
     });
     await sql`set local statement_timeout = ${sql.lit(STATEMENT_TIMEOUT_MS)}`.execute(trx);

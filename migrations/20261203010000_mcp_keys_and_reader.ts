@@ -53,7 +53,7 @@ export async function up(db: Kysely<any>): Promise<void> {
         grant usage on schema public to ${READER};
         ${grants}
       exception when insufficient_privilege then
-        raise notice 'session-sync: could not create or grant the role ${READER} (%); the MCP server needs it: see the README''s MCP section', sqlerrm;
+        raise notice 'session-sync: could not create or grant the role ${READER} (%); the MCP server needs it: see docs/mcp.md', sqlerrm;
       end $$`,
     )
     .execute(db);

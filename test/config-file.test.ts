@@ -18,7 +18,7 @@ function writeConfig(text: string): string {
 const problemsOf = (env: Record<string, string>, credentials = false) => configProblems(env, { credentials });
 
 describe('the config file', () => {
-  it('reads the README example: accounts, sites, named credentials, defaults and overrides', () => {
+  it('reads the documented example (examples/session-sync.yaml): accounts, sites, named credentials, defaults and overrides', () => {
     const config = loadConfig({ ...baseEnv, SESSION_SYNC_CONFIG: EXAMPLE });
     expect(config.sites.credentials.map((c) => [c.name, c.source])).toEqual([
       ['acme-prod', { env: 'ACME_FULLSESSION_TOKEN' }],

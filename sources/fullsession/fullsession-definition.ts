@@ -43,10 +43,10 @@ export const fullSessionDefinition = {
   settings,
   settingsVariables: Object.keys(variables.shape),
   // Its queries may span any range: one window per 90 days reads a 30-day
-  // backfill's sessions once, plus one reach-back (README, Windowing).
+  // backfill's sessions once, plus one reach-back (docs/windowing.md).
   defaultBackfillWindow: '90d',
   // Scheduled runs reach back 30 minutes; the day's sweep finds what ran
-  // longer, up to a day (README, Scheduled runs).
+  // longer, up to a day (docs/operating.md, Scheduled runs).
   defaultSweepReachBack: '24h',
   // Sessions appear once they end and do not change: windows' lookback finds them.
   defaultRefreshTrailing: '0s',

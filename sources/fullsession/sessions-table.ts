@@ -17,7 +17,7 @@ export async function upsertSessions(db: Db, customerId: string, siteId: string,
   if (records.length === 0) return 0;
   // The page travels as ONE json parameter that Postgres unpacks with
   // json_to_recordset: far cheaper to build and bind than 20 parameters per
-  // row (the write was 63% of a page's time before; see the README's bench).
+  // row (the write was 63% of a page's time before; see docs/benchmarks.md).
   const rows = JSON.stringify(records.map(toRow));
   const result = await sql`
     insert into fullsession_sessions (customer_id, site_id, ${sql.join(COLUMNS.map((c) => sql.ref(c)))})
