@@ -48,8 +48,14 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql
     .raw(
       `do $$ begin
-        if not exists (select from pg_roles where rolname = '${READER}') then create role ${READER} nologin; end if;
-        execute format('grant ${READER} to %I', current_user);
+        if not exists (select from pg_roles where rolname = '${READER}') then
+          -- Two databases of one cluster migrating at once may both find it missing.
+          begin create role ${READER} nologin; exception when duplicate_object or unique_violation then null; end;
+        end if;
+        if not pg_has_role(current_user, '${READER}', 'MEMBER') then
+          -- XX000 is "tuple concurrently updated": another database granted it at the same instant.
+          begin execute format('grant ${READER} to %I', current_user); exception when unique_violation or sqlstate 'XX000' then null; end;
+        end if;
         grant usage on schema public to ${READER};
         ${grants}
       exception when insufficient_privilege then
