@@ -17,12 +17,12 @@ declare module 'vitest' {
 /**
  * One Temporal dev server, one Postgres and the shipped build for the whole
  * run; each test file then creates its own database and task queue. The
- * build (incremental, seconds when nothing changed) runs here as well as in
- * `pretest`, so worker processes a test spawns never run stale compiled
- * code, however the tests were started.
+ * build (incremental, seconds when nothing changed) runs here when the
+ * tests were started some other way than `npm test`, whose pretest has just
+ * built: worker processes a test spawns never run stale compiled code.
  */
 export default async function setup(project: TestProject) {
-  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (process.env.npm_lifecycle_event !== 'test') execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   const [temporal, postgres] = await Promise.all([startTemporalDevServer(), provideTestPostgres()]);
   const bundlePath = `${ROOT}dist/workflow-bundle.js`;
   process.stdout.write(`test stack: temporal ${temporal.address}, postgres from ${postgres.source}\n`);
