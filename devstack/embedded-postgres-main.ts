@@ -12,7 +12,7 @@ import { startEmbeddedPostgres } from './embedded-postgres.js';
  * printed once it is back.
  */
 const postgres = await startEmbeddedPostgres();
-process.stdout.write(`${JSON.stringify({ url: postgres.url })}\n`);
+process.stdout.write(`${JSON.stringify({ url: postgres.url, dataDir: postgres.dataDir })}\n`);
 let stopping = false;
 const stop = async () => {
   if (stopping) return;
@@ -27,5 +27,7 @@ commands.on('line', (line) => {
 });
 commands.on('close', () => void stop());
 process.on('SIGTERM', () => void stop());
+// A closed terminal hangs up the whole group: stop and remove the data directory rather than die with it.
+process.on('SIGHUP', () => void stop());
 // Ctrl-C in a terminal reaches the whole process group: the parent decides when to stop (it closes stdin), and the data directory goes with it.
 process.on('SIGINT', () => {});

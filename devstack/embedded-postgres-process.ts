@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { RestartablePostgres } from './embedded-postgres.js';
@@ -17,12 +18,16 @@ export async function startEmbeddedPostgresProcess(): Promise<RestartablePostgre
     lines.once('line', resolve);
     child.once('exit', (code) => reject(new Error(`embedded Postgres exited with ${code} before it started`)));
   });
-  const { url } = JSON.parse(firstLine) as { url: string };
+  const { url, dataDir } = JSON.parse(firstLine) as { url: string; dataDir: string };
   return {
     url,
+    dataDir,
     stop: async () => {
       child.stdin.end();
       await exited;
+      // The child removes it as it stops, unless a Ctrl-C reached it first: embedded-postgres's own
+      // exit hook then stops the server and exits before any cleanup of ours.
+      rmSync(dataDir, { recursive: true, force: true });
     },
     restart: async () => {
       const restarted = new Promise<void>((resolve) => lines.once('line', () => resolve()));

@@ -10,6 +10,8 @@ export interface LocalPostgres {
 }
 
 export interface RestartablePostgres extends LocalPostgres {
+  /** Where its data lives: removed by stop(). */
+  dataDir: string;
   /** Stops the server (cutting every connection) and starts it again on the same data. */
   restart(): Promise<void>;
 }
@@ -38,6 +40,7 @@ export async function startEmbeddedPostgres(): Promise<RestartablePostgres> {
   await server.start();
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    dataDir: parent,
     stop: async () => {
       try {
         await server.stop();
