@@ -9,7 +9,7 @@ import { DEFAULT_SOURCE } from '../workflows/stream-key.js';
 import { scheduleId } from '../workflows/workflow-ids.js';
 import { createSources } from '../sources/source-registry.js';
 import { freshnessOf, freshnessThresholds, type Freshness } from '../read-model/freshness.js';
-import { siteCoverageStates } from '../read-model/site-coverage.js';
+import { siteCoverageStates, type SiteCoverageStates } from '../read-model/site-coverage.js';
 import { accountBudgetUse, type AccountBudgetUse } from './account-budget-use.js';
 import { describeSchedules, type ScheduleRow } from './schedule-descriptions.js';
 
@@ -45,14 +45,14 @@ export interface StatusReport {
  * runs and their failures) and Temporal (schedules, running workflows and
  * their progress query).
  */
-export async function siteStatus(deps: { db: Kysely<Database>; client: Client; config: Config }): Promise<StatusReport> {
-  const now = Date.now();
+export async function siteStatus(deps: { db: Kysely<Database>; client: Client; config: Config }, now = Date.now(), coverageOfSites?: SiteCoverageStates[]): Promise<StatusReport> {
   const sites = deps.config.sites.sites;
   // Counting needs no key: the sources are built without credentials.
   const sources = createSources({ config: deps.config, credentials: new Map(), db: deps.db });
   const [facts, coverage, stored, schedules, running, accounts] = await Promise.all([
     siteSyncFacts(deps.db, sites),
-    Promise.all(sites.map((site) => siteCoverageStates(deps.db, site, { now }))),
+    // A caller that has read the coverage already (the status page) passes it, so it is read once.
+    coverageOfSites ?? Promise.all(sites.map((site) => siteCoverageStates(deps.db, site, { now }))),
     Promise.all(sites.map((site) => sources.forSite(site).countStored(deps.db, site))),
     describeSchedules(deps.client, deps.config),
     runningSyncs(deps.client, deps.config.temporal.taskQueue),

@@ -57,10 +57,19 @@ export function freshnessOf(watermark: number | null, thresholds: FreshnessThres
   return { ...thresholds, state, ageMs };
 }
 
+/** Longest intervals already worked out, by cron, time zone and day: /metrics asks for every site at every scrape. */
+const intervals = new Map<string, number>();
+
 /** The longest gap between two runs of the cron over the coming week (a weekday-only cron waits over the weekend). */
 function longestInterval(cron: string, timezone: string, now: number): number {
+  const key = `${cron}\u0000${timezone}\u0000${Math.floor(now / DAY_MS)}`;
+  const known = intervals.get(key);
+  if (known !== undefined) return known;
   const fires = cronFires(cron, timezone, now, now + 7 * DAY_MS);
   let longest = 0;
   for (let i = 1; i < fires.length; i++) longest = Math.max(longest, fires[i]! - fires[i - 1]!);
+  // One entry a cron and day: yesterday's go, so a long-running worker keeps a handful.
+  for (const stale of intervals.keys()) if (!stale.endsWith(`\u0000${Math.floor(now / DAY_MS)}`)) intervals.delete(stale);
+  intervals.set(key, longest || 7 * DAY_MS);
   return longest || 7 * DAY_MS;
 }

@@ -40,8 +40,15 @@ export function completenessRule(site: SiteConfig): CompletenessRule {
   return { reachBackMs: completeness.reachBack ? site.sync.maxSessionDurationMs : null, settleMs: Math.max(site.sync.settleDelayMs, settlesWithin) };
 }
 
+/** A site's coverage states and the range they were worked out for. */
+export interface SiteCoverageStates {
+  states: CoverageStates;
+  from: number;
+  to: number;
+}
+
 /** The two clocks and the gaps of a site over its whole history, without counts: what status, metrics and the page read. */
-export async function siteCoverageStates(db: Kysely<Database>, site: SiteConfig, range: CoverageRange): Promise<{ states: CoverageStates; from: number; to: number }> {
+export async function siteCoverageStates(db: Kysely<Database>, site: SiteConfig, range: CoverageRange): Promise<SiteCoverageStates> {
   const stream = streamKeyOf(site);
   const [windows, runs] = await Promise.all([coveredWindows(db, stream), unfinishedRuns(db, stream)]);
   const history = windows.length > 0 ? Math.min(...windows.map((window) => window.from)) : null;

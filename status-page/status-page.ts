@@ -18,15 +18,13 @@ const DAY_MS = 86_400_000;
  * disagree.
  */
 export async function statusPageHtml(deps: { db: Kysely<Database>; client: Client; config: Config }): Promise<string> {
-  const report = await siteStatus(deps);
-  const now = report.generatedAt;
-  const sites = await Promise.all(
-    deps.config.sites.sites.map(async (site, index) => {
-      const { states, from, to } = await siteCoverageStates(deps.db, site, { now });
-      const start = Math.max(from, to - MAX_DAYS * DAY_MS);
-      const status = report.sites[index]!;
-      return { status, clocks: twoClocks(status, now), days: to > start ? dayStates(states, { from: start, to }) : [], gaps: states.gaps };
-    }),
-  );
+  const now = Date.now();
+  const coverage = await Promise.all(deps.config.sites.sites.map((site) => siteCoverageStates(deps.db, site, { now })));
+  const report = await siteStatus(deps, now, coverage);
+  const sites = coverage.map(({ states, from, to }, index) => {
+    const start = Math.max(from, to - MAX_DAYS * DAY_MS);
+    const status = report.sites[index]!;
+    return { status, clocks: twoClocks(status, now), days: to > start ? dayStates(states, { from: start, to }) : [], gaps: states.gaps };
+  });
   return renderStatusPage(sites, now);
 }
