@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PROBE_WINDOW_MS } from '../../sources/fullsession/fullsession-source.js';
 import { FullSessionSandbox, type SandboxOptions } from '../../devstack/sandboxes/fullsession/sandbox-server.js';
+import type { RequestFilter } from '../../devstack/sandboxes/fullsession/sandbox-faults.js';
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -36,5 +37,10 @@ export async function startTestSandbox(token: string, overrides: Partial<Sandbox
  * checks a worker makes at start-up (they ask for a PROBE_WINDOW_MS range).
  */
 export function syncRequestCount(sandbox: FullSessionSandbox, siteId?: string): number {
-  return sandbox.requests.filter((r) => r.status !== 429 && (siteId === undefined || r.siteId === siteId) && !(r.startTime !== null && r.endTime !== null && r.endTime - r.startTime <= PROBE_WINDOW_MS)).length;
+  return sandbox.requests.filter((r) => r.status !== 429 && (siteId === undefined || r.siteId === siteId) && isSyncRequest(r)).length;
+}
+
+/** A request for data, not a worker's start-up credential check. */
+export function isSyncRequest(request: Parameters<RequestFilter>[0]): boolean {
+  return !(request.startTime !== null && request.endTime !== null && request.endTime - request.startTime <= PROBE_WINDOW_MS);
 }

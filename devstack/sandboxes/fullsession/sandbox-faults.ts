@@ -21,6 +21,17 @@ export type FaultKind =
  */
 export type PagingMischief = 'none' | 'cycle' | 'endless_empty';
 
+/** A request held by `FaultSwitch.holdNext`: a test's fixed point in the middle of a fetch. */
+export interface HeldRequest {
+  /** Resolves when the held request has arrived. */
+  arrived: Promise<void>;
+  /** Lets it be answered. */
+  release(): void;
+}
+
+/** What a held request is picked by: the fields of the sandbox's request log. */
+export type RequestFilter = (request: { siteId: string; startTime: number | null; endTime: number | null; cursor: string | null }) => boolean;
+
 export interface RandomFaults {
   /** Share of API requests that fail, 0 to 1. */
   rate: number;
@@ -36,6 +47,7 @@ export interface RandomFaults {
 export class FaultSwitch {
   private queue: FaultKind[] = [];
   private random: RandomFaults | undefined;
+  private hold: { which: RequestFilter; arrive: () => void; released: Promise<void> } | undefined;
   private roll: () => number = Math.random;
   latencyMs = 2_000;
   /** The Retry-After header a `rate_limited` fault sends: seconds, or an HTTP date. */
@@ -48,6 +60,25 @@ export class FaultSwitch {
     for (let i = 0; i < count; i++) this.queue.push(kind);
   }
 
+  /** Holds the next API request that `which` picks unanswered until `release()`, so a test can act while a fetch is in flight. */
+  holdNext(which: RequestFilter = () => true): HeldRequest {
+    let arrive = () => {};
+    let release = () => {};
+    const arrived = new Promise<void>((resolve) => (arrive = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.hold = { which, arrive, released };
+    return { arrived, release };
+  }
+
+  /** Waits while `request` is the one `holdNext` asked for. */
+  async passHold(request: Parameters<RequestFilter>[0]): Promise<void> {
+    const hold = this.hold;
+    if (!hold || !hold.which(request)) return;
+    this.hold = undefined;
+    hold.arrive();
+    await hold.released;
+  }
+
   setRandom(faults: RandomFaults | undefined): void {
     this.random = faults;
     this.roll = seededRandom(faults?.seed ?? 1);
@@ -58,6 +89,7 @@ export class FaultSwitch {
     this.queue = [];
     this.random = undefined;
     this.paging = 'none';
+    this.hold = undefined;
   }
 
   next(): FaultKind | undefined {

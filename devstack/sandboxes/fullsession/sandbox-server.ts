@@ -193,6 +193,7 @@ export class FullSessionSandbox {
       return this.reject(res, entry, 400, 'Bad request');
     }
     entry.fault = this.faults.next() ?? null;
+    await this.faults.passHold(entry);
     await this.answer(req, res, entry, site);
   }
 
