@@ -25,7 +25,7 @@ export function toActivityFailure(error: unknown, malformedTries = 0): unknown {
   return ApplicationFailure.create({
     message: scrubSecrets(givingUp ? `${error.message} (attempt ${malformedTries} of ${MALFORMED_PAGE_ATTEMPTS}; giving up on this window)` : error.message),
     type: FailureType[error.kind],
-    nonRetryable: error.permanent || givingUp,
+    nonRetryable: error.permanent || error.failsTheWindow || givingUp,
     details: [{ kind: error.kind, reason: error.details.reason, status: error.details.status ?? null }],
   });
 }

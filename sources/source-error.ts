@@ -8,8 +8,12 @@
  * - stream_unavailable: this site or stream cannot be read (not in the key's
  *   scope, unknown, a request the API refuses); permanent for the stream.
  * - bad_data: the answer is not the documented shape; retried a few times, then the window fails.
+ * - window_failed: the vendor already failed this window's job as many times
+ *   as we ask it to (FullStory's export FAILED 3 times); the window fails at
+ *   once, since asking again in the same minute only asks the same question.
+ *   The next run of the window starts over; the stream is fine.
  */
-export type SourceFailureKind = 'transient' | 'rate_limited' | 'credential_rejected' | 'stream_unavailable' | 'bad_data';
+export type SourceFailureKind = 'transient' | 'rate_limited' | 'credential_rejected' | 'stream_unavailable' | 'bad_data' | 'window_failed';
 
 export interface SourceErrorDetails {
   /** The vendor's finer reason (e.g. 'unauthorized', 'timeout'), for metrics and check outcomes. */
@@ -36,5 +40,10 @@ export class SourceError extends Error {
 
   get permanent(): boolean {
     return PERMANENT.has(this.kind);
+  }
+
+  /** Nothing is gained by trying this window again in this run. */
+  get failsTheWindow(): boolean {
+    return this.kind === 'window_failed';
   }
 }

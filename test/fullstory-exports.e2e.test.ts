@@ -83,6 +83,8 @@ describe('FullStory exports: progress, 429s and failed exports', () => {
   });
 
   it('creates a FAILED export again, and fails the window with FullStory\'s details after 3 attempts', async () => {
+    // FullStory answers each poll at once: an export's outcome is its first poll.
+    sandbox.pendingPolls = 0;
     let first = sandbox.requests.length;
     sandbox.failNextExports(1, 'internal error');
     const recovered = await startNextHour();
@@ -95,7 +97,9 @@ describe('FullStory exports: progress, 429s and failed exports', () => {
     const failing = await startNextHour();
     const failure = await failing.handle.result().catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(WorkflowFailedError);
-    expect(rootMessage(failure)).toBe("FullStory's export of this window failed 3 times; the last: export too large (attempt 3 of 3; giving up on this window)");
+    expect(rootMessage(failure)).toBe("FullStory's export of this window failed 3 times; the last: export too large. The next run of the window exports it again");
+    // The third FAILED answer ends the window: its operation is not polled again.
+    expect(apiRequestsSince(first).filter((request) => request.method === 'GET').length).toBe(3);
     expect(apiRequestsSince(first).filter((request) => request.method === 'POST').length).toBe(3);
     expect(await storedFullStoryRows(stack.database.db, ORG, failing.from, failing.to)).toEqual([]);
   });

@@ -57,6 +57,7 @@ describe('retrying a unit inside the activity', () => {
   it.each<[SourceFailureKind, string]>([
     ['credential_rejected', 'unauthorized'],
     ['stream_unavailable', 'not_found'],
+    ['window_failed', 'export_failed'],
   ])('fails a %s failure at once', async (kind, reason) => {
     const unit = flakyUnit([() => new SourceError(kind, 'no', { reason })]);
     await expect(unit.run()).rejects.toMatchObject({ kind });

@@ -12,6 +12,7 @@ export const FailureType = {
     credential_rejected: 'CredentialRejected',
     stream_unavailable: 'StreamUnavailable',
     bad_data: 'BadData',
+    window_failed: 'WindowFailed',
   } satisfies Record<SourceFailureKind, string>),
   /** A run asked for a credential this worker does not have: that run fails; the site is fine. */
   credentialMissing: 'CredentialMissing',

@@ -60,7 +60,7 @@ function afterPoll(step: Extract<ExportCursor, { step: 'poll' }>, operation: Exp
 
 function again(attempt: number, why: string): ExportStep {
   if (attempt >= MAX_EXPORT_ATTEMPTS) {
-    throw new SourceError('bad_data', `FullStory's export of this window failed ${attempt} times; the last: ${why}`, { reason: 'export_failed' });
+    throw new SourceError('window_failed', `FullStory's export of this window failed ${attempt} times; the last: ${why}. The next run of the window exports it again`, { reason: 'export_failed' });
   }
   return { kind: 'next', cursor: { step: 'create', attempt: attempt + 1 } };
 }
