@@ -20,6 +20,15 @@ export interface TemporalDevServerOptions {
 
 const STARTUP_TIMEOUT_MS = 60_000;
 
+/**
+ * The server fires no timer earlier than now + this (its
+ * history.timerProcessorMaxTimeShift, 1 s by default), so every short wait,
+ * an export poll's 250 ms or a retry's backoff, took a whole second. A
+ * laptop stack runs one shard and needs no such batching; production
+ * clusters keep their own setting.
+ */
+const TIMER_SHIFT = '50ms';
+
 /** Start-ups tried when a port chosen free was taken before the server bound it. */
 const PORT_ATTEMPTS = 3;
 
@@ -47,7 +56,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions =
 async function startOnce(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
   const port = options.port ?? (await freePort());
   const uiPort = options.ui ? await freePort() : null;
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'];
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error', '--dynamic-config-value', `history.timerProcessorMaxTimeShift="${TIMER_SHIFT}"`];
   args.push(...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']));
   const child = spawn(temporalCliPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

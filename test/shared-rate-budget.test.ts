@@ -1,3 +1,4 @@
+// long-running: a shared budget proven over more than one sliding minute of requests.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';

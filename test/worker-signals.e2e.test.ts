@@ -1,3 +1,4 @@
+// long-running: each SIGKILL waits out a 4 s heartbeat timeout and a retry before the next.
 import { randomBytes } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import pg from 'pg';

@@ -1,3 +1,4 @@
+// long-running: SIGKILLs of real workers, each waiting out a heartbeat timeout.
 import { sql } from 'kysely';
 import { FullSessionSandbox } from '../../devstack/sandboxes/fullsession/sandbox-server.js';
 import { storedAndTruth } from '../support/compare-with-truth.js';

@@ -1,3 +1,4 @@
+// long-running: SIGKILLs of real workers, each waiting out a heartbeat timeout.
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { FullStorySandbox } from '../../devstack/sandboxes/fullstory/fullstory-sandbox.js';
