@@ -19,6 +19,20 @@ function run(cmd, args) {
   execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
 }
 
+/**
+ * Runs a package manager whose progress is noise when it works (apt lists
+ * every package it sets up, and debconf notes it has no apt-utils); its
+ * whole output is shown when it fails.
+ */
+function runQuietly(cmd, args) {
+  try {
+    execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  } catch (error) {
+    process.stderr.write(`${error.stdout ?? ''}${error.stderr ?? ''}`);
+    throw error;
+  }
+}
+
 function dependenciesAreCurrent() {
   const installed = join(root, 'node_modules', '.package-lock.json');
   if (!existsSync(installed)) return false;
@@ -87,7 +101,7 @@ function installPromtool() {
     download();
   } catch {
     // A fresh machine may have no package lists yet.
-    run('apt-get', ['update', '-qq']);
+    runQuietly('apt-get', ['update', '-qq']);
     download();
   }
   const deb = readdirSync(debDir).find((f) => f.endsWith('.deb'));
@@ -111,10 +125,11 @@ function installChromium() {
   }
   console.log("bootstrap: installing Debian's chromium for the status page test (apt-get install chromium)");
   try {
-    run('apt-get', ['install', '-y', '-qq', 'chromium']);
+    execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], { cwd: root, stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   } catch {
-    run('apt-get', ['update', '-qq']);
-    run('apt-get', ['install', '-y', '-qq', 'chromium']);
+    // A fresh machine may have no package lists yet.
+    runQuietly('apt-get', ['update', '-qq']);
+    runQuietly('apt-get', ['install', '-y', '-qq', 'chromium']);
   }
 }
 
