@@ -17,6 +17,7 @@ export function createRunActivities(db: Kysely<Database>) {
         rangeStart: input.window.start,
         rangeEnd: input.window.end,
         windowsTotal: input.windowsTotal,
+        ...(input.deadline === undefined ? {} : { deadline: input.deadline }),
       });
     },
 

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { effectiveStatus } from './run-outcome.js';
 import type { StreamKey } from '../workflows/stream-key.js';
 import type { CheckpointKey } from './checkpoints-repository.js';
 import type { Database } from './database.js';
@@ -43,7 +44,7 @@ export async function coveredWindows(db: Kysely<Database>, stream: StreamKey): P
 export async function unfinishedRuns(db: Kysely<Database>, stream: StreamKey): Promise<Array<{ from: number; to: number; status: 'running' | 'failed' }>> {
   const rows = await db
     .selectFrom('sync_runs')
-    .select(['range_start', 'range_end', 'status'])
+    .select(['range_start', 'range_end', effectiveStatus.as('status')])
     .where('source', '=', stream.source)
     .where('customer_id', '=', stream.customerId)
     .where('site_id', '=', stream.siteId)

@@ -46,6 +46,8 @@ export interface SyncRunsTable {
   range_start: Timestamp;
   range_end: Timestamp;
   status: RunStatus;
+  /** When Temporal ends the run's workflow regardless (a scheduled run's runTimeout); null: never. See db/run-outcome.ts. */
+  deadline_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   windows_total: number;
   windows_done: Generated<number>;
   pages: Generated<number>;

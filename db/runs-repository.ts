@@ -15,6 +15,8 @@ export interface NewRun {
   rangeStart: number;
   rangeEnd: number;
   windowsTotal: number;
+  /** When Temporal ends the run regardless, Unix ms; absent: never. */
+  deadline?: number;
 }
 
 /**
@@ -37,6 +39,7 @@ export async function startRun(db: Db, run: NewRun): Promise<string> {
       range_end: new Date(run.rangeEnd),
       status: 'running',
       windows_total: run.windowsTotal,
+      deadline_at: run.deadline === undefined ? null : new Date(run.deadline),
       error: null,
       finished_at: null,
     })

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { effectiveEndedAt, effectiveError, effectiveStatus } from './run-outcome.js';
 import type { StreamKey } from '../workflows/stream-key.js';
 import type { Database } from './database.js';
 
@@ -27,9 +28,9 @@ async function factsFor(db: Kysely<Database>, stream: StreamKey): Promise<SiteSy
       .executeTakeFirstOrThrow(),
     db
       .selectFrom('sync_runs')
-      .select(['finished_at', 'workflow_id', 'error'])
+      .select([effectiveEndedAt.as('finished_at'), 'workflow_id', effectiveError.as('error')])
       .where((eb) => eb.and(ofStream))
-      .where('status', '=', 'failed')
+      .where(effectiveStatus, '=', 'failed')
       .orderBy('finished_at', 'desc')
       .limit(1)
       .executeTakeFirst(),

@@ -14,6 +14,7 @@ import * as sweptUntil from './20261201010000_swept_until.js';
 import * as rateBudgetLog from './20261201020000_rate_budget_log.js';
 import * as coverageLedger from './20261203000000_coverage_ledger.js';
 import * as mcpKeysAndReader from './20261203010000_mcp_keys_and_reader.js';
+import * as runDeadline from './20261203020000_run_deadline.js';
 
 /**
  * Every migration by name, in order. Listed statically rather than read from
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '20261201020000_rate_budget_log': rateBudgetLog,
   '20261203000000_coverage_ledger': coverageLedger,
   '20261203010000_mcp_keys_and_reader': mcpKeysAndReader,
+  '20261203020000_run_deadline': runDeadline,
 };

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applySchedulesCommand } from '../cli/schedule-commands.js';
 import { statusCommand } from '../cli/status-command.js';
+import { unfinishedRuns } from '../db/coverage-repository.js';
+import { TIMED_OUT_MESSAGE } from '../db/run-outcome.js';
 import { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';
 import { waitFor } from '../devstack/session-sync-process.js';
 import { installTemporalRuntime } from '../worker/install-runtime.js';
@@ -71,6 +73,17 @@ describe('a hung scheduled run', () => {
     const skipped = report.sites[0]!.schedule.skippedRuns;
     expect(skipped).toBeGreaterThan(0);
     expect(lines.join('\n')).toMatch(new RegExp(`^${CUSTOMER}/${SITE}: schedule did not start \\d+ runs? while one was still going and missed 0 past its catch-up window$`, 'm'));
+
+    // A timed-out run runs no more code, so its row still says running; past its deadline (the run timeout) every reader shows it failed, and why.
+    const rows = await stack.database.db.selectFrom('sync_runs').select(['status', 'deadline_at', 'range_start', 'range_end']).where('kind', '=', 'scheduled').execute();
+    const timedOut = rows.filter((row) => row.status === 'running' && row.deadline_at !== null && row.deadline_at.getTime() <= Date.now());
+    expect(timedOut.length).toBeGreaterThanOrEqual(2);
+    const unfinished = await unfinishedRuns(stack.database.db, { source: 'fullsession', customerId: CUSTOMER, siteId: SITE });
+    for (const row of timedOut) {
+      expect(unfinished.filter((run) => run.from === row.range_start.getTime() && run.to === row.range_end.getTime()).map((run) => run.status)).toEqual(['failed']);
+    }
+    expect(report.sites[0]!.lastFailure?.message).toBe(TIMED_OUT_MESSAGE);
+    expect(lines.join('\n')).toContain(`: ${TIMED_OUT_MESSAGE}`);
 
     // The API answers again: the next run syncs and moves the watermark.
     sandbox.faults.setRandom(undefined);

@@ -79,6 +79,7 @@ async function syncNewRange(input: ScheduledSyncInput, watermark: number | null)
     args: [{ site: input.site, from, to, windowMs: input.windowMs, lookbackMs: input.lookbackMs, force: false, kind: 'scheduled', ratePerMinute: input.ratePerMinute, ...(refresh ? { forceUntil: refresh.forceUntil } : {}) }],
     typedSearchAttributes: syncSearchAttributes(input.site, 'scheduled'),
     memo: syncMemo(input.site, 'scheduled', { from, to }),
+    ...endingWithThisRun(),
   });
   await watermarks.advanceWatermark({ site: input.site, to });
   return { from, to, totals };
@@ -98,9 +99,22 @@ async function sweepSettledDays(input: ScheduledSyncInput, sweepLookbackMs: numb
     args: [{ site: input.site, from: range.start, to: range.end, windowMs: DAY_MS, lookbackMs: sweepLookbackMs, force: false, kind: 'scheduled', ratePerMinute: input.ratePerMinute }],
     typedSearchAttributes: syncSearchAttributes(input.site, 'scheduled'),
     memo: syncMemo(input.site, 'scheduled', { from: range.start, to: range.end }),
+    ...endingWithThisRun(),
   });
   await watermarks.advanceSweptUntil({ site: input.site, to: range.end });
   return { from: range.start, to: range.end, totals };
+}
+
+/**
+ * A child range ends when this run's timeout (the schedule's runTimeout)
+ * ends this run: Temporal would terminate it then anyway, as its parent
+ * closes. Given as the child's own execution timeout, the deadline is in the
+ * child's run record, so readers know a run still marked running past it
+ * was ended unfinished (db/run-outcome.ts).
+ */
+function endingWithThisRun(): { workflowExecutionTimeout?: number } {
+  const expires = workflowInfo().executionExpirationTime;
+  return expires ? { workflowExecutionTimeout: Math.max(1, expires.getTime() - Date.now()) } : {};
 }
 
 /**

@@ -88,6 +88,8 @@ export interface StartRunInput {
   site: SiteRef;
   window: SyncWindow;
   windowsTotal: number;
+  /** When Temporal ends the workflow regardless (its execution timeout), Unix ms; absent: never. */
+  deadline?: number;
 }
 
 export interface FinishRunInput {

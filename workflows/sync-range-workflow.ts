@@ -168,6 +168,7 @@ async function beginRun(input: SyncRangeInput, windowsTotal: number): Promise<Sy
     site: input.site,
     window: { start: input.from, end: input.to },
     windowsTotal,
+    ...(info.executionExpirationTime ? { deadline: info.executionExpirationTime.getTime() } : {}),
   });
   return { runId, windowIndex: 0, windowReset: false, startedAt: Date.now(), totals: emptyTotals() };
 }
