@@ -1,6 +1,7 @@
 // long-running: each SIGKILL waits out a 4 s heartbeat timeout and a retry before the next.
 import { randomBytes } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { committedPages as countCommittedPages } from '../devstack/committed-pages.js';
@@ -16,14 +17,15 @@ import { spawnWorker, waitFor, type WorkerProcess } from '../devstack/session-sy
  * instants: every kind is hit for certain, and no kill waits for luck.
  * - mid-fetch: a page request is held open at the API;
  * - mid-transaction: the page's rows and cursor are written, its commit waits on a lock;
+ * - mid-transaction-window-end: so is a window's last page, with the window's claim in the coverage ledger;
  * - after-continue-as-new: the moment the workflow has moved on to a new run;
  * - retry-mid-fetch: the retry of a killed page, killed again while it fetches;
  * - random: up to 800 ms after the next page commits.
  */
-const KILL_POINTS = ['mid-fetch', 'retry-mid-fetch', 'mid-transaction', 'after-continue-as-new', 'random', 'mid-transaction', 'after-continue-as-new', 'random'] as const;
+const KILL_POINTS = ['mid-fetch', 'retry-mid-fetch', 'mid-transaction', 'after-continue-as-new', 'random', 'mid-transaction-window-end', 'after-continue-as-new', 'random'] as const;
 type KillPoint = (typeof KILL_POINTS)[number];
 /** Kill points whose page was requested and never committed: each costs exactly one re-fetch. */
-const REFETCHING: ReadonlySet<KillPoint> = new Set(['mid-fetch', 'mid-transaction', 'retry-mid-fetch']);
+const REFETCHING: ReadonlySet<KillPoint> = new Set(['mid-fetch', 'mid-transaction', 'mid-transaction-window-end', 'retry-mid-fetch']);
 const KILLS = KILL_POINTS.length;
 
 /**
@@ -58,8 +60,8 @@ describe('worker processes killed and stopped', () => {
   afterEach(async () => {
     for (const worker of workers) worker.child.kill('SIGKILL');
     // A failed test leaves neither a lock nor a run that the next test's worker would pick up.
-    await runsLock?.end();
-    runsLock = undefined;
+    await tableLock?.end();
+    tableLock = undefined;
     for (const handle of started) await handle.terminate('test over').catch(() => {});
   });
 
@@ -69,6 +71,7 @@ describe('worker processes killed and stopped', () => {
   });
 
   const committedPages = () => countCommittedPages(harness.database.db);
+  const coveredWindows = async () => Number((await sql<{ n: string }>`select count(*) as n from sync_coverage`.execute(harness.database.db)).rows[0]!.n);
   const started: WorkflowHandle[] = [];
 
   it(`survives ${KILLS} SIGKILLs at chosen points with exact rows and at most one re-fetch per kill`, async () => {
@@ -90,12 +93,14 @@ describe('worker processes killed and stopped', () => {
       const letGo = await arrive(point, latest);
       if (point === 'retry-mid-fetch') expect(await pageAttempt()).toBeGreaterThanOrEqual(2);
       const pagesAtKill = await committedPages();
+      const windowsAtKill = await coveredWindows();
       worker.child.kill('SIGKILL');
       expect(await worker.exited).toBe(null);
       await letGo();
       if (REFETCHING.has(point)) {
-        // The page in flight left nothing behind: its rows and cursor rolled back together.
+        // The page in flight left nothing behind: its rows, cursor and any coverage claim rolled back together.
         expect(await committedPages()).toBe(pagesAtKill);
+        expect(await coveredWindows()).toBe(windowsAtKill);
         killedUncommitted += 1;
       }
       worker = start();
@@ -106,6 +111,8 @@ describe('worker processes killed and stopped', () => {
     expect(Object.keys(truth).length).toBeGreaterThan(3000);
     expect(stored).toEqual(truth);
     expect(totals.windowsDone).toBe(20);
+    // Each window claimed complete exactly once, none by the killed transaction that was writing its claim.
+    expect(await coveredWindows()).toBe(20);
     // The run's totals count every committed page, also those a killed worker could not report.
     expect(totals.pages).toBe(await committedPages());
     expect(totals.records).toBe(Object.keys(truth).length);
@@ -125,7 +132,12 @@ describe('worker processes killed and stopped', () => {
         return async () => held.release();
       }
       case 'mid-transaction':
-        await holdPageTransactions();
+        // The run's counts are the last statement of every page transaction.
+        await holdPageTransactions('sync_runs');
+        return releasePageTransactions;
+      case 'mid-transaction-window-end':
+        // Only a window's last page writes the coverage ledger, after its rows and cursor.
+        await holdPageTransactions('sync_coverage');
         return releasePageTransactions;
       case 'after-continue-as-new': {
         const runBefore = (await latest.describe()).runId;
@@ -141,36 +153,36 @@ describe('worker processes killed and stopped', () => {
     }
   }
 
-  let runsLock: pg.Client | undefined;
+  let tableLock: pg.Client | undefined;
   let blockedBackend: number | undefined;
 
   /**
-   * Blocks every page transaction at its last statement, the run's counts:
-   * the rows and the cursor are written, the commit has not happened.
-   * Resolves once a worker's transaction waits there.
+   * Blocks page transactions where they write `table` (the last statements
+   * of a page: its rows and cursor are written, the commit has not
+   * happened). Resolves once a worker's transaction waits there.
    */
-  async function holdPageTransactions(): Promise<void> {
-    runsLock = new pg.Client({ connectionString: harness.database.url });
-    await runsLock.connect();
-    await runsLock.query('begin');
-    await runsLock.query('lock table sync_runs in share mode');
+  async function holdPageTransactions(table: 'sync_runs' | 'sync_coverage'): Promise<void> {
+    tableLock = new pg.Client({ connectionString: harness.database.url });
+    await tableLock.connect();
+    await tableLock.query('begin');
+    await tableLock.query(`lock table ${table} in share mode`);
     await waitFor(async () => {
       // Looked up in pg_locks: a statement waiting for its table lock still shows the one before it in pg_stat_activity.
-      const waiting = await runsLock!.query<{ pid: number }>(`select pid from pg_locks where relation = 'sync_runs'::regclass and mode = 'RowExclusiveLock' and not granted`);
+      const waiting = await tableLock!.query<{ pid: number }>(`select pid from pg_locks where relation = $1::regclass and mode = 'RowExclusiveLock' and not granted`, [table]);
       blockedBackend = waiting.rows[0]?.pid;
       return blockedBackend !== undefined;
-    }, 60_000, 'a page transaction waiting on its commit');
+    }, 60_000, `a page transaction waiting to write ${table}`);
   }
 
   /** Lets the held transaction go on; a killed worker's then rolls back and its backend ends, its client gone. */
   async function releasePageTransactions(): Promise<void> {
-    await runsLock!.query('commit');
+    await tableLock!.query('commit');
     await waitFor(async () => {
-      const backend = await runsLock!.query('select 1 from pg_stat_activity where pid = $1', [blockedBackend]);
+      const backend = await tableLock!.query('select 1 from pg_stat_activity where pid = $1', [blockedBackend]);
       return backend.rowCount === 0;
     }, 10_000, 'the killed transaction to roll back');
-    await runsLock!.end();
-    runsLock = undefined;
+    await tableLock!.end();
+    tableLock = undefined;
   }
 
   it('stops on SIGTERM within the grace time, finishing the page in flight', async () => {
