@@ -9,6 +9,12 @@ import type { FetchedUnit, UnitWrite } from '../sources/sync-source.js';
 import { FailureType } from '../workflows/failure-types.js';
 import { cursorKey, pagingProblem } from './paging-guard.js';
 
+/** The run a unit is committed to, and the API requests it is to add: the unit's own and those of failed tries before it. */
+export interface UnitRun {
+  runId: string;
+  requests: number;
+}
+
 export interface CommittedUnit extends UnitWrite {
   /** The window is complete. */
   done: boolean;
@@ -22,7 +28,7 @@ export interface CommittedUnit extends UnitWrite {
  * whose cursor would make paging loop writes nothing and fails the window
  * without a retry.
  */
-export async function commitUnit(db: Kysely<Database>, key: CheckpointKey, checkpoint: CheckpointRow, unit: FetchedUnit, runId: string): Promise<CommittedUnit> {
+export async function commitUnit(db: Kysely<Database>, key: CheckpointKey, checkpoint: CheckpointRow, unit: FetchedUnit, run: UnitRun): Promise<CommittedUnit> {
   const problem = pagingProblem(
     { cursorHistory: checkpoint.cursor_history, pages: checkpoint.pages, received: checkpoint.received },
     { cursor: unit.nextCursor, received: unit.received, jobStep: unit.jobStep === true },
@@ -53,7 +59,7 @@ export async function commitUnit(db: Kysely<Database>, key: CheckpointKey, check
       throw ApplicationFailure.retryable(`checkpoint of window ${new Date(key.windowStart).toISOString()} moved during the page`, FailureType.checkpointMoved);
     }
     if (done) await recordCoveredWindow(trx, key, checkpoint.started_at);
-    await addToRun(trx, runId, { pages: 1, sessions: written.synced, requests: unit.requests, rejects: written.rejectReasons.length, windowsDone: done ? 1 : 0 });
+    await addToRun(trx, run.runId, { pages: 1, sessions: written.synced, requests: run.requests, rejects: written.rejectReasons.length, windowsDone: done ? 1 : 0 });
     return written;
   });
   return { ...wrote, done };

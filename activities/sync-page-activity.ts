@@ -9,9 +9,11 @@ import type { SyncPageInput, SyncPageResult } from '../workflows/sync-contract.j
 import { streamKeyOf } from '../workflows/stream-key.js';
 import { addCounts } from '../workflows/sync-counts.js';
 import type { SourceRegistry } from '../sources/source-registry.js';
+import { addToRun } from '../db/runs-repository.js';
 import { commitUnit } from './commit-unit.js';
 import { toActivityFailure } from './failures.js';
 import { keepHeartbeating } from './heartbeat.js';
+import { RequestTally } from './request-tally.js';
 import { retryUnit, type UnitRetryOptions } from './unit-retry.js';
 
 export interface SyncPageDeps {
@@ -44,9 +46,10 @@ export function createSyncPagesActivity(deps: SyncPageDeps) {
     const stopHeartbeat = keepHeartbeating();
     const chunk = emptyResult();
     const deadline = Date.now() + MAX_CHUNK_MS;
+    const tally = new RequestTally();
     try {
       do {
-        const page = await retryUnit(() => syncNextPage(deps, input), unitRetryOptions(deps, input));
+        const page = await retryUnit(() => syncNextPage(deps, input, tally), unitRetryOptions(deps, input));
         addCounts(chunk, page);
         chunk.windowDone = page.windowDone;
         // An export still running: hand back, so the workflow waits on a durable timer.
@@ -64,8 +67,22 @@ export function createSyncPagesActivity(deps: SyncPageDeps) {
       throw toActivityFailure(error);
     } finally {
       stopHeartbeat();
+      await addUncommittedRequests(deps, input, tally);
     }
   };
+}
+
+/** The requests of tries no committed unit took along: added to the run on their own, so its total is every request made. */
+async function addUncommittedRequests(deps: SyncPageDeps, input: SyncPageInput, tally: RequestTally): Promise<void> {
+  const requests = tally.pending;
+  if (requests === 0) return;
+  try {
+    await addToRun(deps.db, input.runId, { pages: 0, sessions: 0, requests, rejects: 0, windowsDone: 0 });
+    tally.settled(requests);
+  } catch (error) {
+    // Postgres is away (the failure being reported may be just that): the count is lost, the failure is what matters.
+    pageLogger(deps.log, input).warn({ err: error, requests }, 'could not add the requests of failed tries to the run');
+  }
 }
 
 /** Retries within the activity wait on Temporal's cancellation-aware sleep and say why in the log. */
@@ -90,16 +107,18 @@ function emptyResult(): SyncPageResult {
   return { windowDone: false, requests: 0, pages: 0, sessionsSynced: 0, sessionsWritten: 0, sessionsReceived: 0, rejects: 0 };
 }
 
-async function syncNextPage(deps: SyncPageDeps, input: SyncPageInput): Promise<SyncPageResult> {
+async function syncNextPage(deps: SyncPageDeps, input: SyncPageInput, tally: RequestTally): Promise<SyncPageResult> {
   const { site, window, lookbackMs } = input;
   const key: CheckpointKey = { ...streamKeyOf(site), windowStart: window.start, windowEnd: window.end, lookbackMs };
   const checkpoint = await loadCheckpoint(deps.db, key);
   if (checkpoint.status === 'done') return WINDOW_ALREADY_DONE;
 
   const timer = phaseTimer(deps.metrics);
-  const unit = await deps.sources.forSite(site).fetchUnit({ site, window, lookbackMs, cursor: checkpoint.cursor ?? undefined, signal: Context.current().cancellationSignal });
+  const unit = await deps.sources.forSite(site).fetchUnit({ site, window, lookbackMs, cursor: checkpoint.cursor ?? undefined, signal: Context.current().cancellationSignal, onApiRequest: tally.count });
   timer.lap('fetch');
-  const { done, synced, written, rejectReasons, phaseMs } = await commitUnit(deps.db, key, checkpoint, unit, input.runId);
+  const requests = tally.pending;
+  const { done, synced, written, rejectReasons, phaseMs } = await commitUnit(deps.db, key, checkpoint, unit, { runId: input.runId, requests });
+  tally.settled(requests);
   timer.lap('write');
 
   const labels = { source: key.source, account: site.customerId, site: site.siteId };
@@ -107,7 +126,7 @@ async function syncNextPage(deps: SyncPageDeps, input: SyncPageInput): Promise<S
   deps.metrics.sessionsSynced.inc(labels, synced);
   deps.metrics.sessionsUpserted.inc(labels, written);
   deps.metrics.rejects.inc(labels, rejectReasons.length);
-  const result: SyncPageResult = { windowDone: done, requests: unit.requests, pages: 1, sessionsSynced: synced, sessionsWritten: written, sessionsReceived: unit.received, rejects: rejectReasons.length };
+  const result: SyncPageResult = { windowDone: done, requests, pages: 1, sessionsSynced: synced, sessionsWritten: written, sessionsReceived: unit.received, rejects: rejectReasons.length };
   if (unit.waitMs !== undefined) result.waitMs = unit.waitMs;
   if (unit.jobPercent !== undefined) result.jobPercent = unit.jobPercent;
   if (unit.reachedMs !== undefined) result.reachedMs = unit.reachedMs;

@@ -43,13 +43,17 @@ export interface UnitRequest {
   /** The window's cursor as its checkpoint holds it; undefined before the first unit. */
   cursor: unknown;
   signal: AbortSignal;
+  /**
+   * Told of every API request the unit makes, once it has an outcome,
+   * whatever that is (429s included; an export's file downloads are not API
+   * requests): the run counts the requests of tries that failed too.
+   */
+  onApiRequest(): void;
 }
 
 export interface FetchedUnit {
   /** The cursor after this unit, as JSON; undefined when the window is complete. */
   nextCursor: unknown;
-  /** HTTP requests it cost, 429s included. */
-  requests: number;
   /** Records the API sent, owned by the window or not: the paging guard's measure of progress. */
   received: number;
   /** A step of an export job (start, poll, locate), not a page of records: it brings none by design. */

@@ -45,6 +45,8 @@ describe('faults of the API: every run ends with exactly the ground truth', () =
     // Every page that failed was fetched again; the pages that counted are exactly the committed ones.
     const clean = newRequests(since).filter((r) => r.fault === null).length;
     expect(clean).toBe(totals.pages);
+    // The run's requests are every request it made, the failed tries too.
+    expect(totals.requests).toBe(newRequests(since).length);
   });
 
   it('waits out a 429 storm for Retry-After (seconds or HTTP date) without using retry attempts', async () => {

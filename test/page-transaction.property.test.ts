@@ -31,7 +31,7 @@ async function commitAsPage(records: unknown[]): Promise<string> {
   const siteId = `site-${++siteCounter}`;
   const key: CheckpointKey = { source: 'fullsession', customerId: CUSTOMER, siteId, windowStart: WINDOW.start, windowEnd: WINDOW.end, lookbackMs: 0 };
   const checkpoint = await loadCheckpoint(database.db, key);
-  await commitUnit(database.db, key, checkpoint, pageUnit({ customerId: CUSTOMER, siteId }, WINDOW, { sessions: records, nextCursor: undefined }, 1), runId);
+  await commitUnit(database.db, key, checkpoint, pageUnit({ customerId: CUSTOMER, siteId }, WINDOW, { sessions: records, nextCursor: undefined }), { runId, requests: 1 });
   return siteId;
 }
 

@@ -50,11 +50,11 @@ export class FullSessionSource implements SyncSource {
   async fetchUnit(request: UnitRequest): Promise<FetchedUnit> {
     const { site, window } = request;
     const client = this.client(site);
-    const { result: page, requests } = await waitOutRateLimits(
+    const page = await waitOutRateLimits(
       () => client.fetchPage({ customerId: site.customerId, siteId: site.siteId, ...windowQuery(window, request.lookbackMs), cursor: request.cursor, signal: request.signal }),
-      this.budgets.callOptions(site),
+      this.budgets.callOptions(site, request.onApiRequest),
     );
-    return pageUnit(site, window, page, requests);
+    return pageUnit(site, window, page);
   }
 
   /** FullSession has no identity endpoint: a one-millisecond page proves the token, its scope and the ids. */

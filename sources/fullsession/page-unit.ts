@@ -12,11 +12,10 @@ import { upsertSessions } from './sessions-table.js';
  * undocumented) go to fullsession_sessions, invalid ones to
  * fullsession_rejects with their reason, in the loop's transaction.
  */
-export function pageUnit(site: Pick<SiteRef, 'customerId' | 'siteId'>, window: SyncWindow, page: FullSessionPage, requests: number): FetchedUnit {
+export function pageUnit(site: Pick<SiteRef, 'customerId' | 'siteId'>, window: SyncWindow, page: FullSessionPage): FetchedUnit {
   const { owned, rejects, reachedMs } = splitPage(page.sessions, (record) => ownsSession(window, record.endTime));
   return {
     nextCursor: page.nextCursor,
-    requests,
     received: page.sessions.length,
     // `startAfter` follows session start times, so pages come in start order.
     ...(reachedMs === undefined ? {} : { reachedMs }),

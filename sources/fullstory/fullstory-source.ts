@@ -54,12 +54,7 @@ export class FullStorySource implements SyncSource {
   async fetchUnit(request: UnitRequest): Promise<FetchedUnit> {
     const { site, window } = request;
     const client = this.client(site);
-    let requests = 0;
-    const call = async <T>(step: () => Promise<T>): Promise<T> => {
-      const { result, requests: made } = await waitOutRateLimits(step, this.budgets.callOptions(site));
-      requests += made;
-      return result;
-    };
+    const call = <T>(step: () => Promise<T>): Promise<T> => waitOutRateLimits(step, this.budgets.callOptions(site, request.onApiRequest));
     const step = await nextExportStep(request.cursor as ExportCursor | undefined, {
       createExport: () => call(() => client.createExport(exportTypeOf(site.siteId), window)),
       poll: (operationId) => call(() => client.operation(operationId)),
@@ -70,12 +65,11 @@ export class FullStorySource implements SyncSource {
       const lines = () => client.downloadLines(step.location, request.signal);
       return {
         nextCursor: undefined,
-        requests,
         received: 0,
         write: (trx, copyIn) => (exportTypeOf(site.siteId) === 'TYPE_INDIVIDUAL' ? upsertIndividuals(trx, copyIn, target, lines()) : replaceWindowEvents(trx, copyIn, target, window, lines)),
       };
     }
-    return { nextCursor: step.cursor, requests, received: 0, jobStep: true, ...(step.kind === 'wait' ? { waitMs: this.settings.pollIntervalMs, jobPercent: step.percent } : {}), write: async () => ({ synced: 0, written: 0, rejectReasons: [] }) };
+    return { nextCursor: step.cursor, received: 0, jobStep: true, ...(step.kind === 'wait' ? { waitMs: this.settings.pollIntervalMs, jobPercent: step.percent } : {}), write: async () => ({ synced: 0, written: 0, rejectReasons: [] }) };
   }
 
   /**

@@ -35,11 +35,12 @@ export class AccountBudgets {
   }
 
   /** How a site's API call waits out 429s (see waitOutRateLimits): its account's budget, counted and logged. */
-  callOptions(site: { customerId: string; siteId: string }): RateLimitedCallOptions {
+  callOptions(site: { customerId: string; siteId: string }, onRequest: () => void = () => {}): RateLimitedCallOptions {
     const labels = { source: this.source, account: site.customerId, site: site.siteId };
     return {
       budget: this.forAccount(site.customerId),
       countRequest: (outcome) => {
+        onRequest();
         this.metrics.apiRequests.inc({ ...labels, status: outcome });
         if (outcome === '429') this.metrics.rateLimited.inc({ source: this.source, account: site.customerId });
       },

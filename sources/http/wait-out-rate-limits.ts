@@ -6,7 +6,7 @@ const MAX_RATE_LIMIT_WAIT_MS = 10 * 60_000;
 
 export interface RateLimitedCallOptions {
   budget: RateBudget;
-  /** Counts each request by outcome: '2xx', the HTTP status, or the failure's reason. */
+  /** Counts each request, as it ends, by outcome: '2xx', the HTTP status, or the failure's reason. */
   countRequest(outcome: string): void;
   /** Told before each wait, for a log line. */
   onRateLimited(retryAfterMs: number): void;
@@ -17,15 +17,13 @@ export interface RateLimitedCallOptions {
  * budget for `Retry-After` and costs no retry attempt of the activity.
  * Other failures are thrown for the caller to classify.
  */
-export async function waitOutRateLimits<T>(call: () => Promise<T>, options: RateLimitedCallOptions): Promise<{ result: T; requests: number }> {
-  let requests = 0;
+export async function waitOutRateLimits<T>(call: () => Promise<T>, options: RateLimitedCallOptions): Promise<T> {
   let waited = 0;
   for (;;) {
-    requests += 1;
     try {
       const result = await call();
       options.countRequest('2xx');
-      return { result, requests };
+      return result;
     } catch (error) {
       options.countRequest(requestOutcome(error));
       if (!(error instanceof SourceError) || error.kind !== 'rate_limited') throw error;
