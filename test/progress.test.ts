@@ -32,6 +32,16 @@ describe('progress of a range', () => {
     expect(progress.etaMs).toBe(300 * 3_000);
   });
 
+  it('counts failed tries as requests a page costs, not as pages done', () => {
+    // 100 pages took 150 requests (50 failed tries) in 10 minutes, at 20 requests a minute.
+    const progress = estimateProgress({ totals: totals({ pages: 100, requests: 150 }), windowsTotal: 2, currentWindow: { start: 0, end: 1 }, currentWindowDone: 0, startedAt: 0, now: 10 * 60_000, ratePerMinute: 20, exportPercent: null });
+    // Nothing covered yet, so one page a window; 6 s a page observed is slower than the budget's 1.5 requests at 3 s (4.5 s).
+    expect(progress.etaMs).toBe(2 * 1 * 6_000);
+    const budgetBound = estimateProgress({ totals: totals({ pages: 100, requests: 150 }), windowsTotal: 2, currentWindow: { start: 0, end: 1 }, currentWindowDone: 0, startedAt: 0, now: 60_000, ratePerMinute: 20, exportPercent: null });
+    // Fast so far (0.6 s a page), so the budget bounds it: 1.5 requests a page at 3 s each.
+    expect(budgetBound.etaMs).toBe(2 * 1 * 4_500);
+  });
+
   it('counts whole windows as before when pages say nothing of their position', () => {
     const progress = estimateProgress({ totals: totals({ windowsDone: 3, pages: 6, requests: 6 }), windowsTotal: 4, currentWindow: null, currentWindowDone: 0, startedAt: 0, now: 60_000, ratePerMinute: 60, exportPercent: null });
     expect(progress.percent).toBe(75);

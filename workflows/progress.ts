@@ -25,8 +25,9 @@ export interface ProgressInput {
 /**
  * Progress with an ETA, in windows done plus the covered part of the
  * current one (a backfill may be a single long window): what remains times
- * the pages a window's worth has taken so far (at least one request each),
- * at the slower of the rate budget and the rate observed in this run.
+ * the pages a window's worth has taken so far, each page at the slower of
+ * its requests under the rate budget (at least one; failed tries count)
+ * and the time a page has taken in this run.
  * Pure: the workflow's query handler calls it.
  */
 export function estimateProgress(input: ProgressInput): SyncRangeProgress {
@@ -35,10 +36,11 @@ export function estimateProgress(input: ProgressInput): SyncRangeProgress {
   const percent = windowsTotal === 0 ? 100 : Math.floor((windowsCovered / windowsTotal) * 1000) / 10;
   const remainingWindows = windowsTotal - windowsCovered;
   const pagesPerWindow = windowsCovered > 0 ? Math.max(1, totals.pages / windowsCovered) : 1;
-  const budgetMsPerRequest = input.ratePerMinute ? 60_000 / input.ratePerMinute : 0;
-  const observedMsPerRequest = totals.requests > 0 ? (input.now - input.startedAt) / totals.requests : 0;
-  const msPerRequest = Math.max(budgetMsPerRequest, observedMsPerRequest);
-  const etaMs = remainingWindows === 0 ? 0 : msPerRequest > 0 ? Math.round(remainingWindows * pagesPerWindow * msPerRequest) : null;
+  const requestsPerPage = totals.pages > 0 ? Math.max(1, totals.requests / totals.pages) : 1;
+  const budgetMsPerPage = input.ratePerMinute ? (60_000 / input.ratePerMinute) * requestsPerPage : 0;
+  const observedMsPerPage = totals.pages > 0 ? (input.now - input.startedAt) / totals.pages : 0;
+  const msPerPage = Math.max(budgetMsPerPage, observedMsPerPage);
+  const etaMs = remainingWindows === 0 ? 0 : msPerPage > 0 ? Math.round(remainingWindows * pagesPerWindow * msPerPage) : null;
   return { ...totals, windowsTotal, currentWindow: input.currentWindow, percent, etaMs, exportPercent: input.exportPercent };
 }
 
