@@ -90,3 +90,26 @@ export async function requestsAndWindowsSince(db: Db, stream: { source: string; 
     .executeTakeFirstOrThrow();
   return { requests: Number(row.requests), windows: Number(row.windows) };
 }
+
+/** The stream's runs its rows still mark running, with the Temporal chain each belongs to. */
+export async function runsMarkedRunning(db: Db, stream: { source: string; customerId: string; siteId: string }): Promise<Array<{ id: string; workflowId: string; firstRunId: string }>> {
+  const rows = await db
+    .selectFrom('sync_runs')
+    .select(['id', 'workflow_id', 'first_run_id'])
+    .where('source', '=', stream.source)
+    .where('customer_id', '=', stream.customerId)
+    .where('site_id', '=', stream.siteId)
+    .where('status', '=', 'running')
+    .execute();
+  return rows.map((row) => ({ id: row.id, workflowId: row.workflow_id, firstRunId: row.first_run_id }));
+}
+
+/** Marks a run failed that Temporal ended without it recording its end; a row that recorded its end meanwhile is left alone. */
+export async function closeAbandonedRun(db: Db, runId: string, error: string): Promise<void> {
+  await db
+    .updateTable('sync_runs')
+    .set({ status: 'failed', error: scrubSecrets(error), finished_at: sql`now()` })
+    .where('id', '=', runId)
+    .where('status', '=', 'running')
+    .execute();
+}

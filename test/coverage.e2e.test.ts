@@ -114,6 +114,33 @@ describe('coverage and backfill --gaps', () => {
     await stack.client.workflow.getHandle(workflowId).result();
   });
 
+  it('a backfill terminated in Temporal is a gap for backfill --gaps to repair, not a run to wait for', async () => {
+    const [from, to] = [day1 - 5 * DAY, day1 - 4 * DAY];
+    const inRange = ['--site', SITE, '--from', iso(from), '--to', iso(to)];
+    sandbox.faults.setRandom({ rate: 1, kinds: ['latency'], latencyMs: 60_000 });
+    const started = await cli('backfill', ...inRange, '--detach');
+    const workflowId = /started backfill (\S+) /.exec(started.stdout)![1]!;
+    const runRow = () => stack.database.db.selectFrom('sync_runs').select(['status', 'error']).where('workflow_id', '=', workflowId).orderBy('id').execute();
+    await waitFor(async () => (await runRow()).length === 1, 30_000, 'the run to be recorded');
+    // Terminated by hand: no code of the run records its end, so its row still says running.
+    await stack.client.workflow.getHandle(workflowId).terminate('by hand');
+    sandbox.faults.setRandom(undefined);
+    expect((await runRow()).map((row) => row.status)).toEqual(['running']);
+
+    const repair = await cli('backfill', '--gaps', ...inRange);
+    expect(repair.code).toBe(0);
+    expect(repair.stdout).toContain(
+      `${CUSTOMER}/${SITE}: run ${workflowId} ended in Temporal (terminated) without recording its end; its range is a gap again\n` +
+        `${CUSTOMER}/${SITE}: 1 gap to backfill:\n  ${iso(from).replace('.000Z', 'Z')} .. ${iso(to).replace('.000Z', 'Z')} (failed, 24h 0m)\n`,
+    );
+    expect((await runRow()).map((row) => [row.status, row.error])).toEqual([
+      ['failed', 'ended in Temporal (terminated) without recording its end; its range is a gap until synced again'],
+      ['succeeded', null],
+    ]);
+    const { stored, truth } = await storedAndTruth(stack.database.db, sandbox, from, to, SITE);
+    expect(stored).toEqual(truth);
+  });
+
   it('says what is wrong with a bad range, an unknown site, a site without a schedule or backfill --gaps without its site, exit 2', async () => {
     const badDate = await cli('coverage', '--from', '2026-02-30');
     expect([badDate.code, badDate.stderr]).toEqual([2, 'session-sync: --from "2026-02-30" is not an ISO-8601 date (2026-03-01) or date-time with its zone (2026-03-01T12:00:00Z)\n']);
