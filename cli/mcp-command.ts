@@ -9,8 +9,10 @@ import type { Logger } from '../logging/logger.js';
 import { databaseKeyVerifier } from '../mcp/key-verifier.js';
 import { startMcpHttpServer } from '../mcp/mcp-http-server.js';
 import { registerMcpTools, type McpToolDeps } from '../mcp/mcp-tools.js';
+import { closeAbandonedRuns } from '../operations/abandoned-runs.js';
 import { siteCoverageStates } from '../read-model/site-coverage.js';
 import { createSources } from '../sources/source-registry.js';
+import { streamKeyOf } from '../workflows/stream-key.js';
 import { startBackfill } from './backfill-command.js';
 import { packageVersion } from './package-version.js';
 import { connectTemporalClient } from './temporal-client.js';
@@ -98,8 +100,13 @@ function lazyTemporalClient(config: Config) {
   };
 }
 
-/** backfill_gaps: a detached backfill of each missing or failed range of the site in [from, to). */
+/**
+ * backfill_gaps: a detached backfill of each missing or failed range of the
+ * site in [from, to), after closing the runs Temporal ended unrecorded, as
+ * `backfill --gaps` does.
+ */
 async function backfillGaps(config: Config, db: Kysely<Database>, temporal: () => Promise<Client>, site: SiteConfig, from: number, to: number) {
+  await closeAbandonedRuns(db, await temporal(), streamKeyOf(site));
   const { states } = await siteCoverageStates(db, site, { from, to, now: Date.now() });
   const gaps = states.gaps.filter((gap) => gap.state !== 'running');
   const started: Array<{ workflowId: string; from: string; to: string }> = [];
