@@ -1,8 +1,8 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { effectiveStatus } from './run-outcome.js';
 import type { StreamKey } from '../workflows/stream-key.js';
 import type { CheckpointKey } from './checkpoints-repository.js';
 import type { Database } from './database.js';
+import { effectiveStatus } from './run-outcome.js';
 
 /** One row of the coverage ledger: a window synced to its end, and when. */
 export interface CoveredWindow {

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
-import { effectiveEndedAt, effectiveError, effectiveStatus } from './run-outcome.js';
 import type { StreamKey } from '../workflows/stream-key.js';
 import type { Database } from './database.js';
+import { effectiveEndedAt, effectiveError, effectiveStatus } from './run-outcome.js';
 
 export interface SiteSyncFacts extends StreamKey {
   watermark: number | null;

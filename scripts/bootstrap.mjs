@@ -24,9 +24,10 @@ function run(cmd, args) {
  * every package it sets up, and debconf notes it has no apt-utils); its
  * whole output is shown when it fails.
  */
+const APT_ENV = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 function runQuietly(cmd, args) {
   try {
-    execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: APT_ENV });
   } catch (error) {
     process.stderr.write(`${error.stdout ?? ''}${error.stderr ?? ''}`);
     throw error;
@@ -125,7 +126,8 @@ function installChromium() {
   }
   console.log("bootstrap: installing Debian's chromium for the status page test (apt-get install chromium)");
   try {
-    execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], { cwd: root, stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    // Silent: when it fails, the retry below shows why if it fails too.
+    execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], { cwd: root, stdio: 'ignore', env: APT_ENV });
   } catch {
     // A fresh machine may have no package lists yet.
     runQuietly('apt-get', ['update', '-qq']);
