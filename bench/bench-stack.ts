@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { startEmbeddedPostgresProcess } from '../devstack/embedded-postgres-process.js';
-import { freePort } from '../devstack/free-port.js';
+import { freeMetricsPort } from '../devstack/free-port.js';
 import { createScratchDatabase, type ScratchDatabase } from '../devstack/scratch-database.js';
 import { spawnWorker, type WorkerProcess } from '../devstack/session-sync-process.js';
 import { startTemporalDevServer } from '../devstack/temporal-dev-server.js';
@@ -110,7 +110,7 @@ export async function startScenario(stack: BenchStack, name: string, sites: stri
     metricsPorts: [],
     async startWorkers(count, env = {}) {
       for (let i = 0; i < count; i++) {
-        const port = await freePort();
+        const port = await freeMetricsPort();
         scenario.metricsPorts.push(port);
         scenario.workers.push(
           spawnWorker({

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../devstack/free-port.js';
+import { freeMetricsPort } from '../devstack/free-port.js';
 import type { ScratchDatabase } from '../devstack/scratch-database.js';
 import { spawnWorker, type WorkerProcess } from '../devstack/session-sync-process.js';
 import type { FullStorySandbox } from '../devstack/sandboxes/fullstory/fullstory-sandbox.js';
@@ -30,7 +30,7 @@ accounts:
     sites:
 ${options.sites}
 `);
-  const port = await freePort();
+  const port = await freeMetricsPort();
   const env = {
     SESSION_SYNC_CONFIG: configPath,
     BENCH_FULLSTORY_KEY: options.key,

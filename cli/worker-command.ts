@@ -27,7 +27,11 @@ export async function workerCommand(config: LoadedConfig, env: Env, log: Logger)
   limitHeapGrowth();
   const { metricsPort, metricsHost } = config.worker;
   const temporalMetricsAddress = metricsPort > 0 ? `127.0.0.1:${metricsPort + 1}` : undefined;
-  installTemporalRuntime(log, { metricsBindAddress: temporalMetricsAddress });
+  try {
+    installTemporalRuntime(log, { metricsBindAddress: temporalMetricsAddress });
+  } catch (error) {
+    throw new Error(`cannot serve Temporal's runtime metrics on ${temporalMetricsAddress} (METRICS_PORT + 1, folded into /metrics): ${(error as Error).message}; is another process using that port?`);
+  }
   for (const warning of config.warnings) log.warn(warning);
   const db = connectDatabase({ url: config.database.url, maxConnections: config.worker.maxConcurrentActivities + 2 });
   try {

@@ -50,6 +50,22 @@ export async function waitFor(predicate: () => Promise<boolean> | boolean, timeo
   }
 }
 
+/**
+ * Resolves once the worker's /readyz answers 200 at `base`; fails at once,
+ * with the end of its output, when the worker exits first, and after
+ * `timeoutMs` with the same.
+ */
+export async function waitUntilReady(worker: WorkerProcess, base: string, timeoutMs = 60_000): Promise<void> {
+  try {
+    await waitFor(async () => {
+      if (worker.child.exitCode !== null) throw new Error(`the worker exited with code ${worker.child.exitCode} before it was ready`);
+      return (await fetch(`${base}/readyz`).catch(() => null))?.status === 200;
+    }, timeoutMs, 'the worker to be ready');
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; its output ended with:\n${worker.output().slice(-2_000)}`);
+  }
+}
+
 export interface CliResult {
   code: number | null;
   stdout: string;

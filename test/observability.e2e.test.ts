@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../devstack/free-port.js';
+import { freeMetricsPort } from '../devstack/free-port.js';
 import type { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';
 import { syncRangeWorkflow } from '../workflows/sync-range-workflow.js';
 import { CUSTOMER, DAY, DAY0, HOUR, MAX_SESSION, newToken, SITE, startTestSandbox, syncRequestCount } from './support/sandbox-fixtures.js';
 import { startSyncHarness, type SyncHarness } from './support/sync-harness.js';
-import { spawnWorker, waitFor, type WorkerProcess } from '../devstack/session-sync-process.js';
+import { spawnWorker, waitFor, waitUntilReady, type WorkerProcess } from '../devstack/session-sync-process.js';
 
 /** What an operator's monitoring sees of a real worker process: metrics, health, logs. */
 describe('a worker process, observed', () => {
@@ -19,10 +20,10 @@ describe('a worker process, observed', () => {
   beforeAll(async () => {
     sandbox = await startTestSandbox(token);
     harness = await startSyncHarness(sandbox, token);
-    const port = await freePort();
+    const port = await freeMetricsPort();
     base = `http://127.0.0.1:${port}`;
     worker = spawnWorker(harness.workerEnv({ METRICS_PORT: String(port), METRICS_HOST: '127.0.0.1', LOG_LEVEL: 'debug' }));
-    await waitFor(async () => (await fetch(`${base}/readyz`).catch(() => null))?.status === 200, 60_000, 'the worker to be ready');
+    await waitUntilReady(worker, base);
     sandbox.faults.failNext('server_error');
     await harness.client.workflow.execute(syncRangeWorkflow, {
       workflowId: `observed-${randomBytes(3).toString('hex')}`,
@@ -63,6 +64,21 @@ describe('a worker process, observed', () => {
     expect(text).toMatch(/^session_sync_process_resident_memory_bytes \d/m);
     expect(text).toMatch(/^temporal_\w+/m);
     expect(syncRequestCount(sandbox)).toBe(Number(pages.pages) + 1);
+  });
+
+  it('refuses to start on a metrics port another process holds, saying which and why', async () => {
+    for (const [taken, message] of [
+      [0, (port: number) => `cannot serve /metrics on 127.0.0.1:${port} (METRICS_PORT, METRICS_HOST): EADDRINUSE; is another process using that port?`],
+      [1, (port: number) => `cannot serve Temporal's runtime metrics on 127.0.0.1:${port + 1} (METRICS_PORT + 1, folded into /metrics): `],
+    ] as const) {
+      const port = await freeMetricsPort();
+      const holder = createServer();
+      await new Promise<void>((resolve) => holder.listen(port + taken, '127.0.0.1', resolve));
+      const refused = spawnWorker(harness.workerEnv({ METRICS_PORT: String(port), METRICS_HOST: '127.0.0.1' }));
+      expect(await refused.exited).toBe(1);
+      expect(refused.output()).toContain(message(port));
+      await new Promise<void>((resolve) => holder.close(() => resolve()));
+    }
   });
 
   it('answers /healthz and /readyz with each dependency', async () => {

@@ -3,9 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applySchedulesCommand, scheduleActionCommand } from '../cli/schedule-commands.js';
-import { freePort } from '../devstack/free-port.js';
+import { freeMetricsPort } from '../devstack/free-port.js';
 import { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';
-import { runCli, spawnWorker, waitFor, type WorkerProcess } from '../devstack/session-sync-process.js';
+import { runCli, spawnWorker, waitUntilReady, type WorkerProcess } from '../devstack/session-sync-process.js';
 import { installTemporalRuntime } from '../worker/install-runtime.js';
 import { capturingLogger } from './support/capturing-logger.js';
 import { startOperatorStack, type OperatorStack } from './support/operator-stack.js';
@@ -45,10 +45,10 @@ describe('the status page', () => {
       apiUrl: sandbox.url,
       log,
     });
-    const port = await freePort();
+    const port = await freeMetricsPort();
     base = `http://127.0.0.1:${port}`;
     worker = spawnWorker({ ...stack.env, METRICS_PORT: String(port), METRICS_HOST: '127.0.0.1' });
-    await waitFor(async () => (await fetch(`${base}/readyz`).catch(() => null))?.status === 200, 60_000, 'the worker to be ready');
+    await waitUntilReady(worker, base);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   });
   afterAll(async () => {

@@ -33,7 +33,11 @@ export interface ObservabilityServer {
  */
 export async function startObservabilityServer(options: ObservabilityServerOptions): Promise<ObservabilityServer> {
   const server = createServer((req, res) => void route(options, req, res));
-  await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
+  await new Promise<void>((resolve, reject) => {
+    // A port in use fails the start with a reason, instead of an 'error' event nobody hears.
+    server.once('error', (error: NodeJS.ErrnoException) => reject(new Error(`cannot serve /metrics on ${options.host}:${options.port} (METRICS_PORT, METRICS_HOST): ${error.code ?? error.message}; is another process using that port?`)));
+    server.listen(options.port, options.host, resolve);
+  });
   return {
     port: (server.address() as AddressInfo).port,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
