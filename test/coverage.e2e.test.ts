@@ -123,8 +123,12 @@ describe('coverage and backfill --gaps', () => {
     const runRow = () => stack.database.db.selectFrom('sync_runs').select(['status', 'error']).where('workflow_id', '=', workflowId).orderBy('id').execute();
     await waitFor(async () => (await runRow()).length === 1, 30_000, 'the run to be recorded');
     // Terminated by hand: no code of the run records its end, so its row still says running.
+    // The worker stops first: a page activity learns of the termination only at its next heartbeat,
+    // and a retry of its timed-out request could commit the window before then.
+    await stack.stopWorker();
     await stack.client.workflow.getHandle(workflowId).terminate('by hand');
     sandbox.faults.setRandom(undefined);
+    await stack.startWorker();
     expect((await runRow()).map((row) => row.status)).toEqual(['running']);
 
     const repair = await cli('backfill', '--gaps', ...inRange);
