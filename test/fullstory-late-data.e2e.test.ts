@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planCommand } from '../cli/plan-command.js';
 import { applySchedulesCommand } from '../cli/schedule-commands.js';
-import { runCli, waitFor } from '../devstack/session-sync-process.js';
+import { runCli } from '../devstack/session-sync-process.js';
 import { FullStorySandbox } from '../devstack/sandboxes/fullstory/fullstory-sandbox.js';
 import { installTemporalRuntime } from '../worker/install-runtime.js';
-import type { ScheduledSyncResult } from '../workflows/scheduled-sync-workflow.js';
 import { scheduleId } from '../workflows/workflow-ids.js';
 import { capturingLogger } from './support/capturing-logger.js';
 import { startOperatorStack, type OperatorStack } from './support/operator-stack.js';
 import { storedFullStoryRows } from './support/fullstory-rows.js';
+import { triggerScheduledRun } from './support/scheduled-run.js';
 
 const ORG = 'o-1G1-na1';
 const KEY = `na1.${randomBytes(24).toString('base64url')}/LATEDAT`;
@@ -52,18 +52,7 @@ describe('FullStory data that arrives late', () => {
     await sandbox?.close();
   });
 
-  async function triggerAndWait(): Promise<ScheduledSyncResult> {
-    const handle = stack.client.schedule.getHandle(scheduleId(stack.taskQueue, { source: 'fullstory', customerId: ORG, siteId: 'events' }));
-    const before = (await handle.describe()).info.numActionsTaken;
-    await handle.trigger();
-    let workflowId = '';
-    await waitFor(async () => {
-      const info = (await handle.describe()).info;
-      workflowId = info.recentActions.at(-1)?.action.workflow.workflowId ?? '';
-      return info.numActionsTaken > before;
-    }, 30_000, 'a scheduled run');
-    return stack.client.workflow.getHandle(workflowId).result();
-  }
+  const triggerAndWait = () => triggerScheduledRun(stack.client, scheduleId(stack.taskQueue, { source: 'fullstory', customerId: ORG, siteId: 'events' }));
 
   const stored = async (from: number, to: number) =>
     (await storedFullStoryRows(stack.database.db, ORG, from, to)).map((row) => JSON.stringify(row, Object.keys(row).sort())).sort();

@@ -16,6 +16,7 @@ import { capturingLogger } from './support/capturing-logger.js';
 import { storedAndTruth } from './support/compare-with-truth.js';
 import { databaseText, historiesText } from './support/leak-scan.js';
 import { startOperatorStack, type OperatorStack } from './support/operator-stack.js';
+import { triggerScheduledRun } from './support/scheduled-run.js';
 import { CUSTOMER, DAY, HOUR, newToken } from './support/sandbox-fixtures.js';
 import { runCli, waitFor } from '../devstack/session-sync-process.js';
 
@@ -329,21 +330,8 @@ describe('operating session-sync from a config file', () => {
     }
   });
 
-  async function triggerAndWait(siteId: string): Promise<ScheduledSyncResult> {
-    const handle = stack.client.schedule.getHandle(scheduleId(stack.taskQueue, { customerId: CUSTOMER, siteId }));
-    const before = (await handle.describe()).info.numActionsTaken;
-    await handle.trigger();
-    let workflowId = '';
-    await waitFor(
-      async () => {
-        const info = (await handle.describe()).info;
-        workflowId = info.recentActions.at(-1)?.action.workflow.workflowId ?? '';
-        return info.numActionsTaken > before;
-      },
-      30_000,
-      `a scheduled run of ${siteId}`,
-    );
-    return stack.client.workflow.getHandle(workflowId).result();
+  function triggerAndWait(siteId: string): Promise<ScheduledSyncResult> {
+    return triggerScheduledRun(stack.client, scheduleId(stack.taskQueue, { customerId: CUSTOMER, siteId }));
   }
 
   function committedPages(range: { from: string; to: string }): Promise<number> {

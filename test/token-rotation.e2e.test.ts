@@ -5,11 +5,11 @@ import { committedPages } from '../devstack/committed-pages.js';
 import { obfuscateKey } from '../config/secret.js';
 import { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';
 import { installTemporalRuntime } from '../worker/install-runtime.js';
-import type { ScheduledSyncResult } from '../workflows/scheduled-sync-workflow.js';
 import { scheduleId } from '../workflows/workflow-ids.js';
 import { capturingLogger } from './support/capturing-logger.js';
 import { storedAndTruth } from './support/compare-with-truth.js';
 import { startOperatorStack, type OperatorStack } from './support/operator-stack.js';
+import { triggerScheduledRun } from './support/scheduled-run.js';
 import { CUSTOMER, DAY, newToken } from './support/sandbox-fixtures.js';
 import { waitFor } from '../devstack/session-sync-process.js';
 
@@ -84,15 +84,7 @@ accounts:
     const checks = await checkCommand(stack.config(), stack.database.db, stack.env, {}, print);
     expect(checks.map((check) => [check.outcome, check.obfuscatedKey])).toEqual([['ok', obfuscateKey(NEW)]]);
     await scheduleActionCommand(stack.config(), 'resume', SITE, undefined, print);
-    const before = (await schedule.describe()).info.numActionsTaken;
-    await schedule.trigger();
-    let workflowId = '';
-    await waitFor(async () => {
-      const info = (await schedule.describe()).info;
-      workflowId = info.recentActions.at(-1)?.action.workflow.workflowId ?? '';
-      return info.numActionsTaken > before;
-    }, 30_000, 'the resumed run');
-    const resumed: ScheduledSyncResult = await stack.client.workflow.getHandle(workflowId).result();
+    const resumed = await triggerScheduledRun(stack.client, schedule.scheduleId);
 
     const { stored, truth } = await storedAndTruth(stack.database.db, sandbox, resumed.from, resumed.to, SITE);
     expect(Object.keys(truth).length).toBeGreaterThan(1000);
