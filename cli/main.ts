@@ -12,6 +12,7 @@ import { backfillCommand, cancelBackfillCommand } from './backfill-command.js';
 import { backfillGapsCommand } from './backfill-gaps-command.js';
 import { checkCommand, listCredentialsCommand } from './credentials-commands.js';
 import { coverageCommand } from './coverage-command.js';
+import { findSite } from './find-site.js';
 import { mcpCommand } from './mcp-command.js';
 import { createMcpKeyCommand, deleteMcpKeyCommand, levelOption, listMcpKeysCommand, renameMcpKeyCommand, setMcpKeyLevelCommand } from './mcp-keys-command.js';
 import { migrateCommand } from './migrate-command.js';
@@ -86,6 +87,8 @@ program
   .option('--site <id>', 'only this site')
   .action(async (options: { credential?: string; site?: string }) => {
     const config = loadConfig(env);
+    // A site that is not configured is said before the database is asked anything.
+    if (options.site) findSite(config.sites, options.site);
     const checks = await withDatabase(config, (db) => checkCommand(config, db, env, options, print));
     if (checks.length === 0 || checks.some((check) => check.outcome !== 'ok')) process.exitCode = 1;
   });
@@ -124,7 +127,7 @@ schedule.command('trigger <site>').description("start a site's scheduled sync no
 
 const backfill = program
   .command('backfill')
-  .description('sync every session of a site that ended in [--from, --to); starting it again attaches or resumes')
+  .description("sync a site's records in [--from, --to) (FullSession: the sessions that ended then; FullStory: the events then); starting it again attaches or resumes")
   .option('--site <id>', 'site id (or customer/site)')
   .option('--from <iso>', 'range start, ISO-8601 (inclusive)')
   .option('--to <iso>', 'range end, ISO-8601 (exclusive)')
@@ -137,6 +140,7 @@ const backfill = program
       if (!options.site) throw new UsageError('backfill --gaps needs --site');
       if (options.force || options.window) throw new UsageError('backfill --gaps takes neither --force nor --window: it fetches what is missing, in the site\'s windows');
       const config = loadConfig(env);
+      findSite(config.sites, options.site);
       await withDatabase(config, (db) => backfillGapsCommand(config, db, { ...options, site: options.site as string }, print, Boolean(process.stdout.isTTY)));
       return;
     }
@@ -171,6 +175,7 @@ program
   .option('--json', 'machine-readable output', false)
   .action(async (options: { site?: string; from?: string; to?: string; counts: boolean; json: boolean }) => {
     const config = loadConfig(env);
+    if (options.site) findSite(config.sites, options.site);
     const { hasGap } = await withDatabase(config, (db) => coverageCommand(config, db, options, print));
     if (hasGap) process.exitCode = 1;
   });

@@ -70,6 +70,9 @@ describe('database roles and schema versions', () => {
   it('an empty database, or a schema older than the release, is refused by reading commands, which say how to fix it', async () => {
     const empty = await runCli(['status'], env(unmigrated.url));
     expect([empty.code, empty.stderr]).toEqual([2, 'session-sync: the database has no session-sync tables yet: run `session-sync migrate` with a role that may change the schema, then try again\n']);
+    // A site that is not configured is the first thing to fix, and needs no database to say.
+    const unknownSite = await runCli(['check', '--site', 'nosuch'], env(unmigrated.url));
+    expect([unknownSite.code, unknownSite.stderr]).toEqual([2, 'session-sync: site "nosuch" is not configured (FULLSESSION_SITE_IDS has: cust-1/site-a)\n']);
     const names = Object.keys(migrations);
     const partial = await new Migrator({ db: unmigrated.db, provider: { getMigrations: async () => migrations } }).migrateTo(names.at(-3)!);
     expect(partial.error).toBeUndefined();
