@@ -38,13 +38,22 @@ async function main(): Promise<void> {
   if (!claimDemo()) return;
   installTemporalRuntime(log);
   const stops: (() => Promise<void>)[] = [() => releaseDemo()];
-  const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => {});
-  };
-  // Ctrl-C at any point stops every process the demo started and removes its throw-away files.
-  const interrupted = new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  // Once, in reverse order of starting, however many paths ask (Ctrl-C and the end of main both do).
+  let stopping: Promise<void> | undefined;
+  const stopAll = () =>
+    (stopping ??= (async () => {
+      print('\ndemo: stopping every process it started…');
+      for (const stop of [...stops].reverse()) await stop().catch(() => {});
+    })());
+  // Ctrl-C at any point stops every process the demo started and removes its throw-away files; so
+  // does a closed terminal or a kill. Handled for good, not once: Ctrl-C reaches the demo twice (from
+  // the terminal and relayed by npm's tsx), and a second signal unhandled would end it mid-cleanup.
+  // A closed terminal fails writes to it, which must not end the cleanup either.
+  process.stdout.on('error', () => {});
+  const interrupted = new Promise<void>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => resolve());
+  });
   void interrupted.then(async () => {
-    print('\ndemo: stopping every process it started…');
     await stopAll();
     process.exit(130);
   });
@@ -119,7 +128,6 @@ async function main(): Promise<void> {
       await interrupted;
     }
   } finally {
-    print('demo: stopping…');
     await stopAll();
   }
 }
