@@ -11,7 +11,8 @@ const MAIN = fileURLToPath(new URL('./embedded-postgres-main.ts', import.meta.ur
  * for why) and resolves with its URL once it accepts connections.
  */
 export async function startEmbeddedPostgresProcess(): Promise<RestartablePostgres> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { stdio: ['pipe', 'pipe', 'inherit'] });
+  // No tsx cache: it would leave a tsx-<uid> folder in the temporary directory behind every test run and demo.
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, TSX_DISABLE_CACHE: '1' } });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const lines = createInterface({ input: child.stdout });
   const firstLine = await new Promise<string>((resolve, reject) => {
