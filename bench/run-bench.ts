@@ -21,9 +21,17 @@ import { renderTable, type BenchResults } from './report.js';
  * run of one part must not overwrite with a table of that part alone.
  */
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
+const PARTS = ['rate', 'requests', 'pipeline', 'fullstory', 'fullstory-plan', 'mcp', 'crash'];
 const wanted = new Set(process.argv.slice(2));
 const runs = (name: string) => wanted.size === 0 || wanted.has(name);
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+// A misspelt part would measure nothing and still write a results file.
+const unknownParts = [...wanted].filter((part) => !PARTS.includes(part));
+if (unknownParts.length > 0) {
+  process.stderr.write(`bench: no part ${unknownParts.map((part) => `"${part}"`).join(', ')}; the parts are ${PARTS.join(', ')}\n`);
+  process.exit(2);
+}
 
 async function main(): Promise<void> {
   const stack = await startBenchStack();
