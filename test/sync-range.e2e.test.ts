@@ -1,8 +1,10 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';
+import { ENV_CREDENTIAL_NAME } from '../config/load-config.js';
+import { progressQuery, syncRangeWorkflow, type SyncRangeInput } from '../workflows/sync-range-workflow.js';
 import { storedAndTruth } from './support/compare-with-truth.js';
-import { CUSTOMER, DAY, DAY0, HOUR, newToken, SITE, startTestSandbox } from './support/sandbox-fixtures.js';
+import { CUSTOMER, DAY, DAY0, HOUR, MAX_SESSION, newToken, SITE, startTestSandbox } from './support/sandbox-fixtures.js';
 import { startSyncHarness, type SyncHarness } from './support/sync-harness.js';
 
 describe('range sync end to end (real Temporal, Postgres and HTTP sandbox)', () => {
@@ -90,6 +92,26 @@ describe('range sync end to end (real Temporal, Postgres and HTTP sandbox)', () 
     expect(history.events?.length).toBeLessThan(100);
     const runs = await harness.database.db.selectFrom('sync_runs').select(['status', 'windows_done']).where('workflow_id', '=', workflowId).execute();
     expect(runs).toEqual([{ status: 'succeeded', windows_done: 4 }]);
+  });
+
+  it("a running range's ETA grows while no page lands: its progress query reads the clock, not the last workflow task's", async () => {
+    const rangeFrom = DAY0 + 3 * DAY;
+    const secondWindow = rangeFrom + 6 * HOUR;
+    // The first page of the second window waits, so the workflow has the first window's totals and nothing new.
+    const held = sandbox.faults.holdNext((request) => request.startTime === secondWindow - MAX_SESSION && request.cursor === null);
+    const input: SyncRangeInput = { site: { customerId: CUSTOMER, siteId: SITE, credentialName: ENV_CREDENTIAL_NAME }, from: rangeFrom, to: rangeFrom + DAY, windowMs: 6 * HOUR, lookbackMs: MAX_SESSION, force: false, kind: 'backfill' };
+    const handle = await harness.client.workflow.start(syncRangeWorkflow, { workflowId: 'eta-while-waiting', taskQueue: harness.taskQueue, args: [input] });
+    await held.arrived;
+    const before = await handle.query(progressQuery);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const after = await handle.query(progressQuery);
+    held.release();
+    await handle.result();
+
+    expect([before.windowsDone, after.windowsDone, after.pages]).toEqual([1, 1, before.pages]);
+    // Same pages done, 2 s older: each page has taken longer on average, so what remains will too.
+    expect(before.etaMs).not.toBeNull();
+    expect(after.etaMs!).toBeGreaterThan(before.etaMs!);
   });
 
   it('picks up sessions that were still in progress on the next run', async () => {

@@ -102,7 +102,9 @@ export async function syncRangeWorkflow(input: SyncRangeInput): Promise<RunResul
   let exportPercent: number | null = null;
   setHandler(progressQuery, () => {
     const currentWindowDone = currentWindow ? windowFraction(currentWindow, input.lookbackMs, state.windowReachedMs) : 0;
-    return estimateProgress({ totals: state.totals, windowsTotal, currentWindow, currentWindowDone, startedAt: state.startedAt, now: Date.now(), ratePerMinute: input.ratePerMinute, exportPercent });
+    // The clock, not Date.now(): in a workflow that is the last workflow task's time, frozen while an
+    // activity pages or waits, so the ETA would not grow when nothing lands. A query writes no history.
+    return estimateProgress({ totals: state.totals, windowsTotal, currentWindow, currentWindowDone, startedAt: state.startedAt, now: workflowInfo().unsafe.now(), ratePerMinute: input.ratePerMinute, exportPercent });
   });
 
   const syncPages = pageActivity(input.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS);
