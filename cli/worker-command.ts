@@ -7,6 +7,7 @@ import type { Logger } from '../logging/logger.js';
 import { registerSiteGauges } from '../metrics/site-gauges.js';
 import { SyncMetrics } from '../metrics/sync-metrics.js';
 import { checkCredentials } from '../operations/check-credentials.js';
+import { checkAbandonedRunsEvery } from '../worker/abandoned-run-check.js';
 import { createSyncWorker, type SyncWorker } from '../worker/create-worker.js';
 import { limitHeapGrowth } from '../worker/heap-growth.js';
 import { installTemporalRuntime } from '../worker/install-runtime.js';
@@ -38,7 +39,8 @@ export async function workerCommand(config: LoadedConfig, env: Env, log: Logger)
     await migrateToLatest(db, log.child({ module: 'migrate' }));
     await logCredentialChecks(config, env, db, log);
     const metrics = new SyncMetrics({ processMetrics: true });
-    // A client of its own for the schedules' counters on /metrics (the worker's connection is a native one).
+    // A client of its own for the schedules' counters on /metrics, the status page and the check for
+    // runs Temporal ended unrecorded (the worker's connection is a native one).
     const client = await connectTemporalClient(config.temporal);
     registerSiteGauges(metrics, db, config.sites.sites, { client, taskQueue: config.temporal.taskQueue });
     const syncWorker = await createSyncWorker({ config, credentials: config.credentials, db, log, metrics });
@@ -63,10 +65,12 @@ export async function workerCommand(config: LoadedConfig, env: Env, log: Logger)
       },
       'worker started',
     );
+    const abandonedRuns = checkAbandonedRunsEvery({ db, client, sites: config.sites.sites, intervalMs: config.worker.abandonedRunCheckMs, log: log.child({ module: 'runs' }) });
     try {
       await syncWorker.worker.run();
     } finally {
       await server?.close();
+      await abandonedRuns.stop();
       await syncWorker.close();
       await client.connection.close();
     }

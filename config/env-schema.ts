@@ -42,6 +42,7 @@ export const envSections = {
     WORKER_SHUTDOWN_GRACE: duration('30s'),
     WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInteger(8),
     WORKER_STICKY_QUEUE_TIMEOUT: duration('10s'),
+    WORKER_ABANDONED_RUN_CHECK: duration('5m'),
     WORKER_WORKFLOW_THREAD: z.enum(['main', 'own'], { error: 'must be "main" or "own"' }).default('main'),
     METRICS_PORT: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 (off) or a port').max(65534, 'must leave room for Temporal on the next port').default(9464),
     METRICS_HOST: z.string().trim().min(1).default('0.0.0.0'),

@@ -29,6 +29,8 @@ export interface WorkerSettings {
   maxConcurrentActivities: number;
   /** How long a workflow cached on a dead worker waits before another worker takes it over. */
   stickyQueueTimeoutMs: number;
+  /** How often the worker closes runs Temporal ended without them recording it (worker/abandoned-run-check.ts). */
+  abandonedRunCheckMs: number;
   /**
    * Where workflow code runs: 'main' (the event loop the activities share) or
    * 'own' (a worker thread with its own V8 heap, about 30 MB more at idle).
@@ -109,6 +111,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): LoadedConfig {
       shutdownGraceMs: worker.WORKER_SHUTDOWN_GRACE,
       maxConcurrentActivities: worker.WORKER_MAX_CONCURRENT_ACTIVITIES,
       stickyQueueTimeoutMs: worker.WORKER_STICKY_QUEUE_TIMEOUT,
+      abandonedRunCheckMs: worker.WORKER_ABANDONED_RUN_CHECK,
       workflowThread: worker.WORKER_WORKFLOW_THREAD,
       metricsPort: worker.METRICS_PORT,
       metricsHost: worker.METRICS_HOST,

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { scrubSecrets } from '../config/secret.js';
 import type { RunTotals, SyncCounts } from '../workflows/sync-contract.js';
 import type { Database, RunStatus } from './database.js';
+import { endedByDeadline } from './run-outcome.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -92,16 +93,16 @@ export async function requestsAndWindowsSince(db: Db, stream: { source: string; 
 }
 
 /** The stream's runs its rows still mark running, with the Temporal chain each belongs to. */
-export async function runsMarkedRunning(db: Db, stream: { source: string; customerId: string; siteId: string }): Promise<Array<{ id: string; workflowId: string; firstRunId: string }>> {
+export async function runsMarkedRunning(db: Db, stream: { source: string; customerId: string; siteId: string }): Promise<Array<{ id: string; workflowId: string; firstRunId: string; pastDeadline: boolean }>> {
   const rows = await db
     .selectFrom('sync_runs')
-    .select(['id', 'workflow_id', 'first_run_id'])
+    .select(['id', 'workflow_id', 'first_run_id', endedByDeadline.as('past_deadline')])
     .where('source', '=', stream.source)
     .where('customer_id', '=', stream.customerId)
     .where('site_id', '=', stream.siteId)
     .where('status', '=', 'running')
     .execute();
-  return rows.map((row) => ({ id: row.id, workflowId: row.workflow_id, firstRunId: row.first_run_id }));
+  return rows.map((row) => ({ id: row.id, workflowId: row.workflow_id, firstRunId: row.first_run_id, pastDeadline: row.past_deadline }));
 }
 
 /** Marks a run failed that Temporal ended without it recording its end; a row that recorded its end meanwhile is left alone. */

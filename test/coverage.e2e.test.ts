@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';
-import { runCli, waitFor } from '../devstack/session-sync-process.js';
+import { runCli, spawnWorker, waitFor } from '../devstack/session-sync-process.js';
 import { installTemporalRuntime } from '../worker/install-runtime.js';
 import { capturingLogger } from './support/capturing-logger.js';
 import { storedAndTruth } from './support/compare-with-truth.js';
@@ -143,6 +143,34 @@ describe('coverage and backfill --gaps', () => {
     ]);
     const { stored, truth } = await storedAndTruth(stack.database.db, sandbox, from, to, SITE);
     expect(stored).toEqual(truth);
+  });
+
+  it('a worker closes a run Temporal ended unrecorded by itself: coverage shows its range failed with nobody repairing anything', async () => {
+    const [from, to] = [day1 - 7 * DAY, day1 - 6 * DAY];
+    const inRange = ['--site', SITE, '--from', iso(from), '--to', iso(to)];
+    await stack.stopWorker();
+    const worker = spawnWorker({ ...stack.env, WORKER_ABANDONED_RUN_CHECK: '1s' });
+    try {
+      // Started and done with its credential check before every answer is held up.
+      await waitFor(() => worker.output().includes('"msg":"worker started"'), 30_000, 'the worker to start');
+      sandbox.faults.setRandom({ rate: 1, kinds: ['latency'], latencyMs: 60_000 });
+      const started = await cli('backfill', ...inRange, '--detach');
+      const workflowId = /started backfill (\S+) /.exec(started.stdout)![1]!;
+      const runRow = () => stack.database.db.selectFrom('sync_runs').select(['status', 'error']).where('workflow_id', '=', workflowId).executeTakeFirst();
+      await waitFor(async () => (await runRow()) !== undefined, 30_000, 'the run to be recorded');
+      await stack.client.workflow.getHandle(workflowId).terminate('by hand');
+
+      await waitFor(async () => (await runRow())?.status === 'failed', 15_000, 'the worker to close the run');
+      expect(await runRow()).toEqual({ status: 'failed', error: 'ended in Temporal (terminated) without recording its end; its range is a gap until synced again' });
+      expect(worker.output()).toContain(`run ${workflowId} ended in Temporal (terminated) without recording its end: closed as failed; its range is a gap until synced again (session-sync backfill --gaps)`);
+      const report = JSON.parse((await cli('coverage', ...inRange, '--json')).stdout).sites[0];
+      expect(report.gaps).toEqual([{ from: iso(from), to: iso(to), state: 'failed' }]);
+    } finally {
+      sandbox.faults.setRandom(undefined);
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+      await stack.startWorker();
+    }
   });
 
   it('says what is wrong with a bad range, an unknown site, a site without a schedule or backfill --gaps without its site, exit 2', async () => {

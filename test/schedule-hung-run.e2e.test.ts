@@ -4,6 +4,7 @@ import { statusCommand } from '../cli/status-command.js';
 import { unfinishedRuns } from '../db/coverage-repository.js';
 import { TIMED_OUT_MESSAGE } from '../db/run-outcome.js';
 import { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';
+import { closeAbandonedRuns } from '../operations/abandoned-runs.js';
 import { waitFor } from '../devstack/session-sync-process.js';
 import { installTemporalRuntime } from '../worker/install-runtime.js';
 import { scheduleId } from '../workflows/workflow-ids.js';
@@ -75,7 +76,7 @@ describe('a hung scheduled run', () => {
     expect(lines.join('\n')).toMatch(new RegExp(`^${CUSTOMER}/${SITE}: schedule did not start \\d+ runs? while one was still going and missed 0 past its catch-up window$`, 'm'));
 
     // A timed-out run runs no more code, so its row still says running; past its deadline (the run timeout) every reader shows it failed, and why.
-    const rows = await stack.database.db.selectFrom('sync_runs').select(['status', 'deadline_at', 'range_start', 'range_end']).where('kind', '=', 'scheduled').execute();
+    const rows = await stack.database.db.selectFrom('sync_runs').select(['id', 'status', 'deadline_at', 'range_start', 'range_end']).where('kind', '=', 'scheduled').execute();
     const timedOut = rows.filter((row) => row.status === 'running' && row.deadline_at !== null && row.deadline_at.getTime() <= Date.now());
     expect(timedOut.length).toBeGreaterThanOrEqual(2);
     const unfinished = await unfinishedRuns(stack.database.db, { source: 'fullsession', customerId: CUSTOMER, siteId: SITE });
@@ -84,6 +85,11 @@ describe('a hung scheduled run', () => {
     }
     expect(report.sites[0]!.lastFailure?.message).toBe(TIMED_OUT_MESSAGE);
     expect(lines.join('\n')).toContain(`: ${TIMED_OUT_MESSAGE}`);
+    // The workers' check for runs Temporal ended unrecorded closes them in the same words.
+    const closed = await closeAbandonedRuns(stack.database.db, stack.client, { source: 'fullsession', customerId: CUSTOMER, siteId: SITE });
+    expect(closed.filter((run) => run.ended === 'its run timeout').length).toBe(timedOut.length);
+    const closedRows = await stack.database.db.selectFrom('sync_runs').select(['status', 'error']).where('id', 'in', timedOut.map((row) => row.id)).execute();
+    expect(closedRows).toEqual(timedOut.map(() => ({ status: 'failed', error: TIMED_OUT_MESSAGE })));
 
     // The API answers again: the next run syncs and moves the watermark.
     sandbox.faults.setRandom(undefined);
