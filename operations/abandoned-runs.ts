@@ -15,11 +15,10 @@ import type { StreamKey } from '../workflows/stream-key.js';
 export async function closeAbandonedRuns(db: Kysely<Database>, client: Client, stream: StreamKey): Promise<Array<{ workflowId: string; ended: string }>> {
   const closed: Array<{ workflowId: string; ended: string }> = [];
   for (const run of await runsMarkedRunning(db, stream)) {
-    const howEnded = await howChainEnded(client, run.workflowId, run.firstRunId);
-    if (howEnded === null) continue;
-    // Past its deadline, a scheduled run's range was ended with the run (Temporal terminates it as its
-    // parent times out): readers already say so, in these words.
-    const ended = run.pastDeadline ? 'its run timeout' : howEnded;
+    // Past its deadline, a scheduled run's range has ended with the run (Temporal terminates it as its
+    // parent times out), so Temporal need not be asked; readers already say so, in these words.
+    const ended = run.pastDeadline ? 'its run timeout' : await howChainEnded(client, run.workflowId, run.firstRunId);
+    if (ended === null) continue;
     await closeAbandonedRun(db, run.id, run.pastDeadline ? TIMED_OUT_MESSAGE : `ended in Temporal (${ended}) without recording its end; its range is a gap until synced again`);
     closed.push({ workflowId: run.workflowId, ended });
   }
