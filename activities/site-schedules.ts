@@ -1,6 +1,7 @@
-import { Client, Connection, ScheduleNotFoundError } from '@temporalio/client';
+import { type Client, ScheduleNotFoundError } from '@temporalio/client';
 import type { TemporalConfig } from '../config/load-config.js';
 import { scrubSecrets } from '../config/secret.js';
+import { connectTemporalClient } from '../temporal/connect-temporal.js';
 import type { Logger } from '../logging/logger.js';
 import type { SiteRef } from '../workflows/sync-contract.js';
 import { scheduleId } from '../workflows/workflow-ids.js';
@@ -34,9 +35,11 @@ export class SiteSchedules {
   }
 
   private connect(): Promise<Client> {
-    this.client ??= Connection.connect({ address: this.temporal.address }).then(
-      (connection) => new Client({ connection, namespace: this.temporal.namespace }),
-    );
+    // A failed connection is not kept: the next pause tries again.
+    this.client ??= connectTemporalClient(this.temporal.connection).catch((error: unknown) => {
+      this.client = undefined;
+      throw error;
+    });
     return this.client;
   }
 }

@@ -4,11 +4,11 @@ import { syncMemo, syncSearchAttributes } from '../workflows/search-attributes.j
 import { syncRangeWorkflow } from '../workflows/sync-range-workflow.js';
 import type { RunResult } from '../workflows/sync-contract.js';
 import { backfillRequest, type BackfillArgs } from './backfill-request.js';
-import { ensureSearchAttributes } from './ensure-search-attributes.js';
+import { ensureSearchAttributes } from '../temporal/ensure-search-attributes.js';
 import type { Print } from './print.js';
 import { definitionOf } from '../sources/source-definitions.js';
 import { createProgressDisplay } from './progress-display.js';
-import { connectTemporalClient } from './temporal-client.js';
+import { connectTemporalClient } from '../temporal/connect-temporal.js';
 import { watchProgress } from './watch-progress.js';
 
 export interface BackfillOptions extends BackfillArgs {
@@ -23,7 +23,7 @@ export interface BackfillOptions extends BackfillArgs {
 export async function backfillCommand(config: Config, options: BackfillOptions, print: Print, interactive = false): Promise<RunResult | null> {
   // Arguments first: a mistake in them is the operator's to fix before anything is reached.
   backfillRequest(config, options);
-  const client = await connectTemporalClient(config.temporal);
+  const client = await connectTemporalClient(config.temporal.connection);
   try {
     const { workflowId, site, handle, alreadyRunning } = await startBackfill(client, config, options);
     print(`${alreadyRunning ? 'attached to running' : 'started'} backfill ${workflowId} (run ${handle.firstExecutionRunId}) on task queue ${config.temporal.taskQueue}`);
@@ -63,7 +63,7 @@ export async function startBackfill(client: Client, config: Config, args: Backfi
  * between pages, and waits until it has.
  */
 export async function cancelBackfillCommand(config: Config, workflowId: string, print: Print): Promise<void> {
-  const client = await connectTemporalClient(config.temporal);
+  const client = await connectTemporalClient(config.temporal.connection);
   try {
     const handle = client.workflow.getHandle<typeof syncRangeWorkflow>(workflowId);
     await handle.cancel();

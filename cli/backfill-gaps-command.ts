@@ -12,7 +12,7 @@ import { backfillCommand } from './backfill-command.js';
 import { findSite } from './find-site.js';
 import { formatDuration, formatTime } from './format.js';
 import { optionalRange } from './iso-instant.js';
-import { connectTemporalClient } from './temporal-client.js';
+import { connectTemporalClient } from '../temporal/connect-temporal.js';
 import type { Print } from './print.js';
 
 export interface BackfillGapsOptions {
@@ -58,7 +58,7 @@ export async function backfillGapsCommand(config: Config, db: Kysely<Database>, 
 
 /** Runs the copy marks running whose workflows Temporal has ended: closed as failed, each said. */
 async function closeRunsTemporalEnded(config: Config, db: Kysely<Database>, site: SiteConfig, name: string, print: Print): Promise<void> {
-  const client = await connectTemporalClient(config.temporal);
+  const client = await connectTemporalClient(config.temporal.connection);
   try {
     for (const run of await closeAbandonedRuns(db, client, streamKeyOf(site))) {
       print(`${name}: run ${run.workflowId} ended in Temporal (${run.ended}) without recording its end; its range is a gap again`);

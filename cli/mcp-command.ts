@@ -15,7 +15,7 @@ import { createSources } from '../sources/source-registry.js';
 import { streamKeyOf } from '../workflows/stream-key.js';
 import { startBackfill } from './backfill-command.js';
 import { packageVersion } from './package-version.js';
-import { connectTemporalClient } from './temporal-client.js';
+import { connectTemporalClient } from '../temporal/connect-temporal.js';
 import { UsageError } from './usage-error.js';
 
 type Env = Record<string, string | undefined>;
@@ -93,7 +93,7 @@ function untilSignalled(): Promise<void> {
 function lazyTemporalClient(config: Config) {
   let client: Promise<Client> | undefined;
   return {
-    get: () => (client ??= connectTemporalClient(config.temporal)),
+    get: () => (client ??= connectTemporalClient(config.temporal.connection)),
     close: async () => {
       if (client) await (await client).connection.close();
     },

@@ -3,19 +3,19 @@ import type { Config } from '../config/load-config.js';
 import { describeOrNull, describeSchedules, managedScheduleIds, type ScheduleRow } from '../operations/schedule-descriptions.js';
 import type { SiteConfig } from '../config/site-config.js';
 import { legacyScheduleId, scheduleId } from '../workflows/workflow-ids.js';
-import { ensureSearchAttributes } from './ensure-search-attributes.js';
+import { ensureSearchAttributes } from '../temporal/ensure-search-attributes.js';
 import { findSite } from './find-site.js';
 import { formatTable, formatTime } from './format.js';
 import type { Print } from './print.js';
 import { operatorMessage } from './operator-message.js';
 import { configHashOf, siteScheduleOptions, type SiteScheduleOptions } from './site-schedule-options.js';
-import { connectTemporalClient } from './temporal-client.js';
+import { connectTemporalClient } from '../temporal/connect-temporal.js';
 import { UsageError } from './usage-error.js';
 
 export type ApplyOutcome = 'created' | 'moved' | 'updated' | 'unchanged' | 'deleted' | 'orphaned' | 'failed';
 
 async function withClient<T>(config: Config, run: (client: Client) => Promise<T>): Promise<T> {
-  const client = await connectTemporalClient(config.temporal);
+  const client = await connectTemporalClient(config.temporal.connection);
   try {
     return await run(client);
   } finally {

@@ -5,7 +5,7 @@ import { siteStatus, type StatusReport } from '../operations/site-status.js';
 import { formatDuration, formatTable, formatTime } from './format.js';
 import type { Print } from './print.js';
 import { definitionOf } from '../sources/source-definitions.js';
-import { connectTemporalClient } from './temporal-client.js';
+import { connectTemporalClient } from '../temporal/connect-temporal.js';
 import { clockInWords, twoClocks } from '../read-model/clock-words.js';
 
 /**
@@ -14,7 +14,7 @@ import { clockInWords, twoClocks } from '../read-model/clock-words.js';
  * reason, and each site's last failure.
  */
 export async function statusCommand(config: Config, db: Kysely<Database>, options: { json: boolean }, print: Print): Promise<StatusReport> {
-  const client = await connectTemporalClient(config.temporal);
+  const client = await connectTemporalClient(config.temporal.connection);
   try {
     const report = await siteStatus({ db, client, config });
     print(options.json ? JSON.stringify(report, null, 2) : renderStatus(report));

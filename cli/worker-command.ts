@@ -13,7 +13,8 @@ import { limitHeapGrowth } from '../worker/heap-growth.js';
 import { installTemporalRuntime } from '../worker/install-runtime.js';
 import { startObservabilityServer, type ReadinessReport } from '../worker/observability-server.js';
 import { statusPageHtml } from '../status-page/status-page.js';
-import { connectTemporalClient } from './temporal-client.js';
+import { connectTemporalClient } from '../temporal/connect-temporal.js';
+import { ensureSearchAttributes } from '../temporal/ensure-search-attributes.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -41,7 +42,9 @@ export async function workerCommand(config: LoadedConfig, env: Env, log: Logger)
     const metrics = new SyncMetrics({ processMetrics: true });
     // A client of its own for the schedules' counters on /metrics, the status page and the check for
     // runs Temporal ended unrecorded (the worker's connection is a native one).
-    const client = await connectTemporalClient(config.temporal);
+    const client = await connectTemporalClient(config.temporal.connection);
+    // Workflows set these attributes: a namespace without them would fail every workflow task.
+    await ensureSearchAttributes(client, config.temporal.namespace);
     registerSiteGauges(metrics, db, config.sites.sites, { client, taskQueue: config.temporal.taskQueue });
     const syncWorker = await createSyncWorker({ config, credentials: config.credentials, db, log, metrics });
     const server =
@@ -58,7 +61,8 @@ export async function workerCommand(config: LoadedConfig, env: Env, log: Logger)
     log.info(
       {
         taskQueue: config.temporal.taskQueue,
-        temporal: config.temporal.address,
+        temporal: config.temporal.connection.describe(),
+        namespace: config.temporal.namespace,
         sites: config.sites.sites.map((site) => `${site.customerId}/${site.siteId}`),
         credentials: [...config.credentials].map(([name, secret]) => `${name} (${secret.obfuscated})`),
         metrics: server ? `http://${metricsHost}:${server.port}/metrics` : 'off',

@@ -15,9 +15,8 @@ export const envSections = {
   database: z.object({
     DATABASE_URL: urlWith('postgres://', ['postgres:', 'postgresql:']),
   }),
+  /** Temporal's own settings (TEMPORAL_ADDRESS, TLS, API key, temporal.toml) are read by temporal/temporal-settings.ts. */
   temporal: z.object({
-    TEMPORAL_ADDRESS: required,
-    TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
     TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('session-sync'),
   }),
   /** One account's sites from the environment, when there is no config file. */

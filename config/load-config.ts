@@ -8,6 +8,7 @@ import { resolveSecret } from './resolve-secret.js';
 import type { Secret } from './secret.js';
 import type { SitesConfig } from './site-config.js';
 import { sitesFromEnv } from './sites-from-env.js';
+import { loadTemporalSettings, type TemporalConnectionSettings } from '../temporal/temporal-settings.js';
 import { SOURCE_DEFINITIONS, type SourceSettings } from '../sources/source-definitions.js';
 
 export { ENV_CREDENTIAL_NAME } from './sites-from-env.js';
@@ -22,6 +23,8 @@ export interface TemporalConfig {
   address: string;
   namespace: string;
   taskQueue: string;
+  /** Address, namespace, TLS and API key as Temporal's CLI reads them; connect with temporal/connect-temporal.ts. */
+  connection: TemporalConnectionSettings;
 }
 
 export interface WorkerSettings {
@@ -87,6 +90,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): LoadedConfig {
   };
   const database = section(envSections.database);
   const temporal = section(envSections.temporal);
+  const temporalConnection = loadTemporalSettings(env, problems);
   const sources = Object.fromEntries(SOURCE_DEFINITIONS.map((definition) => [definition.name, section(definition.settings)])) as SourceSettings;
   const worker = section(envSections.worker);
   const logging = section(envSections.logging);
@@ -101,9 +105,10 @@ export function loadConfig(env: Env, options: LoadOptions = {}): LoadedConfig {
     warnings,
     database: { url: database.DATABASE_URL },
     temporal: {
-      address: temporal.TEMPORAL_ADDRESS,
-      namespace: temporal.TEMPORAL_NAMESPACE,
+      address: temporalConnection!.address,
+      namespace: temporalConnection!.namespace,
       taskQueue: temporal.TEMPORAL_TASK_QUEUE,
+      connection: temporalConnection!,
     },
     sources,
     sites: sites as SitesConfig,

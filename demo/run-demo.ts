@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backfillCommand } from '../cli/backfill-command.js';
 import { backfillRequest } from '../cli/backfill-request.js';
-import { connectTemporalClient } from '../cli/temporal-client.js';
+import { connectTemporalClient } from '../temporal/connect-temporal.js';
 import { summaryLine } from '../cli/watch-progress.js';
 import { statusCommand } from '../cli/status-command.js';
 import { loadConfig } from '../config/load-config.js';
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
       await backfillCommand(config, { ...range, site: `${ORG}/${stream}`, detach: true }, print);
     }
     await backfillCommand(config, { ...range, site: SITE, detach: false }, print, Boolean(process.stdout.isTTY));
-    const client = await connectTemporalClient(config.temporal);
+    const client = await connectTemporalClient(config.temporal.connection);
     for (const { stream, run } of fullStoryRuns) {
       const totals = await client.workflow.getHandle(run.workflowId).result();
       print(summaryLine(totals, Date.now() - started, { site: `${ORG}/${stream}`, recordNoun: stream }));

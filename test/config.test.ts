@@ -20,7 +20,9 @@ const problemsOf = (env: Record<string, string>, credentials = true) => configPr
 describe('configuration from the environment', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig(valid, { credentials: true });
-    expect(config.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'session-sync' });
+    const { connection, ...temporal } = config.temporal;
+    expect(temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'session-sync' });
+    expect(connection.describe()).toBe('127.0.0.1:7233 (plaintext)');
     expect(config.sources.fullsession).toEqual({ apiUrl: 'https://app.fullsession.io', requestTimeoutMs: 30_000, maxResponseBytes: 16 * 1_048_576, ratePerMinute: 20 });
     expect(config.sites.credentials).toEqual([
       { name: 'FULLSESSION_API_TOKEN', description: 'from FULLSESSION_API_TOKEN / FULLSESSION_API_TOKEN_FILE', kind: 'fullsession-api-token', source: { env: 'FULLSESSION_API_TOKEN' } },

@@ -34,7 +34,7 @@ describe('operator errors from the real CLI', () => {
   it('an unreachable Temporal is one line naming the address and the variable', async () => {
     const result = await runCli(['schedule', 'list'], env);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('session-sync: cannot reach Temporal at 127.0.0.1:1 (TEMPORAL_ADDRESS); is the address right and the server up?: Failed to connect before the deadline\n');
+    expect(result.stderr).toBe('session-sync: cannot reach Temporal at 127.0.0.1:1 (TEMPORAL_ADDRESS): ECONNREFUSED; is the address right and the server up?\n');
   });
 
   it('an unreachable Postgres is one line naming DATABASE_URL by host, port and database, never the password; LOG_LEVEL=debug adds the stack', async () => {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { type NativeConnection, Worker } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import { createActivities } from '../activities/create-activities.js';
 import { SiteSchedules } from '../activities/site-schedules.js';
@@ -10,6 +10,7 @@ import type { Database } from '../db/database.js';
 import type { Logger } from '../logging/logger.js';
 import { SyncMetrics } from '../metrics/sync-metrics.js';
 import { createSources } from '../sources/source-registry.js';
+import { connectTemporalWorker } from '../temporal/connect-temporal.js';
 
 /** Whether this is the compiled worker (dist/) rather than the sources run through tsx. */
 const compiled = import.meta.url.endsWith('.js');
@@ -39,7 +40,7 @@ export interface SyncWorker {
  */
 export async function createSyncWorker(deps: SyncWorkerDeps): Promise<SyncWorker> {
   const { temporal, worker: settings } = deps.config;
-  const connection = await NativeConnection.connect({ address: temporal.address });
+  const connection = await connectTemporalWorker(temporal.connection);
   const metrics = deps.metrics ?? new SyncMetrics();
   const log = deps.log.child({ module: 'activities' });
   const sources = createSources({ config: deps.config, credentials: deps.credentials, db: deps.db, metrics, log });

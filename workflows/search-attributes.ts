@@ -7,7 +7,7 @@ type SiteIdentity = Pick<SiteRef, 'source' | 'customerId' | 'siteId'>;
  * Search attributes on every session-sync workflow, so the Temporal UI and
  * `session-sync status` can filter by source, site and kind, e.g.
  * `SessionSyncSource = "fullsession" AND SessionSyncSite = "site-a" AND SessionSyncKind = "backfill"`.
- * They must be registered on the namespace (see cli/ensure-search-attributes.ts).
+ * They must be registered on the namespace (see temporal/ensure-search-attributes.ts).
  */
 export const SOURCE_ATTRIBUTE = defineSearchAttributeKey('SessionSyncSource', SearchAttributeType.KEYWORD);
 export const SITE_ATTRIBUTE = defineSearchAttributeKey('SessionSyncSite', SearchAttributeType.KEYWORD);

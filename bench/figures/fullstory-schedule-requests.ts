@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ensureSearchAttributes } from '../../cli/ensure-search-attributes.js';
+import { ensureSearchAttributes } from '../../temporal/ensure-search-attributes.js';
 import { siteScheduleOptions } from '../../cli/site-schedule-options.js';
 import { loadConfig } from '../../config/load-config.js';
 import { createScratchDatabase } from '../../devstack/scratch-database.js';

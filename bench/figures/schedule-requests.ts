@@ -5,7 +5,7 @@ import type { Database } from '../../db/database.js';
 import { coverageStates } from '../../read-model/coverage-states.js';
 import { completenessRule } from '../../read-model/site-coverage.js';
 import { streamKeyOf } from '../../workflows/stream-key.js';
-import { ensureSearchAttributes } from '../../cli/ensure-search-attributes.js';
+import { ensureSearchAttributes } from '../../temporal/ensure-search-attributes.js';
 import type { SiteConfig } from '../../config/site-config.js';
 import { ENV_CREDENTIAL_NAME } from '../../config/sites-from-env.js';
 import { waitFor } from '../../devstack/session-sync-process.js';
