@@ -245,8 +245,10 @@ program.parseAsync().catch((error: unknown) => {
     process.stderr.write(`session-sync: ${error.message}\n`);
     process.exit(2);
   }
-  // One line an operator can act on; the stack only with LOG_LEVEL=debug.
-  process.stderr.write(`session-sync: ${operatorMessage(error)}\n`);
+  // One line an operator can act on; the stack only with LOG_LEVEL=debug. A failure to reach
+  // Postgres names DATABASE_URL by host, port and database, whichever command met it.
+  const reach = env.DATABASE_URL ? databaseReachError(env.DATABASE_URL, error) : null;
+  process.stderr.write(`session-sync: ${operatorMessage(reach ?? error)}\n`);
   log.debug({ err: error }, 'session-sync failed');
   process.exit(1);
 });

@@ -8,6 +8,7 @@ import { resolveSecret } from './resolve-secret.js';
 import type { Secret } from './secret.js';
 import type { SitesConfig } from './site-config.js';
 import { sitesFromEnv } from './sites-from-env.js';
+import { DatabaseUrlError, poolSettings } from '../db/database-url.js';
 import { loadTemporalSettings, type TemporalConnectionSettings } from '../temporal/temporal-settings.js';
 import { SOURCE_DEFINITIONS, type SourceSettings } from '../sources/source-definitions.js';
 
@@ -89,6 +90,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): LoadedConfig {
     return undefined as z.output<S>;
   };
   const database = section(envSections.database);
+  if (database) databaseUrlProblem(database.DATABASE_URL, problems);
   const temporal = section(envSections.temporal);
   const temporalConnection = loadTemporalSettings(env, problems);
   const sources = Object.fromEntries(SOURCE_DEFINITIONS.map((definition) => [definition.name, section(definition.settings)])) as SourceSettings;
@@ -188,7 +190,20 @@ function toLoggingConfig(logging: z.output<typeof envSections.logging>): Logging
 export function loadDatabaseConfig(env: Env): DatabaseConfig {
   const result = envSections.database.safeParse(env);
   if (!result.success) throw new ConfigError(describeIssues(result.error));
+  const problems: string[] = [];
+  databaseUrlProblem(result.data.DATABASE_URL, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
   return { url: result.data.DATABASE_URL };
+}
+
+/** DATABASE_URL's TLS parameters are judged at start-up, with the rest: an unreadable sslrootcert is a config problem. */
+function databaseUrlProblem(url: string, problems: string[]): void {
+  try {
+    poolSettings(url);
+  } catch (error) {
+    if (!(error instanceof DatabaseUrlError)) throw error;
+    problems.push(error.message);
+  }
 }
 
 function describeIssues(error: z.ZodError): string[] {

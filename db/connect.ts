@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
+import { poolSettings } from './database-url.js';
 
 export interface ConnectOptions {
   url: string;
@@ -11,13 +12,14 @@ export interface ConnectOptions {
 const pools = new WeakMap<Kysely<Database>, pg.Pool>();
 
 /**
- * Opens a pooled Kysely handle. Callers own it and must `destroy()` it.
+ * Opens a pooled Kysely handle, with libpq's meanings of DATABASE_URL's TLS
+ * parameters (database-url.ts). Callers own it and must `destroy()` it.
  *
  * @example const db = connectDatabase({ url: config.database.url })
  */
 export function connectDatabase(options: ConnectOptions): Kysely<Database> {
   const pool = new pg.Pool({
-    connectionString: options.url,
+    ...poolSettings(options.url),
     max: options.maxConnections ?? 10,
     // Fail fast when Postgres is down so the activity's retry policy takes over.
     connectionTimeoutMillis: 10_000,

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { startEmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded-postgres.js';
 
 /**
  * Runs an embedded Postgres in its own process and prints its URL as one JSON
@@ -11,7 +11,8 @@ import { startEmbeddedPostgres } from './embedded-postgres.js';
  * connection is cut) and starts it again on the same data; `restarted` is
  * printed once it is back.
  */
-const postgres = await startEmbeddedPostgres();
+// Options as one JSON argument (EmbeddedPostgresOptions), e.g. a TLS-only server for tests.
+const postgres = await startEmbeddedPostgres(process.argv[2] ? (JSON.parse(process.argv[2]) as EmbeddedPostgresOptions) : {});
 process.stdout.write(`${JSON.stringify({ url: postgres.url, dataDir: postgres.dataDir })}\n`);
 let stopping = false;
 const stop = async () => {

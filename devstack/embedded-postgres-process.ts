@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { RestartablePostgres } from './embedded-postgres.js';
+import type { EmbeddedPostgresOptions, RestartablePostgres } from './embedded-postgres.js';
 
 const MAIN = fileURLToPath(new URL('./embedded-postgres-main.ts', import.meta.url));
 
@@ -10,9 +10,9 @@ const MAIN = fileURLToPath(new URL('./embedded-postgres-main.ts', import.meta.ur
  * Starts an embedded Postgres in a child process (see embedded-postgres-main.ts
  * for why) and resolves with its URL once it accepts connections.
  */
-export async function startEmbeddedPostgresProcess(): Promise<RestartablePostgres> {
+export async function startEmbeddedPostgresProcess(options: EmbeddedPostgresOptions = {}): Promise<RestartablePostgres> {
   // No tsx cache: it would leave a tsx-<uid> folder in the temporary directory behind every test run and demo.
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, TSX_DISABLE_CACHE: '1' } });
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, TSX_DISABLE_CACHE: '1' } });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const lines = createInterface({ input: child.stdout });
   const firstLine = await new Promise<string>((resolve, reject) => {

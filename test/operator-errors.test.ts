@@ -42,6 +42,8 @@ describe('operator errors from the real CLI', () => {
     expect(secret.stderr).toBe('session-sync: cannot reach Postgres at 127.0.0.1:1/copy (DATABASE_URL): ECONNREFUSED; is the address right and the server up?\n');
     const plain = await runCli(['status'], env);
     expect(plain.code).toBe(1);
+    // Every command that opens Postgres says the same: migrate said only 'connect ECONNREFUSED 127.0.0.1:1'.
+    expect((await runCli(['migrate'], env)).stderr).toBe(plain.stderr);
     expect(plain.stderr).toBe('session-sync: cannot reach Postgres at 127.0.0.1:1/nowhere (DATABASE_URL): ECONNREFUSED; is the address right and the server up?\n');
     const debug = await runCli(['status'], { ...env, LOG_LEVEL: 'debug' });
     expect(debug.code).toBe(1);
