@@ -5,6 +5,7 @@
 // It uses only Node built-ins because it runs before `npm ci` has.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, chmodSync, copyFileSync, readdirSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -135,7 +136,29 @@ function installChromium() {
   }
 }
 
-installNpmDependencies();
-installTemporalCli();
-installPromtool();
-installChromium();
+// The deployment checks (scripts/check-deployment.mjs): Kubernetes' schemas
+// offline and checkov, both from PyPI, pinned, in a virtual environment of
+// their own. It lives in the user's cache, keyed by the versions, because
+// checkov and its dependencies take minutes to install and CI starts each
+// run in a fresh clone; a new machine installs it once. Only the checks
+// install it (the demo and the tests do not need it).
+export const DEPLOYMENT_CHECKERS = ['kubernetes-validate==1.37.0', 'checkov==3.3.30'];
+export const deploymentCheckersVenv = join(
+  process.env.XDG_CACHE_HOME || (process.env.HOME ? join(homedir(), '.cache') : toolsDir),
+  'session-sync',
+  `deployment-checkers-${DEPLOYMENT_CHECKERS.join('-').replace(/[^a-z0-9.-]/gi, '_')}`,
+);
+export function installDeploymentCheckers() {
+  if (existsSync(join(deploymentCheckersVenv, 'bin', 'checkov'))) return;
+  console.log(`bootstrap: installing ${DEPLOYMENT_CHECKERS.join(' and ')} (PyPI) into ${deploymentCheckersVenv}`);
+  rmSync(deploymentCheckersVenv, { recursive: true, force: true });
+  runQuietly('python3', ['-m', 'venv', deploymentCheckersVenv]);
+  runQuietly(join(deploymentCheckersVenv, 'bin', 'pip'), ['install', '-q', '--disable-pip-version-check', ...DEPLOYMENT_CHECKERS]);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  installNpmDependencies();
+  installTemporalCli();
+  installPromtool();
+  installChromium();
+}

@@ -81,6 +81,23 @@ export class TemporalConnectionSettings {
   }
 }
 
+/** Temporal's standard variables, as Temporal's CLI and the Worker Controller name them; session-sync reads each. */
+export const TEMPORAL_VARIABLES = [
+  'TEMPORAL_ADDRESS',
+  'TEMPORAL_NAMESPACE',
+  'TEMPORAL_API_KEY',
+  'TEMPORAL_TLS',
+  'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  'TEMPORAL_TLS_CLIENT_CERT_DATA',
+  'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  'TEMPORAL_TLS_CLIENT_KEY_DATA',
+  'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+  'TEMPORAL_TLS_SERVER_CA_CERT_DATA',
+  'TEMPORAL_TLS_SERVER_NAME',
+  'TEMPORAL_PROFILE',
+  'TEMPORAL_CONFIG_FILE',
+];
+
 /** The name an operator changes for each setting: the variable, or the key of the profile it came from. */
 export interface TemporalSettingNames {
   address: string;

@@ -1,11 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parseDuration } from '../config/duration.js';
 import { envSections } from '../config/env-schema.js';
 import { SOURCE_DEFINITIONS } from '../sources/source-definitions.js';
 import { WORKER_COMMAND, WORKER_PROCESS_ENV } from '../devstack/session-sync-process.js';
+import { TEMPORAL_VARIABLES } from '../temporal/temporal-settings.js';
 import { configProblems } from './support/config-problems.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -55,6 +57,7 @@ describe('the container deployment', () => {
     const known = new Set([
       ...Object.values(envSections).flatMap((schema) => Object.keys(schema.shape)),
       ...SOURCE_DEFINITIONS.flatMap((definition) => definition.settingsVariables),
+      ...TEMPORAL_VARIABLES,
       'SESSION_SYNC_CONFIG',
       'FULLSESSION_API_TOKEN',
       'FULLSESSION_API_TOKEN_FILE',
@@ -89,6 +92,76 @@ describe('the container deployment', () => {
     const needed = new Set([...sourceFilesReachableFrom(join(ROOT, 'cli/main.ts'))].map((file) => relative(ROOT, file).split('/')[0]));
     expect([...needed].filter((folder) => !built.has(folder ?? ''))).toEqual([]);
     expect([...built].filter((folder) => ['devstack', 'test', 'bench', 'demo', 'scripts'].includes(folder))).toEqual([]);
+  });
+});
+
+interface Container {
+  name: string;
+  command: string[];
+  env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>;
+  envFrom?: Array<{ configMapRef?: { name: string } }>;
+  ports?: Array<{ name: string; containerPort: number }>;
+  readinessProbe?: { httpGet?: { path: string; port: string } };
+  livenessProbe?: { httpGet?: { path: string; port: string } };
+  resources: { requests: { memory: string }; limits: { memory: string; cpu: string } };
+  securityContext: { readOnlyRootFilesystem: boolean; allowPrivilegeEscalation: boolean };
+  volumeMounts: Array<{ name: string; mountPath: string }>;
+}
+interface PodSpec {
+  terminationGracePeriodSeconds?: number;
+  securityContext: { runAsNonRoot: boolean; runAsUser: number };
+  containers: Container[];
+  volumes?: Array<{ name: string; secret?: { secretName: string }; configMap?: { name: string } }>;
+}
+const manifest = <T>(file: string) => parse(read(`deploy/kubernetes/${file}`)) as T;
+const podOf = (file: string) => manifest<{ spec: { template: { spec: PodSpec } } }>(file).spec.template.spec;
+const mebibytes = (quantity: string) => Number(/^(\d+)Mi$/.exec(quantity)?.[1]);
+/** Variables that hold a secret: each must come from a Secret, never a literal in a manifest. */
+const SECRET_VARIABLES = ['DATABASE_URL', 'TEMPORAL_API_KEY', 'MCP_KEY_PEPPER'];
+
+describe('the Kubernetes manifests (validated against the schemas and scanned by checkov in CI: scripts/check-deployment.mjs)', () => {
+  it('the kustomization applies every manifest in the folder', () => {
+    const listed = manifest<{ resources: string[] }>('kustomization.yaml').resources.sort();
+    const files = readdirSync(join(ROOT, 'deploy/kubernetes')).filter((file) => file.endsWith('.yaml') && file !== 'kustomization.yaml').sort();
+    expect(listed).toEqual(files);
+  });
+
+  it('the worker probes /readyz and /healthz, runs as non-root on a read-only root with memory limits, and outlives its shutdown grace', () => {
+    const pod = podOf('worker-deployment.yaml');
+    const [worker] = pod.containers;
+    expect(worker?.command).toEqual(['node', ...WORKER_COMMAND]);
+    expect(worker?.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'metrics' });
+    expect(worker?.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
+    expect(worker?.ports).toEqual([{ name: 'metrics', containerPort: 9464 }]);
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    expect(pod.securityContext.runAsUser).toBeGreaterThan(10_000);
+    expect(worker?.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    // Above the measured peak (224 MB with four backfills at once, docs/benchmarks.md), with room.
+    expect(mebibytes(worker!.resources.limits.memory)).toBeGreaterThanOrEqual(256);
+    expect(mebibytes(worker!.resources.requests.memory)).toBeLessThanOrEqual(mebibytes(worker!.resources.limits.memory));
+    const env = Object.fromEntries((worker?.env ?? []).map((variable) => [variable.name, variable]));
+    const grace = parseDuration(env.WORKER_SHUTDOWN_GRACE?.value ?? '');
+    const pageTimeout = parseDuration('30s');
+    expect(pod.terminationGracePeriodSeconds! * 1000).toBeGreaterThan(grace! + pageTimeout!);
+    expect(env.METRICS_HOST?.value).toBe('0.0.0.0');
+  });
+
+  it('takes every secret from Secrets, and mounts the mTLS pair where the Temporal Worker Controller does', () => {
+    for (const file of ['worker-deployment.yaml', 'mcp-deployment.yaml', 'migrate-job.yaml']) {
+      for (const container of podOf(file).containers) {
+        for (const variable of (container.env ?? []).filter((variable) => SECRET_VARIABLES.includes(variable.name))) {
+          expect(variable.value, `${file} ${variable.name}`).toBeUndefined();
+          expect(variable.valueFrom?.secretKeyRef?.name, `${file} ${variable.name}`).toMatch(/^session-sync-/);
+        }
+      }
+    }
+    const pod = podOf('worker-deployment.yaml');
+    const tls = pod.containers[0]?.volumeMounts.find((mount) => mount.name === 'temporal-tls');
+    expect(tls?.mountPath).toBe('/etc/temporal/tls');
+    expect(pod.volumes?.find((volume) => volume.name === 'temporal-tls')?.secret?.secretName).toBe('session-sync-temporal-tls');
+    const temporal = manifest<{ data: Record<string, string> }>('temporal-configmap.yaml').data;
+    expect(Object.keys(temporal).filter((name) => !TEMPORAL_VARIABLES.includes(name) && name !== 'TEMPORAL_TASK_QUEUE')).toEqual([]);
+    expect(read('deploy/kubernetes/temporal-configmap.yaml')).toContain('# TEMPORAL_TLS_CLIENT_CERT_PATH: /etc/temporal/tls/tls.crt');
   });
 });
 
