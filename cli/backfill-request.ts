@@ -3,7 +3,7 @@ import type { SiteConfig } from '../config/site-config.js';
 import type { SyncRangeInput } from '../workflows/sync-range-workflow.js';
 import { countWindows, MAX_WINDOWS_PER_RANGE } from '../workflows/windows.js';
 import { backfillWorkflowId } from '../workflows/workflow-ids.js';
-import { parseIsoInstant } from './iso-instant.js';
+import { parseIsoInstant } from '../config/iso-instant.js';
 import { findSite } from './find-site.js';
 import { UsageError } from './usage-error.js';
 

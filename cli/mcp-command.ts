@@ -6,6 +6,9 @@ import type { Config } from '../config/load-config.js';
 import type { SiteConfig } from '../config/site-config.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logging/logger.js';
+import { formatDurationText, parseDuration } from '../config/duration.js';
+import { pruneMcpAudit } from '../db/mcp-keys-repository.js';
+import { CallSlots } from '../mcp/call-slots.js';
 import { databaseKeyVerifier } from '../mcp/key-verifier.js';
 import { startMcpHttpServer } from '../mcp/mcp-http-server.js';
 import { registerMcpTools, type McpToolDeps } from '../mcp/mcp-tools.js';
@@ -35,22 +38,34 @@ const VERSION = packageVersion();
  */
 export async function mcpCommand(config: Config, db: Kysely<Database>, env: Env, options: McpCommandOptions, log: Logger): Promise<void> {
   const temporal = lazyTemporalClient(config);
-  const tools: Omit<McpToolDeps, 'caller'> = { db, config, sources: createSources({ config, credentials: new Map(), db }), backfillGaps: (site, from, to) => backfillGaps(config, db, temporal.get, site, from, to), now: Date.now };
+  const tools: Tools = { db, config, log, sources: createSources({ config, credentials: new Map(), db }), backfillGaps: (site, from, to) => backfillGaps(config, db, temporal.get, site, from, to), now: Date.now };
   const keys = databaseKeyVerifier(db, env.MCP_KEY_PEPPER);
+  const auditRetention = keepMcpAuditFor(db, auditRetentionMs(env.MCP_AUDIT_RETENTION), log);
   try {
     if (options.stdio) await serveStdio(tools, keys, env);
     else await serveHttp(tools, keys, env, options, log);
   } finally {
+    auditRetention.stop();
     await temporal.close();
   }
 }
 
-async function serveHttp(tools: Omit<McpToolDeps, 'caller'>, keys: ReturnType<typeof databaseKeyVerifier>, env: Env, options: McpCommandOptions, log: Logger): Promise<void> {
+type Tools = Omit<McpToolDeps, 'caller' | 'slots'>;
+
+/**
+ * Tool calls at once: the MCP server's pool has 4 connections (withDatabase
+ * in cli/main.ts), and key lookups and audit writes need theirs while a
+ * batch of slow queries runs.
+ */
+const CONCURRENT_TOOL_CALLS = 2;
+
+async function serveHttp(tools: Tools, keys: ReturnType<typeof databaseKeyVerifier>, env: Env, options: McpCommandOptions, log: Logger): Promise<void> {
   const server = await startMcpHttpServer({
     host: options.host,
     port: options.port,
     allowedOrigins: (env.MCP_ALLOWED_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
     requestsPerMinute: requestsPerMinute(env.MCP_RATE_LIMIT_PER_MINUTE),
+    concurrentCalls: CONCURRENT_TOOL_CALLS,
     keys,
     tools,
     version: VERSION,
@@ -64,11 +79,11 @@ async function serveHttp(tools: Omit<McpToolDeps, 'caller'>, keys: ReturnType<ty
 }
 
 /** A local client over stdio: its key comes from the environment, checked like an HTTP request's. */
-async function serveStdio(tools: Omit<McpToolDeps, 'caller'>, keys: ReturnType<typeof databaseKeyVerifier>, env: Env): Promise<void> {
+async function serveStdio(tools: Tools, keys: ReturnType<typeof databaseKeyVerifier>, env: Env): Promise<void> {
   const caller = env.SESSION_SYNC_MCP_KEY ? await keys.verify(env.SESSION_SYNC_MCP_KEY) : null;
   if (!caller) throw new UsageError('--stdio needs a valid MCP key in SESSION_SYNC_MCP_KEY (create one with `session-sync mcp-keys create`)');
   const server = new McpServer({ name: 'session-sync', version: VERSION });
-  registerMcpTools(server, { ...tools, caller });
+  registerMcpTools(server, { ...tools, caller, slots: new CallSlots(CONCURRENT_TOOL_CALLS) });
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => (transport.onclose = resolve));
   await server.connect(transport);
@@ -82,6 +97,31 @@ function requestsPerMinute(text: string | undefined): number {
   return limit;
 }
 
+const DEFAULT_AUDIT_RETENTION = '30d';
+const AUDIT_PRUNE_EVERY_MS = 3_600_000;
+
+function auditRetentionMs(text: string | undefined): number {
+  const ms = parseDuration(text ?? DEFAULT_AUDIT_RETENTION);
+  if (ms === undefined || ms === 0) throw new UsageError(`MCP_AUDIT_RETENTION "${text}" must be a duration like 30d or 12h`);
+  return ms;
+}
+
+/**
+ * mcp_audit keeps each call's arguments (search terms among them) for the
+ * retention, not forever: older rows are deleted at start and every hour.
+ */
+function keepMcpAuditFor(db: Kysely<Database>, retentionMs: number, log: Logger): { stop(): void } {
+  const prune = () =>
+    void pruneMcpAudit(db, new Date(Date.now() - retentionMs)).then(
+      (deleted) => deleted > 0 && log.info({ deleted, retention: formatDurationText(retentionMs) }, 'mcp_audit rows past their retention deleted'),
+      (error: unknown) => log.warn({ err: error }, 'could not delete mcp_audit rows past their retention; will try again in an hour'),
+    );
+  prune();
+  const timer = setInterval(prune, AUDIT_PRUNE_EVERY_MS);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
+
 function untilSignalled(): Promise<void> {
   return new Promise((resolve) => {
     process.once('SIGINT', () => resolve());
@@ -89,11 +129,15 @@ function untilSignalled(): Promise<void> {
   });
 }
 
-/** Temporal is needed only when an operator key starts backfills: connected on first use. */
+/** Temporal is needed only when an operator key starts backfills: connected on first use, again after a failure. */
 function lazyTemporalClient(config: Config) {
   let client: Promise<Client> | undefined;
   return {
-    get: () => (client ??= connectTemporalClient(config.temporal.connection)),
+    get: () =>
+      (client ??= connectTemporalClient(config.temporal.connection).catch((error: unknown) => {
+        client = undefined;
+        throw error;
+      })),
     close: async () => {
       if (client) await (await client).connection.close();
     },

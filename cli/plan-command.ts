@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../config/load-config.js';
 import type { Database } from '../db/database.js';
 import { planBudgets, type AccountPlan, type BudgetPlan, type SitePlan } from '../operations/budget-plan.js';
-import { formatDuration, formatTable } from './format.js';
+import { formatDuration } from '../read-model/duration-words.js';
+import { formatTable } from './format.js';
 import type { Print } from './print.js';
 
 /**

@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { SyncRangeProgress } from '../workflows/progress.js';
-import { formatDuration } from './format.js';
+import { formatDuration } from '../read-model/duration-words.js';
 import type { Print } from './print.js';
 
 export interface ProgressDisplay {

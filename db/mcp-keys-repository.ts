@@ -77,3 +77,9 @@ export async function recordMcpCall(db: Kysely<Database>, entry: McpAuditEntry):
     .values({ key_name: entry.keyName, key_suffix: entry.keySuffix, tool: entry.tool, arguments: JSON.stringify(entry.arguments), rows: entry.rows, duration_ms: Math.round(entry.durationMs), error: entry.error })
     .execute();
 }
+
+/** Deletes audit rows written before `before`; returns how many. */
+export async function pruneMcpAudit(db: Kysely<Database>, before: Date): Promise<number> {
+  const result = await db.deleteFrom('mcp_audit').where('at', '<', before).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -5,6 +5,8 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { Logger } from '../logging/logger.js';
 import type { KeyVerifier } from './key-verifier.js';
 import { registerMcpTools, type CallerKey, type McpToolDeps } from './mcp-tools.js';
+import { CallSlots } from './call-slots.js';
+import { newErrorId } from '../logging/error-id.js';
 import { PerKeyRateLimit } from './per-key-rate-limit.js';
 
 export interface McpHttpServerOptions {
@@ -12,9 +14,12 @@ export interface McpHttpServerOptions {
   port: number;
   /** Origins allowed besides the server's own (http://host:port, localhost and 127.0.0.1 forms). */
   allowedOrigins: readonly string[];
+  /** Each JSON-RPC message counts, a batch's every call. */
   requestsPerMinute: number;
+  /** Tool calls at once, over all requests: below the Postgres pool's size. */
+  concurrentCalls: number;
   keys: KeyVerifier;
-  tools: Omit<McpToolDeps, 'caller'>;
+  tools: Omit<McpToolDeps, 'caller' | 'slots'>;
   version: string;
   log: Logger;
 }
@@ -32,11 +37,13 @@ const MAX_BODY_BYTES = 64 * 1024;
  * transport per request). Before the SDK sees a request: its Origin must be
  * this server's own or an allowed one (DNS rebinding), its Host one of ours,
  * and its `Authorization: Bearer <key>` a live key (401 with
- * `WWW-Authenticate: Bearer` otherwise), within the key's rate limit (429).
+ * `WWW-Authenticate: Bearer` otherwise), its every JSON-RPC message within
+ * the key's rate limit (429). Each refusal is logged.
  */
 export async function startMcpHttpServer(options: McpHttpServerOptions): Promise<McpHttpServer> {
   const limits = new PerKeyRateLimit(options.requestsPerMinute);
-  const server = createServer((req, res) => void handle(options, limits, req, res, address()));
+  const slots = new CallSlots(options.concurrentCalls);
+  const server = createServer((req, res) => void handle(options, limits, slots, req, res, address()));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, resolve);
@@ -53,34 +60,44 @@ export async function startMcpHttpServer(options: McpHttpServerOptions): Promise
   };
 }
 
-async function handle(options: McpHttpServerOptions, limits: PerKeyRateLimit, req: IncomingMessage, res: ServerResponse, address: AddressInfo): Promise<void> {
+async function handle(options: McpHttpServerOptions, limits: PerKeyRateLimit, slots: CallSlots, req: IncomingMessage, res: ServerResponse, address: AddressInfo): Promise<void> {
+  // Every answer, the SDK's included: a browser never guesses another type than the one sent.
+  res.setHeader('x-content-type-options', 'nosniff');
   const reply = (status: number, message: string, headers: Record<string, string> = {}): void => {
     res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(`${JSON.stringify({ error: message })}\n`);
+  };
+  /** A refusal, logged with who asked (address, key suffix if known) and why: a 3 a.m. operator greps for it. */
+  const refuse = (status: number, message: string, key: CallerKey | null, headers: Record<string, string> = {}): void => {
+    options.log.warn({ status, address: req.socket.remoteAddress, key: key ? `${key.name} (…/${key.suffix})` : null, reason: message }, 'mcp request refused');
+    reply(status, message, headers);
   };
   try {
     if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/mcp') return reply(404, 'not found: the MCP endpoint is /mcp');
     const own = ownOrigins(options.host, address.port);
     const origin = req.headers.origin;
-    if (origin !== undefined && !own.includes(origin) && !options.allowedOrigins.includes(origin)) return reply(403, `origin ${origin} is not allowed (DNS-rebinding protection); allow it with MCP_ALLOWED_ORIGINS`);
-    if (!own.map((o) => new URL(o).host).includes(req.headers.host ?? '') && !options.allowedOrigins.some((o) => URL.canParse(o) && new URL(o).host === req.headers.host)) return reply(403, `host ${req.headers.host ?? '(none)'} is not this server`);
+    if (origin !== undefined && !own.includes(origin) && !options.allowedOrigins.includes(origin)) return refuse(403, `origin ${origin} is not allowed (DNS-rebinding protection); allow it with MCP_ALLOWED_ORIGINS`, null);
+    if (!own.map((o) => new URL(o).host).includes(req.headers.host ?? '') && !options.allowedOrigins.some((o) => URL.canParse(o) && new URL(o).host === req.headers.host)) return refuse(403, `host ${req.headers.host ?? '(none)'} is not this server`, null);
     const presented = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const caller = presented ? await options.keys.verify(presented) : null;
-    if (!caller) return reply(401, 'a valid session-sync MCP key is required: send it as Authorization: Bearer <key> (create one with `session-sync mcp-keys create`)', { 'www-authenticate': 'Bearer realm="session-sync"' });
-    const waitMs = limits.take(caller.name);
-    if (waitMs > 0) return reply(429, `key ${caller.name} (…/${caller.suffix}) is over ${options.requestsPerMinute} requests a minute`, { 'retry-after': String(Math.ceil(waitMs / 1000)) });
+    if (!caller) return refuse(401, 'a valid session-sync MCP key is required: send it as Authorization: Bearer <key> (create one with `session-sync mcp-keys create`)', null, { 'www-authenticate': 'Bearer realm="session-sync"' });
     const body = req.method === 'POST' ? await readJson(req) : undefined;
-    if (body === TOO_LARGE) return reply(413, `request body over ${MAX_BODY_BYTES} bytes`);
-    await serveMcp(options, caller, req, res, body);
+    if (body === TOO_LARGE) return refuse(413, `request body over ${MAX_BODY_BYTES} bytes`, caller);
+    // Each JSON-RPC message is a call: a batch of 100 costs 100 of the key's minute.
+    const calls = Array.isArray(body) ? Math.max(body.length, 1) : 1;
+    const waitMs = limits.take(caller.name, calls);
+    if (waitMs > 0) return refuse(429, `key ${caller.name} (…/${caller.suffix}) is over ${limits.perMinute} calls a minute${calls > 1 ? ` (this request holds ${calls})` : ''}`, caller, { 'retry-after': String(Math.ceil(waitMs / 1000)) });
+    await serveMcp(options, slots, caller, req, res, body);
   } catch (error) {
-    options.log.error({ err: error }, 'mcp request failed');
-    if (!res.headersSent) reply(500, 'internal error; the server log has the details');
+    const errorId = newErrorId();
+    options.log.error({ err: error, errorId }, 'mcp request failed');
+    if (!res.headersSent) reply(500, `internal error (error id ${errorId}); the server log has the details`);
   }
 }
 
 /** One MCP exchange: a fresh server with the caller's tools, over a transport that answers in JSON. */
-async function serveMcp(options: McpHttpServerOptions, caller: CallerKey, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+async function serveMcp(options: McpHttpServerOptions, slots: CallSlots, caller: CallerKey, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
   const server = new McpServer({ name: 'session-sync', version: options.version });
-  registerMcpTools(server, { ...options.tools, caller });
+  registerMcpTools(server, { ...options.tools, caller, slots });
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   res.on('close', () => {
     void transport.close();

@@ -1,8 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { findSite } from '../cli/find-site.js';
-import { parseIsoInstant } from '../cli/iso-instant.js';
+import { parseIsoInstant } from '../config/iso-instant.js';
+import { lookupSite } from '../config/site-lookup.js';
 import type { Config } from '../config/load-config.js';
 import type { SiteConfig } from '../config/site-config.js';
 import type { Database, McpKeyLevel } from '../db/database.js';
@@ -12,6 +12,10 @@ import { freshnessOf, freshnessThresholds } from '../read-model/freshness.js';
 import { countSessions, getSession, searchSessions, type SessionCursor } from '../read-model/session-queries.js';
 import { siteCoverageStates } from '../read-model/site-coverage.js';
 import type { SourceRegistry } from '../sources/source-registry.js';
+import { scrubSecrets } from '../config/secret.js';
+import { newErrorId } from '../logging/error-id.js';
+import type { Logger } from '../logging/logger.js';
+import type { CallSlots } from './call-slots.js';
 import { readOnly } from './read-only-transaction.js';
 
 /** The key a request came with, as the tools know it: never the key itself. */
@@ -26,6 +30,10 @@ export interface McpToolDeps {
   config: Config;
   sources: SourceRegistry;
   caller: CallerKey;
+  /** Shared by every request: tool calls at once, below the pool's size. */
+  slots: CallSlots;
+  /** Where a failure's details go; the caller gets its error id. */
+  log: Logger;
   /** Starts backfills of a site's gaps in [from, to) and says what it started (the operator tool). */
   backfillGaps(site: SiteConfig, from: number, to: number): Promise<{ started: Array<{ workflowId: string; from: string; to: string }>; leftRunning: number }>;
   now(): number;
@@ -75,12 +83,19 @@ export function registerMcpTools(server: McpServer, deps: McpToolDeps): void {
         if (config.level === 'operator' && deps.caller.level !== 'operator') {
           throw new ToolError(`${name} needs an operator key; key ${deps.caller.name} (…/${deps.caller.suffix}) is a standard key. Use an operator key, or raise this one with \`session-sync mcp-keys set-level ${deps.caller.name} operator\`.`);
         }
-        const out = await run(args);
+        const out = await deps.slots.run(() => run(args));
         rows = out.rows;
         return { content: [{ type: 'text' as const, text: JSON.stringify(out.result) }], structuredContent: out.result };
       } catch (thrown) {
-        error = thrown instanceof ToolError ? thrown.message : `${name} failed: ${(thrown as Error).message}`;
-        return { content: [{ type: 'text' as const, text: error }], isError: true };
+        if (thrown instanceof ToolError) {
+          error = thrown.message;
+          return { content: [{ type: 'text' as const, text: error }], isError: true };
+        }
+        // Postgres's, the pool's or Temporal's own words stay in the log and the audit: they can name tables, hosts and roles.
+        const errorId = newErrorId();
+        error = `${name} failed (error id ${errorId}): ${scrubSecrets((thrown as Error).message)}`;
+        deps.log.error({ err: thrown, errorId, tool: name, key: `${deps.caller.name} (…/${deps.caller.suffix})` }, 'mcp tool failed');
+        return { content: [{ type: 'text' as const, text: `${name} failed (error id ${errorId}); the server log has the details` }], isError: true };
       } finally {
         await recordMcpCall(deps.db, { keyName: deps.caller.name, keySuffix: deps.caller.suffix, tool: name, arguments: args, rows, durationMs: performance.now() - started, error });
       }
@@ -122,8 +137,9 @@ export function registerMcpTools(server: McpServer, deps: McpToolDeps): void {
     output: { session: z.record(z.string(), z.unknown()) },
   }, async (args) => {
     const target = siteOf(args.site);
+    // Digits only, and few: Number('1e19') is an integer too, and Postgres's 'out of range' would answer it.
+    if (args.eventsCursor !== undefined && !/^\d{1,9}$/.test(args.eventsCursor)) throw new ToolError(`eventsCursor "${args.eventsCursor}" is not one get_session gave`);
     const offset = args.eventsCursor === undefined ? 0 : Number(args.eventsCursor);
-    if (!Number.isInteger(offset) || offset < 0) throw new ToolError(`eventsCursor "${args.eventsCursor}" is not one get_session gave`);
     const session = await readOnly(deps.db, (trx) => getSession(trx, target, args.sessionId, EVENTS_PER_CALL, offset));
     if (!session) throw new ToolError(`no session ${JSON.stringify(args.sessionId)} is stored for ${target.customerId}/${target.siteId}`);
     return { result: { session }, rows: 1 + (Array.isArray(session.events) ? session.events.length : 0) };
@@ -181,12 +197,12 @@ export function registerMcpTools(server: McpServer, deps: McpToolDeps): void {
     return { result, rows: result.started.length };
   });
 
+  /** A named site, or a refusal that lists the sites (never where the config file lives). */
   function siteOf(name: string): SiteConfig {
-    try {
-      return findSite(deps.config.sites, name);
-    } catch (error) {
-      throw new ToolError((error as Error).message);
-    }
+    const found = lookupSite(deps.config.sites, name);
+    if ('site' in found) return found.site;
+    if (found.problem === 'unknown') throw new ToolError(`site "${name}" is not configured; the configured sites are: ${found.known.join(', ')}`);
+    throw new ToolError(`site "${name}" exists in several accounts; name it as customer/site (one of: ${found.known.join(', ')})`);
   }
 }
 

@@ -15,6 +15,7 @@ import * as rateBudgetLog from './20261201020000_rate_budget_log.js';
 import * as coverageLedger from './20261203000000_coverage_ledger.js';
 import * as mcpKeysAndReader from './20261203010000_mcp_keys_and_reader.js';
 import * as runDeadline from './20261203020000_run_deadline.js';
+import * as mcpAuditAt from './20261206000000_mcp_audit_at.js';
 
 /**
  * Every migration by name, in order. Listed statically rather than read from
@@ -37,4 +38,5 @@ export const migrations: Record<string, Migration> = {
   '20261203000000_coverage_ledger': coverageLedger,
   '20261203010000_mcp_keys_and_reader': mcpKeysAndReader,
   '20261203020000_run_deadline': runDeadline,
+  '20261206000000_mcp_audit_at': mcpAuditAt,
 };

@@ -1,4 +1,4 @@
-import { formatDuration } from '../cli/format.js';
+import { formatDuration } from './duration-words.js';
 
 /** The two clocks in words: `complete to 04:00Z, 5h ago; fresh to 09:12Z, 3m ago`. */
 export function twoClocks(site: { watermark: number | null; freshUntil: number | null }, now: number): string {

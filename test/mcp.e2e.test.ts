@@ -65,6 +65,8 @@ describe('the MCP server', () => {
       expect(shown.key).toMatch(/^ssk_[A-Za-z0-9_-]{43}\/[A-Za-z0-9]{7}$/);
       keys[name] = shown.key;
     }
+    // A call audited 40 days ago: past the default MCP_AUDIT_RETENTION of 30 days, deleted when the server starts.
+    await stack.database.db.insertInto('mcp_audit').values({ at: new Date(Date.now() - 40 * DAY), key_name: 'ancient', key_suffix: 'AAAAAAA', tool: 'search_sessions', arguments: JSON.stringify({ userContains: 'someone@example.com' }), rows: 1, duration_ms: 3, error: null }).execute();
     const port = await freePort();
     url = `http://127.0.0.1:${port}/mcp`;
     server = spawn(process.execPath, ['bin/session-sync.js', 'mcp', '--port', String(port)], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', LOG_PRETTY: 'false', ...stack.env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -173,7 +175,9 @@ describe('the MCP server', () => {
       const result = await call(client, 'search_sessions', { site: 'site-a', ...range, userContains: pattern });
       expect(result.structuredContent!.sessions).toEqual([]);
     }
-    expect(errorText(await call(client, 'search_sessions', { site: "site-a' OR '1'='1", ...range }))).toMatch(/^site "site-a' OR '1'='1" is not configured/);
+    expect(errorText(await call(client, 'search_sessions', { site: "site-a' OR '1'='1", ...range }))).toBe(`site "site-a' OR '1'='1" is not configured; the configured sites are: ${CUSTOMER}/site-a, ${ORG}/events`);
+    // Digits Number() reads as an integer but Postgres cannot hold: refused before any query, in the tool's words.
+    expect(errorText(await call(client, 'get_session', { site: 'site-a', sessionId: 'x', eventsCursor: '1e19' }))).toBe('eventsCursor "1e19" is not one get_session gave');
     expect(errorText(await call(client, 'search_sessions', { site: 'site-a', from: 'yesterday', to: range.to }))).toBe('from "yesterday" is not an ISO-8601 date (2026-03-01) or date-time with its zone (2026-03-01T12:00:00Z)');
     expect(errorText(await call(client, 'search_sessions', { site: 'site-a', ...range, cursor: 'bm90IGEgY3Vyc29y' }))).toBe('cursor is not one search_sessions gave: pass nextCursor from its last answer, unchanged');
     for (const args of [{ limit: 1_000_000 }, { userContains: 'a\u0000b' }, { urlContains: 'x'.repeat(10_000) }]) {
@@ -186,6 +190,32 @@ describe('the MCP server', () => {
     await expect(readOnly(stack.database.db, (trx) => trx.selectFrom('mcp_api_keys').selectAll().execute())).rejects.toThrow('permission denied for table mcp_api_keys');
     await expect(readOnly(stack.database.db, (trx) => sql`select pg_read_file('/etc/passwd')`.execute(trx))).rejects.toThrow('permission denied for function pg_read_file');
     await client.close();
+  });
+
+  it("counts every JSON-RPC message of a batch against the key's limit, and logs each refusal with the address, key and reason", async () => {
+    const created = await runCli(['mcp-keys', 'create', '--name', 'batcher', '--level', 'standard', '--json'], stack.env);
+    const key = (JSON.parse(created.stdout) as { key: string }).key;
+    const batch = Array.from({ length: 100 }, (_, id) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'list_sites', arguments: {} } }));
+    const send = () => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${key}` }, body: JSON.stringify(batch) });
+    const first = await send();
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-content-type-options')).toBe('nosniff');
+    const answers = (await first.json()) as Array<{ id: number; result?: { isError?: boolean } }>;
+    expect(answers.filter((answer) => answer.result && !answer.result.isError).map((answer) => answer.id).sort((a, b) => a - b)).toEqual(batch.map((message) => message.id));
+    // 100 more would make 200 in the minute against a limit of 120: refused whole, none answered.
+    const second = await send();
+    expect(second.status).toBe(429);
+    expect(second.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(await second.json()).toEqual({ error: `key batcher (…/${key.slice(-7)}) is over 120 calls a minute (this request holds 100)` });
+    expect(Number(second.headers.get('retry-after'))).toBeGreaterThan(0);
+    const audited = await stack.database.db.selectFrom('mcp_audit').select((eb) => eb.fn.countAll<string>().as('n')).where('key_name', '=', 'batcher').executeTakeFirstOrThrow();
+    expect(Number(audited.n)).toBe(100);
+    await waitFor(() => serverOutput.includes('"status":429'), 5_000, 'the refusal in the log');
+    const refusal = JSON.parse(serverOutput.split('\n').find((line) => line.includes('"status":429'))!) as Record<string, unknown>;
+    // Search terms are not kept forever: the 40-day-old call is gone, the new ones stay.
+    expect(await stack.database.db.selectFrom('mcp_audit').select('key_name').where('key_name', '=', 'ancient').execute()).toEqual([]);
+    expect(serverOutput).toContain('"deleted":1,"retention":"30d","msg":"mcp_audit rows past their retention deleted"');
+    expect(refusal).toMatchObject({ msg: 'mcp request refused', status: 429, address: '127.0.0.1', key: `batcher (…/${key.slice(-7)})`, reason: `key batcher (…/${key.slice(-7)}) is over 120 calls a minute (this request holds 100)` });
   });
 
   it('asks for a key, checks its level, refuses other origins and forgets a deleted key at once', async () => {

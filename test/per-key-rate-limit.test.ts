@@ -13,3 +13,19 @@ describe("the MCP server's rate limit per key", () => {
     expect(limit.take('a')).toBe(0);
   });
 });
+
+describe('every JSON-RPC message of a batch counts', () => {
+  it('takes a batch whole or not at all, and a batch larger than the limit never', () => {
+    let now = 0;
+    const limit = new PerKeyRateLimit(120, () => now);
+    expect(limit.take('a', 100)).toBe(0);
+    now = 1_000;
+    // 100 + 100 > 120: refused until the first batch leaves the minute, nothing counted.
+    expect(limit.take('a', 100)).toBe(59_000);
+    expect(limit.take('a', 20)).toBe(0);
+    expect(limit.take('a', 1)).toBe(59_000);
+    expect(limit.take('b', 121)).toBe(60_000);
+    now = 60_001;
+    expect(limit.take('a', 100)).toBe(0);
+  });
+});
