@@ -13,7 +13,9 @@ import { limitHeapGrowth } from '../worker/heap-growth.js';
 import { installTemporalRuntime } from '../worker/install-runtime.js';
 import { startObservabilityServer, type ReadinessReport } from '../worker/observability-server.js';
 import { statusPageHtml } from '../status-page/status-page.js';
+import { newErrorId } from '../logging/error-id.js';
 import { connectTemporalClient } from '../temporal/connect-temporal.js';
+import { renderedAtMostEvery } from '../worker/rendered-at-most-every.js';
 import { ensureSearchAttributes } from '../temporal/ensure-search-attributes.js';
 
 type Env = Record<string, string | undefined>;
@@ -36,6 +38,7 @@ export async function workerCommand(config: LoadedConfig, env: Env, log: Logger)
   }
   for (const warning of config.warnings) log.warn(warning);
   const db = connectDatabase({ url: config.database.url, maxConnections: config.worker.maxConcurrentActivities + 2 });
+  const statusDb = connectDatabase({ url: config.database.url, maxConnections: STATUS_PAGE_CONNECTIONS, statementTimeoutMs: STATUS_PAGE_STATEMENT_TIMEOUT_MS });
   try {
     await migrateToLatest(db, log.child({ module: 'migrate' }));
     await logCredentialChecks(config, env, db, log);
@@ -54,8 +57,12 @@ export async function workerCommand(config: LoadedConfig, env: Env, log: Logger)
             port: metricsPort,
             metrics,
             temporalMetricsUrl: temporalMetricsAddress ? `http://${temporalMetricsAddress}/metrics` : null,
-            readiness: () => readiness(db, syncWorker),
-            statusPage: () => statusPageHtml({ db, client, config }),
+            allowedHosts: config.worker.metricsAllowedHosts,
+            log,
+            readiness: () => readiness(db, syncWorker, log),
+            // Anyone who can reach the port can ask for it: a small pool of its own with a statement
+            // timeout, and one rendering per 15 s however often it is asked, keep it off the sync's pool.
+            statusPage: renderedAtMostEvery(STATUS_PAGE_EVERY_MS, () => statusPageHtml({ db: statusDb, client, config })),
           })
         : undefined;
     log.info(
@@ -80,9 +87,14 @@ export async function workerCommand(config: LoadedConfig, env: Env, log: Logger)
     }
     log.info('worker stopped');
   } finally {
+    await statusDb.destroy();
     await db.destroy();
   }
 }
+
+const STATUS_PAGE_EVERY_MS = 15_000;
+const STATUS_PAGE_CONNECTIONS = 2;
+const STATUS_PAGE_STATEMENT_TIMEOUT_MS = 5_000;
 
 /** A failing credential does not stop the worker (other sites may be fine), but it is logged loudly. */
 async function logCredentialChecks(config: LoadedConfig, env: Env, db: Kysely<Database>, log: Logger): Promise<void> {
@@ -96,19 +108,25 @@ async function logCredentialChecks(config: LoadedConfig, env: Env, db: Kysely<Da
 
 const READINESS_TIMEOUT_MS = 2_000;
 
-/** Ready when Postgres answers, Temporal answers and the worker is polling. */
-async function readiness(db: Kysely<Database>, syncWorker: SyncWorker): Promise<ReadinessReport> {
-  const probe = async (check: () => Promise<unknown>) => {
+/**
+ * Ready when Postgres answers, Temporal answers and the worker is polling.
+ * /readyz has no authentication: a dependency that does not answer reads
+ * `unreachable` with an error id, and the log line with that id says why.
+ */
+async function readiness(db: Kysely<Database>, syncWorker: SyncWorker, log: Logger): Promise<ReadinessReport> {
+  const probe = async (dependency: string, check: () => Promise<unknown>) => {
     try {
       await Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${READINESS_TIMEOUT_MS} ms`)), READINESS_TIMEOUT_MS))]);
       return 'ok';
     } catch (error) {
-      return `unreachable: ${(error as Error).message}`;
+      const errorId = newErrorId();
+      log.warn({ err: error, errorId, dependency }, `readiness: ${dependency} unreachable`);
+      return `unreachable (error id ${errorId})`;
     }
   };
   const [postgres, temporal] = await Promise.all([
-    probe(() => sql`select 1`.execute(db)),
-    probe(() => syncWorker.connection.workflowService.getSystemInfo({})),
+    probe('postgres', () => sql`select 1`.execute(db)),
+    probe('temporal', () => syncWorker.connection.workflowService.getSystemInfo({})),
   ]);
   const state = syncWorker.worker.getState();
   const checks = { postgres, temporal, worker: state === 'RUNNING' ? 'ok' : state.toLowerCase() };

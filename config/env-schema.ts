@@ -44,7 +44,9 @@ export const envSections = {
     WORKER_ABANDONED_RUN_CHECK: duration('5m'),
     WORKER_WORKFLOW_THREAD: z.enum(['main', 'own'], { error: 'must be "main" or "own"' }).default('main'),
     METRICS_PORT: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 (off) or a port').max(65534, 'must leave room for Temporal on the next port').default(9464),
-    METRICS_HOST: z.string().trim().min(1).default('0.0.0.0'),
+    // Only this machine by default: /status names customers, sites and failures. Containers set 0.0.0.0.
+    METRICS_HOST: z.string().trim().min(1).default('127.0.0.1'),
+    METRICS_ALLOWED_HOSTS: z.string().default('').transform((text) => text.split(',').map((name) => name.trim().toLowerCase()).filter(Boolean)),
     WORKFLOW_BUNDLE_PATH: z.string().trim().min(1).optional(),
   }),
   logging: z.object({

@@ -43,6 +43,8 @@ export interface WorkerSettings {
   /** Port of /metrics, /healthz and /readyz; 0 turns the server off. Temporal's core metrics use the next port on 127.0.0.1. */
   metricsPort: number;
   metricsHost: string;
+  /** Host names the metrics port answers besides addresses and localhost. */
+  metricsAllowedHosts: string[];
   /** Pre-built workflow bundle (the container image ships one); absent means bundle at start. */
   workflowBundlePath: string | undefined;
 }
@@ -122,6 +124,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): LoadedConfig {
       workflowThread: worker.WORKER_WORKFLOW_THREAD,
       metricsPort: worker.METRICS_PORT,
       metricsHost: worker.METRICS_HOST,
+      metricsAllowedHosts: worker.METRICS_ALLOWED_HOSTS,
       workflowBundlePath: worker.WORKFLOW_BUNDLE_PATH,
     },
     logging: toLoggingConfig(logging),

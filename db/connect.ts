@@ -6,6 +6,8 @@ import { poolSettings } from './database-url.js';
 export interface ConnectOptions {
   url: string;
   maxConnections?: number;
+  /** Postgres's statement_timeout for every query of the pool; none when absent. */
+  statementTimeoutMs?: number;
 }
 
 /** The pg pool behind each handle, for work Kysely cannot express (COPY; see copy-transaction.ts). */
@@ -23,6 +25,7 @@ export function connectDatabase(options: ConnectOptions): Kysely<Database> {
     max: options.maxConnections ?? 10,
     // Fail fast when Postgres is down so the activity's retry policy takes over.
     connectionTimeoutMillis: 10_000,
+    ...(options.statementTimeoutMs === undefined ? {} : { statement_timeout: options.statementTimeoutMs }),
   });
   // A lost connection (Postgres restarted) must not crash the worker. pg
   // emits 'error' on the client: the pool listens only while a client is

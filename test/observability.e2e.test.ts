@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freeMetricsPort } from '../devstack/free-port.js';
@@ -22,7 +23,7 @@ describe('a worker process, observed', () => {
     harness = await startSyncHarness(sandbox, token);
     const port = await freeMetricsPort();
     base = `http://127.0.0.1:${port}`;
-    worker = spawnWorker(harness.workerEnv({ METRICS_PORT: String(port), METRICS_HOST: '127.0.0.1', LOG_LEVEL: 'debug' }));
+    worker = spawnWorker(harness.workerEnv({ METRICS_PORT: String(port), METRICS_ALLOWED_HOSTS: 'worker-1.internal', LOG_LEVEL: 'debug' }));
     await waitUntilReady(worker, base);
     sandbox.faults.failNext('server_error');
     await harness.client.workflow.execute(syncRangeWorkflow, {
@@ -79,6 +80,27 @@ describe('a worker process, observed', () => {
       expect(refused.output()).toContain(message(port));
       await new Promise<void>((resolve) => holder.close(() => resolve()));
     }
+  });
+
+  it('answers addresses, localhost and the allowed names only (DNS rebinding), on 127.0.0.1 by default, never letting a browser guess a type', async () => {
+    const port = Number(new URL(base).port);
+    const ask = (host: string, path = '/status') =>
+      new Promise<{ status: number; nosniff: string | undefined; body: string }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path, headers: { host } }, (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, nosniff: res.headers['x-content-type-options'] as string | undefined, body }));
+        });
+        req.on('error', reject).end();
+      });
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `worker-1.internal:${port}`, `10.0.3.7:${port}`]) {
+      expect(await ask(host), host).toMatchObject({ status: 200, nosniff: 'nosniff' });
+    }
+    expect(await ask(`rebind.attacker.example:${port}`)).toEqual({ status: 403, nosniff: 'nosniff', body: 'this Host is not allowed: add its name to METRICS_ALLOWED_HOSTS\n' });
+    expect((await ask(`rebind.attacker.example:${port}`, '/metrics')).status).toBe(403);
+    await waitFor(() => worker.output().includes('"host":"rebind.attacker.example:'), 5_000, 'the refusal in the log');
+    // Bound to 127.0.0.1 when METRICS_HOST is not set: the machine's other addresses get no answer.
+    expect(worker.output()).toContain(`"metrics":"http://127.0.0.1:${port}/metrics"`);
   });
 
   it('answers /healthz and /readyz with each dependency', async () => {
