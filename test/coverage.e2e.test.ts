@@ -160,9 +160,12 @@ describe('coverage and backfill --gaps', () => {
       await waitFor(async () => (await runRow()) !== undefined, 30_000, 'the run to be recorded');
       await stack.client.workflow.getHandle(workflowId).terminate('by hand');
 
-      await waitFor(async () => (await runRow())?.status === 'failed', 15_000, 'the worker to close the run');
+      // The worker logs a closed run after its commit, and its output reaches this process through a pipe
+      // some time later: wait for the line (which proves the commit), then read the row. Reading the
+      // output once as soon as the row read 'failed' is what failed in a fresh-clone CI run.
+      const closedLine = `run ${workflowId} ended in Temporal (terminated) without recording its end: closed as failed; its range is a gap until synced again (session-sync backfill --gaps)`;
+      await waitFor(() => worker.output().includes(closedLine), 15_000, 'the worker to close the run and say so');
       expect(await runRow()).toEqual({ status: 'failed', error: 'ended in Temporal (terminated) without recording its end; its range is a gap until synced again' });
-      expect(worker.output()).toContain(`run ${workflowId} ended in Temporal (terminated) without recording its end: closed as failed; its range is a gap until synced again (session-sync backfill --gaps)`);
       const report = JSON.parse((await cli('coverage', ...inRange, '--json')).stdout).sites[0];
       expect(report.gaps).toEqual([{ from: iso(from), to: iso(to), state: 'failed' }]);
     } finally {
