@@ -17,6 +17,9 @@ export const envSections = {
   }),
   /** Temporal's own settings (TEMPORAL_ADDRESS, TLS, API key, temporal.toml) are read by temporal/temporal-settings.ts. */
   temporal: z.object({
+    // Set by the Temporal Worker Controller for each version it rolls out: the worker polls as that version.
+    TEMPORAL_DEPLOYMENT_NAME: z.string().trim().min(1).optional(),
+    TEMPORAL_WORKER_BUILD_ID: z.string().trim().min(1).optional(),
     TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('session-sync'),
   }),
   /** One account's sites from the environment, when there is no config file. */

@@ -26,6 +26,8 @@ export interface TemporalConfig {
   taskQueue: string;
   /** Address, namespace, TLS and API key as Temporal's CLI reads them; connect with temporal/connect-temporal.ts. */
   connection: TemporalConnectionSettings;
+  /** The Worker Deployment version this worker polls as (Temporal Worker Controller); unversioned when absent. */
+  deploymentVersion: { deploymentName: string; buildId: string } | undefined;
 }
 
 export interface WorkerSettings {
@@ -95,6 +97,9 @@ export function loadConfig(env: Env, options: LoadOptions = {}): LoadedConfig {
   if (database) databaseUrlProblem(database.DATABASE_URL, problems);
   const temporal = section(envSections.temporal);
   const temporalConnection = loadTemporalSettings(env, problems);
+  if (temporal && (temporal.TEMPORAL_DEPLOYMENT_NAME === undefined) !== (temporal.TEMPORAL_WORKER_BUILD_ID === undefined)) {
+    problems.push('TEMPORAL_DEPLOYMENT_NAME and TEMPORAL_WORKER_BUILD_ID go together (the Temporal Worker Controller sets both): set both or neither');
+  }
   const sources = Object.fromEntries(SOURCE_DEFINITIONS.map((definition) => [definition.name, section(definition.settings)])) as SourceSettings;
   const worker = section(envSections.worker);
   const logging = section(envSections.logging);
@@ -113,6 +118,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): LoadedConfig {
       namespace: temporalConnection!.namespace,
       taskQueue: temporal.TEMPORAL_TASK_QUEUE,
       connection: temporalConnection!,
+      deploymentVersion: deploymentVersionOf(temporal),
     },
     sources,
     sites: sites as SitesConfig,
@@ -129,6 +135,11 @@ export function loadConfig(env: Env, options: LoadOptions = {}): LoadedConfig {
     },
     logging: toLoggingConfig(logging),
   };
+}
+
+function deploymentVersionOf(temporal: z.output<typeof envSections.temporal>): TemporalConfig['deploymentVersion'] {
+  const { TEMPORAL_DEPLOYMENT_NAME: deploymentName, TEMPORAL_WORKER_BUILD_ID: buildId } = temporal;
+  return deploymentName !== undefined && buildId !== undefined ? { deploymentName, buildId } : undefined;
 }
 
 /** Sites come from the config file when SESSION_SYNC_CONFIG is set, else from FULLSESSION_* variables. */

@@ -58,6 +58,7 @@ export async function createSyncWorker(deps: SyncWorkerDeps): Promise<SyncWorker
     shutdownGraceTime: settings.shutdownGraceMs,
     stickyQueueScheduleToStartTimeout: settings.stickyQueueTimeoutMs,
     ...workflowThreading(settings.workflowThread),
+    ...deploymentVersioning(temporal.deploymentVersion),
   });
   lifecycle.worker = worker;
   return {
@@ -82,6 +83,19 @@ const WORKFLOW_DEADLOCK_TIMEOUT = '5s';
  */
 function workflowThreading(thread: 'main' | 'own') {
   return { debugMode: thread === 'main', isolateExecutionTimeout: WORKFLOW_DEADLOCK_TIMEOUT };
+}
+
+/**
+ * Under the Temporal Worker Controller the worker polls as the version the
+ * controller rolled out, or the controller never sees it ready. Auto-upgrade:
+ * a running sync moves to the newest version at its next workflow task, as
+ * it does unversioned; session-sync keeps its workflows replay-safe across
+ * releases (test/replay.test.ts), and a pinned backfill would keep an old
+ * version's pods alive for days.
+ */
+function deploymentVersioning(version: Config['temporal']['deploymentVersion']) {
+  if (!version) return {};
+  return { workerDeploymentOptions: { useWorkerVersioning: true as const, version, defaultVersioningBehavior: 'AUTO_UPGRADE' as const } };
 }
 
 /** The configured bundle, else the built one, else the sources bundled at start-up (development). */
