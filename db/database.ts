@@ -1,11 +1,7 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { FullSessionTables } from '../sources/fullsession/fullsession-tables.js';
 import type { FullStoryTables } from '../sources/fullstory/fullstory-tables.js';
-
-/** Postgres returns bigint as a string; we write numbers. */
-export type BigIntColumn = ColumnType<string, number, number>;
-export type Timestamp = ColumnType<Date, Date | string, Date | string>;
-export type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+import type { BigIntColumn, DefaultedTimestamp, Timestamp } from './column-types.js';
 
 export type CheckpointStatus = 'pending' | 'done';
 

@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Insertable } from 'kysely';
-import type { BigIntColumn, DefaultedTimestamp, Timestamp } from '../../db/database.js';
+import type { BigIntColumn, DefaultedTimestamp, Timestamp } from '../../db/column-types.js';
 
 /** FullSession's own tables, as db/database.ts composes them into the Database. */
 export interface FullSessionTables {

@@ -1,5 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { DefaultedTimestamp, Timestamp } from '../../db/database.js';
+import type { DefaultedTimestamp, Timestamp } from '../../db/column-types.js';
 
 /** FullStory's own tables, as db/database.ts composes them into the Database. */
 export interface FullStoryTables {
