@@ -81,7 +81,7 @@ describe('FullSession client against the sandbox over HTTP', () => {
 
     const outOfScope = await failure(client(scopedToken).fetchPage({ ...query, cursor: undefined }));
     expect([outOfScope.kind, outOfScope.details.reason]).toEqual(['stream_unavailable', 'forbidden']);
-    expect(outOfScope.message).toBe(`FullSession refused credential main (${new Secret(scopedToken).obfuscated}) for site site-a of customer cust-1 with 403: the token is not scoped to this site. Create a token scoped to it (or to all sites) and update the secret of main.`);
+    expect(outOfScope.message).toBe(`FullSession refused credential main (${new Secret(scopedToken).obfuscated}) for site site-a of customer ${CUSTOMER} with 403: the token is not scoped to this site. Create a token scoped to it (or to all sites) and update the secret of main.`);
 
     const unknown = await failure(client().fetchPage({ ...query, siteId: 'no-such-site', cursor: undefined }));
     expect([unknown.kind, unknown.details.reason]).toEqual(['stream_unavailable', 'not_found']);
@@ -109,7 +109,7 @@ describe('FullSession client against the sandbox over HTTP', () => {
     sandbox.faults.failNext('gzip_bomb');
     const bomb = await failure(client().fetchPage({ ...query, cursor: undefined }));
     expect(bomb.kind).toBe('bad_data');
-    expect(bomb.message).toBe(`FullSession sent a malformed page: response body exceeds the ${1 << 20}-byte cap (FULLSESSION_MAX_RESPONSE_SIZE) for site site-a of customer cust-1; nothing of it was read further`);
+    expect(bomb.message).toBe(`FullSession sent a malformed page: response body exceeds the ${1 << 20}-byte cap (FULLSESSION_MAX_RESPONSE_SIZE) for site site-a of customer ${CUSTOMER}; nothing of it was read further`);
     // The next page is read normally: the connection was given up, not the client.
     expect((await client().fetchPage({ ...query, cursor: undefined })).sessions.length).toBeGreaterThan(0);
   });

@@ -60,8 +60,8 @@ describe('a worker process, observed', () => {
     const ruleMetrics = new Set(readFileSync(new URL('../alerts/session-sync-alerts.yml', import.meta.url), 'utf8').match(/session_sync_\w+/g));
     expect(ruleMetrics.size).toBe(6);
     for (const metric of ruleMetrics) expect(text).toMatch(new RegExp(`^# TYPE ${metric} (gauge|counter)$`, 'm'));
-    expect(text).toMatch(/^session_sync_lag_seconds\{source="fullsession",account="cust-1",site="site-a"\} \d/m);
-    expect(text).toMatch(/^session_sync_rate_budget_wait_seconds_total\{source="fullsession",account="cust-1"\} /m);
+    expect(text).toMatch(new RegExp(`^session_sync_lag_seconds\\{source="fullsession",account="${CUSTOMER}",site="site-a"\\} \\d`, 'm'));
+    expect(text).toMatch(new RegExp(`^session_sync_rate_budget_wait_seconds_total\\{source="fullsession",account="${CUSTOMER}"\\} `, 'm'));
     expect(text).toMatch(/^session_sync_process_resident_memory_bytes \d/m);
     expect(text).toMatch(/^temporal_\w+/m);
     expect(syncRequestCount(sandbox)).toBe(Number(pages.pages) + 1);

@@ -69,7 +69,7 @@ describe('keys never leave the process, whatever the API sends back', () => {
     await handle.trigger();
     await waitFor(async () => (await handle.describe()).state.paused, 60_000, 'site-a paused');
     const { note } = (await handle.describe()).state;
-    expect(note).toMatch(/^paused by session-sync at \S+: FullSession answered HTTP 400 for site site-a of customer cust-1, which retrying cannot fix: /);
+    expect(note).toMatch(new RegExp(`^paused by session-sync at \\S+: FullSession answered HTTP 400 for site site-a of customer ${CUSTOMER}, which retrying cannot fix: `));
     expect(note).toContain(`"authorization":"Bearer ${obfuscateKey(MAIN)}"`);
     const run = await stack.database.db.selectFrom('sync_runs').select(['status', 'error']).where('site_id', '=', 'site-a').executeTakeFirstOrThrow();
     expect(run.status).toBe('failed');

@@ -7,7 +7,16 @@ export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
 /** A fixed Monday in the past: the sandbox clock starts well after it. */
 export const DAY0 = Date.UTC(2026, 9, 5);
-export const CUSTOMER = 'cust-1';
+/**
+ * A customer id of this test file's own. Workflow ids name the site, not
+ * the task queue (backfill:fullsession:<customer>:<site>:<range>, the
+ * scheduled run's child scheduled:…:<to>), and every file shares one
+ * Temporal dev server: two files syncing the same customer's site-a over
+ * the same range, or triggering schedules in the same second, would start
+ * (or attach to) each other's workflows. One CI run failed so, a scheduled
+ * run's child refused as already started by another file's.
+ */
+export const CUSTOMER = `cust-${randomBytes(3).toString('hex')}`;
 export const SITE = 'site-a';
 export const MAX_SESSION = 4 * HOUR;
 
