@@ -20,12 +20,16 @@ const DAY_STYLE: Record<DayState, { fill: string; label: string }> = {
   pending: { fill: '#e0e0e0', label: 'not synced yet' },
 };
 const FRESHNESS_COLOUR = { fresh: '#2e7d32', late: '#ef6c00', stale: '#c62828', unknown: '#616161' } as const;
-const CELL = 14;
+/** A day's square, and the step to the next (the square and a 2 px gap). */
+const CELL = 11;
+const STEP = 13;
+/** Room above the weeks for the months' names. */
+const MONTH_ROW = 14;
 
 /**
  * The status page: every site with its schedule (and why it is paused), the
- * two clocks, its freshness, its last failure and a strip of its history a
- * cell a day. Plain HTML and inline SVG: no script, no build step. Every
+ * two clocks, its freshness, its last failure and a calendar of its
+ * history a cell a day. Plain HTML and inline SVG: no script, no build step. Every
  * value is escaped; the page holds no secret (messages were scrubbed where
  * they were recorded).
  */
@@ -74,24 +78,67 @@ function renderSite(site: StatusPageSite): string {
 ${notRun}<dt>last failure</dt><dd>${escape(failure)}</dd>
 <dt>gaps</dt><dd>${escape(gaps)}</dd>
 </dl>
-${coverageStrip(site.days)}
+${coverageCalendar(site.days)}
 </section>`;
 }
 
-/** One cell a day, oldest first, with the date and state as its tooltip. */
-function coverageStrip(days: StatusPageSite['days']): string {
+/**
+ * A calendar of the site's history, as GitHub draws contributions: a
+ * column a week (Monday first, UTC), a row a weekday, the months named
+ * above, so a year fits in the card (53 columns, under 700 px; the SVG
+ * shrinks with a narrower card rather than scroll). Cells come oldest
+ * first, each with its date and state as a tooltip.
+ */
+function coverageCalendar(days: StatusPageSite['days']): string {
   if (days.length === 0) return '<p>No history yet.</p>';
   const first = iso(days[0]!.day).slice(0, 10);
   const last = iso(days.at(-1)!.day).slice(0, 10);
+  const firstWeek = mondayOf(days[0]!.day);
+  const columnOf = (day: number) => Math.floor((mondayOf(day) - firstWeek) / WEEK_MS);
   const cells = days
-    .map((day, index) => {
-      const date = iso(day.day).slice(0, 10);
-      const style = DAY_STYLE[day.state];
-      return `<rect x="${index * CELL}" y="0" width="${CELL - 1}" height="20" fill="${style.fill}" data-day="${date}" data-state="${day.state}"><title>${date}: ${escape(style.label)}</title></rect>`;
+    .map(({ day, state }) => {
+      const date = iso(day).slice(0, 10);
+      const style = DAY_STYLE[state];
+      return `<rect x="${WEEKDAY_GUTTER + columnOf(day) * STEP}" y="${MONTH_ROW + weekdayOf(day) * STEP}" width="${CELL}" height="${CELL}" rx="2" fill="${style.fill}" data-day="${date}" data-state="${state}"><title>${date}: ${escape(style.label)}</title></rect>`;
     })
     .join('');
-  return `<svg role="img" aria-label="coverage by day, ${first} to ${last}" width="${days.length * CELL}" height="20" viewBox="0 0 ${days.length * CELL} 20">${cells}</svg>
-<div><small>${first} … ${last}</small></div>`;
+  const months = days
+    .filter(({ day }, index) => index === 0 || new Date(day).getUTCDate() === 1)
+    .map(({ day }) => label(WEEKDAY_GUTTER + columnOf(day) * STEP, MONTH_ROW - 4, MONTH_NAMES[new Date(day).getUTCMonth()]!))
+    .join('');
+  const weekdays = WEEKDAY_LABELS.map(([row, name]) => label(0, MONTH_ROW + row * STEP + CELL - 2, name)).join('');
+  // Room for the last month's name even when the history is a week or two.
+  const width = WEEKDAY_GUTTER + Math.max(columnOf(days.at(-1)!.day) + 1, MIN_COLUMNS) * STEP;
+  const height = MONTH_ROW + 7 * STEP;
+  return `<svg class="calendar" role="img" aria-label="coverage by day, ${first} to ${last}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" style="max-width:100%;height:auto">${weekdays}${months}${cells}</svg>
+<div><small>${first} … ${last}; a column a week, Monday at the top (UTC)</small></div>`;
+}
+
+const DAY_MS = 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
+/** Room left of the weeks for the weekdays' names, and the fewest columns drawn (a month's name fits). */
+const WEEKDAY_GUTTER = 26;
+const MIN_COLUMNS = 3;
+const WEEKDAY_LABELS: Array<[number, string]> = [
+  [0, 'Mon'],
+  [2, 'Wed'],
+  [4, 'Fri'],
+];
+
+function label(x: number, y: number, text: string): string {
+  return `<text x="${x}" y="${y}" font-size="10" fill="#616161">${text}</text>`;
+}
+const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** 0 for Monday … 6 for Sunday, in UTC. */
+function weekdayOf(day: number): number {
+  return (new Date(day).getUTCDay() + 6) % 7;
+}
+
+/** Midnight UTC of the Monday on or before `day`. */
+function mondayOf(day: number): number {
+  const midnight = Math.floor(day / DAY_MS) * DAY_MS;
+  return midnight - weekdayOf(midnight) * DAY_MS;
 }
 
 function iso(ms: number): string {

@@ -6,6 +6,8 @@ import { applySchedulesCommand, scheduleActionCommand } from '../cli/schedule-co
 import { freeMetricsPort } from '../devstack/free-port.js';
 import { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';
 import { runCli, spawnWorker, waitUntilReady, type WorkerProcess } from '../devstack/session-sync-process.js';
+import type { DayState } from '../read-model/coverage-states.js';
+import { renderStatusPage, type StatusPageSite } from '../status-page/render-status-page.js';
 import { installTemporalRuntime } from '../worker/install-runtime.js';
 import { capturingLogger } from './support/capturing-logger.js';
 import { startOperatorStack, type OperatorStack } from './support/operator-stack.js';
@@ -83,5 +85,32 @@ describe('the status page', () => {
     expect(await page.content()).not.toContain(TOKEN);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: `${ARTIFACTS}status-page.png`, fullPage: true });
+  });
+
+  it('draws a year of history as a calendar that fits its card: a column a week, a row a weekday, no scroll bar', async () => {
+    const from = Date.UTC(2026, 0, 1);
+    const states: DayState[] = ['complete', 'complete', 'complete', 'provisional', 'missing', 'failed', 'running'];
+    const days = Array.from({ length: 365 }, (_, index) => ({ day: from + index * DAY, state: states[index % states.length]! }));
+    const site = {
+      status: { source: 'fullstory', customerId: 'o-1', siteId: 'events', schedule: { state: 'active', note: null, skippedRuns: 0, missedRuns: 0 }, lastFailure: null, freshness: { state: 'fresh' } },
+      clocks: 'complete to 2026-12-31 00:00Z',
+      days,
+      gaps: [],
+    } as unknown as StatusPageSite;
+    const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
+    await page.setContent(renderStatusPage([site], Date.UTC(2027, 0, 1)));
+    const card = page.locator('section[data-site="o-1/events"]');
+    const overflow = await card.evaluate((element) => ({ scroll: element.scrollWidth, client: element.clientWidth, body: element.ownerDocument.documentElement.scrollWidth, viewport: element.ownerDocument.documentElement.clientWidth }));
+    expect(overflow.scroll).toBeLessThanOrEqual(overflow.client);
+    expect(overflow.body).toBeLessThanOrEqual(overflow.viewport);
+    const cells = await card.locator('rect').evaluateAll((rects) => rects.map((rect) => ({ x: Number(rect.getAttribute('x')), y: Number(rect.getAttribute('y')), day: rect.getAttribute('data-day') })));
+    expect(cells).toHaveLength(365);
+    // 2026-01-01 is a Thursday: row 4 of the first week; Monday 2026-01-05 starts the second column at the top.
+    expect(cells[0]).toEqual({ x: 26, y: 14 + 3 * 13, day: '2026-01-01' });
+    expect(cells[4]).toEqual({ x: 26 + 13, y: 14, day: '2026-01-05' });
+    expect(new Set(cells.map((cell) => cell.x)).size).toBe(53);
+    expect(await card.locator('svg text').allTextContents()).toEqual(['Mon', 'Wed', 'Fri', 'Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: `${ARTIFACTS}status-page-year.png`, fullPage: true });
   });
 });
