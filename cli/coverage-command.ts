@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../config/load-config.js';
 import type { Database } from '../db/database.js';
-import type { DayState } from '../read-model/coverage-states.js';
 import { siteCoverage, type SiteCoverage } from '../read-model/site-coverage.js';
 import { createSources } from '../sources/source-registry.js';
+import { foldDays, type CellSpan } from './coverage-cells.js';
 import { findSite } from './find-site.js';
 import { formatTime } from './format.js';
 import { optionalRange } from './iso-instant.js';
@@ -16,11 +16,12 @@ export interface CoverageOptions {
   json: boolean;
   /** Records per day beside each day's cell, on a terminal. */
   counts: boolean;
+  /** The terminal's width: a history wider than it is folded into weeks or months. Absent (a pipe): a cell a day. */
+  columns?: number;
 }
 
-/** One character a day, and what it means. */
-const CELLS: Record<DayState, string> = { complete: '#', provisional: '~', running: '>', failed: 'X', missing: '.', pending: ' ' };
 const LEGEND = "# complete  ~ provisional (a sweep or re-export still has to pass)  > running  X failed  . missing  ' ' not synced yet";
+const SPAN_NOTE: Record<CellSpan, string> = { day: '', week: 'a cell a week (seven days from the first), showing its worst day; ', month: 'a cell a calendar month, showing its worst day; ' };
 
 /**
  * `session-sync coverage [--site ID] [--from ISO] [--to ISO] [--json]`: for
@@ -33,7 +34,7 @@ export async function coverageCommand(config: Config, db: Kysely<Database>, opti
   const sites = options.site ? [findSite(config.sites, options.site)] : config.sites.sites;
   const sources = createSources({ config, credentials: new Map(), db });
   const reports = await Promise.all(sites.map((site) => siteCoverage(db, sources, site, range)));
-  print(options.json ? JSON.stringify({ sites: reports.map(coverageJson) }, null, 2) : renderCoverage(reports, options.counts));
+  print(options.json ? JSON.stringify({ sites: reports.map(coverageJson) }, null, 2) : renderCoverage(reports, options.counts, options.columns));
   return { sites: reports, hasGap: reports.some((report) => report.gaps.length > 0) };
 }
 
@@ -55,18 +56,26 @@ export function coverageJson(report: SiteCoverage) {
   };
 }
 
-/** A row per site, a cell per day (a line per day with counts), the two clocks and the gaps in words, and the legend. */
-export function renderCoverage(reports: SiteCoverage[], counts: boolean): string {
+/**
+ * A row per site, a cell per day (a line per day with counts), the two
+ * clocks and the gaps in words, and the legend. A row wider than `columns`
+ * folds its days into weeks or months, and the legend says so.
+ */
+export function renderCoverage(reports: SiteCoverage[], counts: boolean, columns?: number): string {
   const lines: string[] = [];
+  const spans = new Set<CellSpan>();
   for (const report of reports) {
     const name = `${report.source} ${report.customerId}/${report.siteId}`;
     const first = report.days[0] ? new Date(report.days[0].day).toISOString().slice(0, 10) : '-';
-    lines.push(`${name}  ${first} |${report.days.map((day) => CELLS[day.state]).join('')}|`);
+    const prefix = `${name}  ${first} |`;
+    const { span, cells } = foldDays(report.days, columns === undefined ? undefined : Math.max(columns - prefix.length - 1, 1));
+    spans.add(span);
+    lines.push(`${prefix}${cells}|`);
     if (counts) for (const day of report.days) lines.push(`  ${new Date(day.day).toISOString().slice(0, 10)}  ${day.state.padEnd(11)}  ${day.records === null ? '-' : day.records}`);
     lines.push(`  complete to ${formatTime(report.watermark)}; fresh to ${formatTime(report.freshUntil)}`);
     for (const gap of report.gaps) lines.push(`  gap (${gap.state}): ${formatTime(gap.from)} .. ${formatTime(gap.to)}`);
     for (const part of report.provisional) lines.push(`  provisional: ${formatTime(part.from)} .. ${formatTime(part.to)}`);
   }
-  lines.push('', LEGEND);
+  lines.push('', `${[...spans].map((span) => SPAN_NOTE[span]).join('')}${LEGEND}`);
   return lines.join('\n');
 }

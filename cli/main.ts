@@ -176,7 +176,8 @@ program
   .action(async (options: { site?: string; from?: string; to?: string; counts: boolean; json: boolean }) => {
     const config = loadConfig(env);
     if (options.site) findSite(config.sites, options.site);
-    const { hasGap } = await withDatabase(config, (db) => coverageCommand(config, db, options, print));
+    const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
+    const { hasGap } = await withDatabase(config, (db) => coverageCommand(config, db, { ...options, ...(columns ? { columns } : {}) }, print));
     if (hasGap) process.exitCode = 1;
   });
 
