@@ -26,7 +26,7 @@ export interface BackfillRequest {
  * derived from site and range, so starting the same backfill twice attaches
  * to the one already running instead of doing the work twice.
  */
-export function backfillRequest(config: Pick<Config, 'sites'>, args: BackfillArgs, now = Date.now()): BackfillRequest {
+export function backfillRequest(config: Pick<Config, 'sites' | 'temporal'>, args: BackfillArgs, now = Date.now()): BackfillRequest {
   const problems: string[] = [];
   const from = parseIsoInstant(args.from) ?? Number.NaN;
   const to = parseIsoInstant(args.to) ?? Number.NaN;
@@ -56,7 +56,7 @@ export function backfillRequest(config: Pick<Config, 'sites'>, args: BackfillArg
   }
   if (problems.length > 0 || !site || windowMs === undefined) throw new UsageError(problems.join('\n'));
   return {
-    workflowId: backfillWorkflowId(site, from, to),
+    workflowId: backfillWorkflowId(config.temporal.taskQueue, site, from, to),
     site,
     input: {
       site: { source: site.source, customerId: site.customerId, siteId: site.siteId, credentialName: site.credentialName },

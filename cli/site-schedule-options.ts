@@ -30,6 +30,7 @@ export function siteScheduleOptions(site: SiteConfig, taskQueue: string): SiteSc
     settleDelayMs: site.sync.settleDelayMs,
     initialLookbackMs: site.sync.initialLookbackMs,
     ratePerMinute: site.ratePerMinute,
+    taskQueue,
     // Only when set, so schedules of sites without it keep their config hash.
     ...(site.sync.refreshTrailingMs > 0 ? { refreshTrailingMs: site.sync.refreshTrailingMs } : {}),
     ...(site.sync.sweepReachBackMs > 0 ? { sweepLookbackMs: site.sync.sweepReachBackMs } : {}),

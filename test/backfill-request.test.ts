@@ -22,7 +22,15 @@ function problems(args: { site: string; from: string; to: string; window?: numbe
 describe('backfill arguments', () => {
   it('derive the workflow id from site and range and take the site settings', () => {
     const request = backfillRequest(config, { site: 'cust-acme/app', from: '2026-08-22', to: '2026-11-22T00:00:00Z', force: false }, NOW);
-    expect(request.workflowId).toBe('backfill:fullsession:cust-acme:app:2026-08-22T00:00:00.000Z:2026-11-22T00:00:00.000Z');
+    expect(request.workflowId).toBe('backfill:session-sync:fullsession:cust-acme:app:2026-08-22T00:00:00.000Z:2026-11-22T00:00:00.000Z');
+    // A second deployment on its own task queue, sharing the namespace, gets its own run, never the first one's.
+    const staging = loadConfig({
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+      TEMPORAL_ADDRESS: '127.0.0.1:7233',
+      TEMPORAL_TASK_QUEUE: 'session-sync-staging',
+      SESSION_SYNC_CONFIG: fileURLToPath(new URL('../examples/session-sync.yaml', import.meta.url)),
+    });
+    expect(backfillRequest(staging, { site: 'cust-acme/app', from: '2026-08-22', to: '2026-11-22T00:00:00Z', force: false }, NOW).workflowId).toBe('backfill:session-sync-staging:fullsession:cust-acme:app:2026-08-22T00:00:00.000Z:2026-11-22T00:00:00.000Z');
     expect(request.input).toEqual({
       site: { source: 'fullsession', customerId: 'cust-acme', siteId: 'app', credentialName: 'acme-prod' },
       from: Date.parse('2026-08-22'),

@@ -231,7 +231,7 @@ describe('the MCP server', () => {
     expect(errorText(await call(reader, 'backfill_gaps', range))).toBe('backfill_gaps needs an operator key; key reader (…/' + keys.reader!.slice(-7) + ') is a standard key. Use an operator key, or raise this one with `session-sync mcp-keys set-level reader operator`.');
     const ops = await connect(keys.ops!);
     const started = (await call(ops, 'backfill_gaps', { site: 'site-a', from: new Date(day1 - DAY).toISOString(), to: new Date(day1 + 2 * DAY).toISOString() })).structuredContent!;
-    expect(started).toEqual({ started: [{ workflowId: expect.stringMatching(new RegExp(`^backfill:fullsession:${CUSTOMER}:site-a:`)), from: new Date(day1 - DAY).toISOString(), to: new Date(day1).toISOString() }], leftRunning: 0 });
+    expect(started).toEqual({ started: [{ workflowId: expect.stringMatching(new RegExp(`^backfill:${stack.taskQueue}:fullsession:${CUSTOMER}:site-a:`)), from: new Date(day1 - DAY).toISOString(), to: new Date(day1).toISOString() }], leftRunning: 0 });
 
     const doomed = await connect(keys.gone!);
     expect((await call(doomed, 'list_sites')).isError).toBeFalsy();

@@ -150,7 +150,7 @@ describe('operating session-sync from a config file', () => {
     const competing = { site: 'site-a', from: new Date(today - 30 * DAY).toISOString(), to: new Date(today - 12 * DAY).toISOString(), force: false };
     await backfillCommand(stack.config(), { ...competing, detach: true }, print);
     const second = await triggerAndWait('site-live');
-    const competingId = `backfill:fullsession:${CUSTOMER}:site-a:${competing.from}:${competing.to}`;
+    const competingId = `backfill:${stack.taskQueue}:fullsession:${CUSTOMER}:site-a:${competing.from}:${competing.to}`;
     expect((await stack.client.workflow.getHandle(competingId).describe()).status.name).toBe('RUNNING');
     await cancelBackfillCommand(stack.config(), competingId, print);
 
@@ -187,7 +187,7 @@ describe('operating session-sync from a config file', () => {
     await backfillCommand(config, { ...range, detach: true }, print);
     expect(printed.filter((line) => line.startsWith('started backfill'))).toHaveLength(1);
     expect(printed.filter((line) => line.startsWith('attached to running backfill'))).toHaveLength(1);
-    const workflowId = `backfill:fullsession:${CUSTOMER}:site-a:${range.from}:${range.to}`;
+    const workflowId = `backfill:${stack.taskQueue}:fullsession:${CUSTOMER}:site-a:${range.from}:${range.to}`;
     const totals = await stack.client.workflow.getHandle(workflowId).result();
     const description = await stack.client.workflow.getHandle(workflowId).describe();
     expect(description.typedSearchAttributes.get(SITE_ATTRIBUTE)).toBe('site-a');
@@ -201,7 +201,7 @@ describe('operating session-sync from a config file', () => {
     expect(requestsFor('site-a')).toBe(requestsAfterFirst);
 
     const long = { site: 'site-a', from: new Date(today - 7 * DAY).toISOString(), to: new Date(today - 2 * DAY).toISOString(), force: false };
-    const longId = `backfill:fullsession:${CUSTOMER}:site-a:${long.from}:${long.to}`;
+    const longId = `backfill:${stack.taskQueue}:fullsession:${CUSTOMER}:site-a:${long.from}:${long.to}`;
     const requestsBefore = requestsFor('site-a');
     await backfillCommand(config, { ...long, detach: true }, print);
     await waitFor(async () => (await committedPages(long)) >= 4, 60_000, '4 committed pages');

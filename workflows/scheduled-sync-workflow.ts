@@ -1,5 +1,5 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { executeChild, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/create-activities.js';
 import { DAY_MS, dayStart, scheduledRange, sweptRange } from './scheduled-range.js';
 import { emptyResult } from './sync-counts.js';
@@ -30,6 +30,14 @@ export interface ScheduledSyncInput {
    * reach-back): no sweep.
    */
   sweepLookbackMs?: number;
+  /**
+   * The deployment's task queue, which names the run's child workflows so
+   * that two deployments sharing a namespace never collide. Absent in
+   * schedules made before it (their runs keep the old ids until the next
+   * `schedule apply`). An argument, not workflowInfo(): a replay elsewhere
+   * must build the same id.
+   */
+  taskQueue?: string;
 }
 
 /** What a scheduled run synced; the workflow returns null when there was nothing new. */
@@ -75,7 +83,7 @@ async function syncNewRange(input: ScheduledSyncInput, watermark: number | null)
   const refresh = refreshedRange(range.start, watermark, input.refreshTrailingMs);
   const from = refresh?.from ?? range.start;
   const totals = await executeChild(syncRangeWorkflow, {
-    workflowId: scheduledRangeWorkflowId(input.site, to),
+    workflowId: scheduledRangeWorkflowId(input.site, to, idsTaskQueue(input)),
     args: [{ site: input.site, from, to, windowMs: input.windowMs, lookbackMs: input.lookbackMs, force: false, kind: 'scheduled', ratePerMinute: input.ratePerMinute, ...(refresh ? { forceUntil: refresh.forceUntil } : {}) }],
     typedSearchAttributes: syncSearchAttributes(input.site, 'scheduled'),
     memo: syncMemo(input.site, 'scheduled', { from, to }),
@@ -95,7 +103,7 @@ async function sweepSettledDays(input: ScheduledSyncInput, sweepLookbackMs: numb
   const range = sweptRange({ nominalTime: nominalTime(), settleDelayMs: input.settleDelayMs, sweptUntil, watermark });
   if (!range) return null;
   const totals = await executeChild(syncRangeWorkflow, {
-    workflowId: `${scheduledRangeWorkflowId(input.site, range.end)}:sweep`,
+    workflowId: `${scheduledRangeWorkflowId(input.site, range.end, idsTaskQueue(input))}:sweep`,
     args: [{ site: input.site, from: range.start, to: range.end, windowMs: DAY_MS, lookbackMs: sweepLookbackMs, force: false, kind: 'scheduled', ratePerMinute: input.ratePerMinute }],
     typedSearchAttributes: syncSearchAttributes(input.site, 'scheduled'),
     memo: syncMemo(input.site, 'scheduled', { from: range.start, to: range.end }),
@@ -138,3 +146,16 @@ function nominalTime(): number {
 }
 
 const SCHEDULED_START_TIME = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+
+/** Since this patch, child ids name the deployment's task queue (workflow-ids.ts). */
+const CHILD_IDS_NAME_TASK_QUEUE = 'child-ids-name-task-queue';
+
+/**
+ * The task queue a run's child ids name, or undefined for the old ids. The
+ * patch keeps a rolling deploy safe: a run that an old worker started (its
+ * child under the old id, whatever its schedule's arguments) replays on a
+ * new worker with the old id.
+ */
+function idsTaskQueue(input: ScheduledSyncInput): string | undefined {
+  return patched(CHILD_IDS_NAME_TASK_QUEUE) ? input.taskQueue : undefined;
+}

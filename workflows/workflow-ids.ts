@@ -24,17 +24,25 @@ export function legacyScheduleId(site: Pick<StreamKey, 'customerId' | 'siteId'>)
   return `${SCHEDULE_ID_PREFIX}${site.customerId}:${site.siteId}`;
 }
 
-export function backfillWorkflowId(site: Pick<SiteRef, 'source' | 'customerId' | 'siteId'>, from: number, to: number): string {
+/**
+ * A backfill of one stream's range in one deployment: starting it again
+ * attaches to the run in progress. The task queue is part of the id, as in
+ * schedule ids: a staging deployment sharing a Temporal Cloud namespace with
+ * production must not attach to production's backfill and report it done.
+ */
+export function backfillWorkflowId(taskQueue: string, site: Pick<SiteRef, 'source' | 'customerId' | 'siteId'>, from: number, to: number): string {
   const stream = streamKeyOf(site);
-  return `backfill:${stream.source}:${stream.customerId}:${stream.siteId}:${new Date(from).toISOString()}:${new Date(to).toISOString()}`;
+  return `backfill:${taskQueue}:${stream.source}:${stream.customerId}:${stream.siteId}:${new Date(from).toISOString()}:${new Date(to).toISOString()}`;
 }
 
 /**
- * The child range workflow of a scheduled run. A site reference without a
- * source comes from a run recorded before sources had names: its child keeps
- * the id it had then, so the run replays the same.
+ * The child range workflow of a scheduled run, named by the run's task
+ * queue like the backfills. Runs recorded before it did (no `taskQueue`),
+ * or before sources had names (no source), keep the id they had then, so
+ * they replay the same.
  */
-export function scheduledRangeWorkflowId(site: Pick<SiteRef, 'source' | 'customerId' | 'siteId'>, to: number): string {
+export function scheduledRangeWorkflowId(site: Pick<SiteRef, 'source' | 'customerId' | 'siteId'>, to: number, taskQueue?: string): string {
   const stream = site.source === undefined ? '' : `${site.source}:`;
-  return `scheduled:${stream}${site.customerId}:${site.siteId}:${new Date(to).toISOString()}`;
+  const deployment = taskQueue === undefined ? '' : `${taskQueue}:`;
+  return `scheduled:${deployment}${stream}${site.customerId}:${site.siteId}:${new Date(to).toISOString()}`;
 }
