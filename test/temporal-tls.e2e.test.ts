@@ -92,6 +92,14 @@ describe('Temporal over TLS: mTLS and API keys', () => {
     expect(keyed.calls.filter((path) => path.endsWith('/PollActivityTaskQueue')).length).toBeGreaterThan(0);
   });
 
+  it('reaches the mTLS Temporal through a temporal.toml profile too, the variables winning over the file', async () => {
+    const file = join(tempDir('session-sync-temporal-toml-'), 'temporal.toml');
+    writeFileSync(file, `[profile.mtls]\naddress = "127.0.0.1:1"\n\n[profile.mtls.tls]\nclient_cert_path = "${certs.client.certPath}"\nclient_key_path = "${certs.client.keyPath}"\nserver_ca_cert_path = "${certs.caPath}"\n`);
+    // The profile's address is wrong on purpose: TEMPORAL_ADDRESS overrides it, as in Temporal's CLI.
+    const listed = await runCli(['schedule', 'list'], envWith({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'mtls', TEMPORAL_ADDRESS: mtls.address }));
+    expect([listed.code, listed.stderr]).toEqual([0, '']);
+  });
+
   /** `schedule list` asks Temporal and nothing else: its one line of failure is what an operator sees first. */
   async function refusal(temporal: Record<string, string>): Promise<string> {
     const result = await runCli(['schedule', 'list'], envWith(temporal));
