@@ -5,6 +5,7 @@ import type { FullStoryScheduleFigure } from './figures/fullstory-schedule-reque
 import type { McpLatencyFigure } from './figures/mcp-latency.js';
 import type { MemoryFigure, PipelineFigure, ResyncFigure } from './figures/pipeline-and-memory.js';
 import type { RateFigure } from './figures/rate-efficiency.js';
+import type { ScaleFigure } from './figures/scale.js';
 import type { ScheduleRequestsFigure } from './figures/schedule-requests.js';
 
 export interface BenchResults {
@@ -22,6 +23,7 @@ export interface BenchResults {
     fullstory?: FullStoryLoadFigure;
     fullstorySchedule?: FullStoryScheduleFigure;
     mcp?: McpLatencyFigure;
+    scale?: ScaleFigure;
   };
 }
 
@@ -30,7 +32,7 @@ const pct = (n: number) => `${Math.round(n * 100)}%`;
 
 /** The figures as a Markdown table, targets beside them (docs/benchmarks.md shows the latest). */
 export function renderTable(results: BenchResults): string {
-  const { rate1, rate3, backfillRequests, scheduleRequests, pipeline, memory, resync, crash, fullstory, fullstorySchedule, mcp } = results.figures;
+  const { rate1, rate3, backfillRequests, scheduleRequests, pipeline, memory, resync, crash, fullstory, fullstorySchedule, mcp, scale } = results.figures;
   const rows: string[][] = [];
   for (const rate of [rate1, rate3]) {
     if (!rate) continue;
@@ -122,6 +124,17 @@ export function renderTable(results: BenchResults): string {
   }
   if (mcp) {
     rows.push(['MCP search_sessions', `p50 ${mcp.p50Ms.toFixed(1)} ms, p95 ${mcp.p95Ms.toFixed(1)} ms`, 'p95 < 50 ms', `${mcp.calls} one-day pages of 100 (first and next) over ${int(mcp.sessions)} stored sessions, through the SDK's client and a real \`session-sync mcp\``]);
+  }
+  if (scale) {
+    const [first, last] = [scale.steps[0]!, scale.steps.at(-1)!];
+    rows.push([
+      'cost per row as the copy grows',
+      `${scale.worstRatio.toFixed(2)}× at ${int(last.storedEvents)} rows`,
+      '≤ 1.15×',
+      `a day's FullStory window (${int(first.events)} events), shared_buffers ${scale.sharedBuffers}: ${scale.steps
+        .map((step) => `into ${int(step.storedEvents)} rows ${step.secondsPerMillionRows.toFixed(1)} s/M rows, ${int(step.walBytesPerRow)} WAL bytes/row, ${step.buffersPerRow.toFixed(1)} buffers/row, ${int(step.diskBytesPerRow)} bytes/row on disk`)
+        .join('; ')}`,
+    ]);
   }
   if (crash) {
     rows.push(['crash cost', `${crash.extraRequestsPerKill.toFixed(2)} extra requests per kill`, '≤ 1', `${crash.kills} SIGKILLs during a ${crash.pages}-page backfill: ${crash.requests} requests`]);

@@ -10,20 +10,23 @@ import { measureFullStoryLoad } from './figures/fullstory-load.js';
 import { measureFullStoryScheduleRequests } from './figures/fullstory-schedule-requests.js';
 import { measurePipelineMemoryResync } from './figures/pipeline-and-memory.js';
 import { measureRateEfficiency } from './figures/rate-efficiency.js';
+import { measureScale } from './figures/scale.js';
 import { measureScheduleRequests } from './figures/schedule-requests.js';
 import { renderTable, type BenchResults } from './report.js';
 
 /**
- * `npm run bench [-- rate|requests|pipeline|fullstory|fullstory-plan|mcp|crash ...]`: measures the figures against
+ * `npm run bench [-- rate|requests|pipeline|fullstory|fullstory-plan|mcp|crash|scale ...]`: measures the figures against
  * the sandbox API, a Temporal dev server and Postgres, prints a table and
  * writes bench/results/<time>.json; a run of every part also writes
  * bench/results/latest.json, the figures docs/benchmarks.md's table shows, which a
  * run of one part must not overwrite with a table of that part alone.
  */
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
-const PARTS = ['rate', 'requests', 'pipeline', 'fullstory', 'fullstory-plan', 'mcp', 'crash'];
+const PARTS = ['rate', 'requests', 'pipeline', 'fullstory', 'fullstory-plan', 'mcp', 'crash', 'scale'];
+/** Parts run only when named: `scale` fills tables to 50 million rows (about half an hour). */
+const ON_REQUEST = new Set(['scale']);
 const wanted = new Set(process.argv.slice(2));
-const runs = (name: string) => wanted.size === 0 || wanted.has(name);
+const runs = (name: string) => wanted.has(name) || (wanted.size === 0 && !ON_REQUEST.has(name));
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
 // A misspelt part would measure nothing and still write a results file.
@@ -64,6 +67,9 @@ async function main(): Promise<void> {
     if (runs('mcp')) {
       log('MCP: search_sessions over a million stored sessions');
       results.figures.mcp = await measureMcpLatency(stack);
+    }
+    if (runs('scale')) {
+      results.figures.scale = await measureScale(stack, log);
     }
     if (runs('crash')) {
       log('crash cost');

@@ -22,6 +22,8 @@ export interface EmbeddedPostgresOptions {
    * certificate, and a pg_hba.conf that accepts TCP connections over TLS alone.
    */
   tlsOnly?: { certPath: string; keyPath: string };
+  /** Server settings (`-c name=value`), e.g. a small shared_buffers for the scale benchmark. */
+  settings?: Record<string, string>;
 }
 
 /**
@@ -43,7 +45,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     persistent: true,
     onLog: () => {},
     onError: () => {},
-    ...(options.tlsOnly ? { postgresFlags: ['-c', 'ssl=on', '-c', 'ssl_cert_file=server.crt', '-c', 'ssl_key_file=server.key'] } : {}),
+    postgresFlags: serverFlags(options),
   });
   await server.initialise();
   if (options.tlsOnly) requireTls(join(parent, 'data'), options.tlsOnly);
@@ -64,6 +66,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
       await server.start();
     },
   };
+}
+
+function serverFlags(options: EmbeddedPostgresOptions): string[] {
+  const settings = { ...(options.tlsOnly ? { ssl: 'on', ssl_cert_file: 'server.crt', ssl_key_file: 'server.key' } : {}), ...options.settings };
+  return Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
 }
 
 /** The certificate beside the data, owned by the server's user (Postgres refuses a key others can read), and TLS-only TCP. */
