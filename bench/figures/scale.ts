@@ -32,8 +32,8 @@ const ORG = 'o-scale-na1';
 const EVENTS_PER_HOUR = 48_000;
 /**
  * What the table holds before each measured load: flat cost up to 50M is
- * the goal. 50M rows of this shape take about 75 GB (1.5 KB a row with
- * indexes): BENCH_SCALE_SIZES (e.g. `0,10000000,25000000`) measures less
+ * the goal. 50M rows of this shape take about 50 GB (1,000 bytes a row with
+ * indexes, measured) and WAL besides: BENCH_SCALE_SIZES (e.g. `0,10000000,25000000`) measures less
  * where the disk is smaller, or runs a quick check.
  */
 const SIZES = process.env.BENCH_SCALE_SIZES ? process.env.BENCH_SCALE_SIZES.split(',').map(Number) : [0, 10_000_000, 50_000_000];
