@@ -126,15 +126,17 @@ export function renderTable(results: BenchResults): string {
     rows.push(['MCP search_sessions', `p50 ${mcp.p50Ms.toFixed(1)} ms, p95 ${mcp.p95Ms.toFixed(1)} ms`, 'p95 < 50 ms', `${mcp.calls} one-day pages of 100 (first and next) over ${int(mcp.sessions)} stored sessions, through the SDK's client and a real \`session-sync mcp\``]);
   }
   if (scale) {
-    const [first, last] = [scale.steps[0]!, scale.steps.at(-1)!];
-    rows.push([
-      'cost per row as the copy grows',
-      `${scale.worstRatio.toFixed(2)}× at ${int(last.storedEvents)} rows`,
-      '≤ 1.15×',
-      `a day's FullStory window (${int(first.events)} events), shared_buffers ${scale.sharedBuffers}: ${scale.steps
-        .map((step) => `into ${int(step.storedEvents)} rows ${step.secondsPerMillionRows.toFixed(1)} s/M rows, ${int(step.walBytesPerRow)} WAL bytes/row, ${step.buffersPerRow.toFixed(1)} buffers/row, ${int(step.diskBytesPerRow)} bytes/row on disk`)
-        .join('; ')}`,
-    ]);
+    for (const series of [scale.fullstory, scale.fullsession]) {
+      const last = series.steps.at(-1)!;
+      rows.push([
+        `cost per row as ${series.table} grows`,
+        `${series.worstRatio.toFixed(2)}× at ${int(last.storedRows)} rows`,
+        '≤ 1.15× at 50M',
+        `a day's load (${int(series.steps[0]!.rows)} rows), shared_buffers ${scale.sharedBuffers}: ${series.steps
+          .map((step) => `into ${int(step.storedRows)} rows ${step.secondsPerMillionRows.toFixed(1)} s/M rows, ${int(step.walBytesPerRow)} WAL bytes/row, ${step.buffersPerRow.toFixed(1)} buffers/row, ${int(step.diskBytesPerRow)} bytes/row on disk`)
+          .join('; ')}`,
+      ]);
+    }
   }
   if (crash) {
     rows.push(['crash cost', `${crash.extraRequestsPerKill.toFixed(2)} extra requests per kill`, '≤ 1', `${crash.kills} SIGKILLs during a ${crash.pages}-page backfill: ${crash.requests} requests`]);

@@ -2,138 +2,204 @@ import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { startEmbeddedPostgresProcess } from '../../devstack/embedded-postgres-process.js';
-import { createScratchDatabase } from '../../devstack/scratch-database.js';
+import { createScratchDatabase, type ScratchDatabase } from '../../devstack/scratch-database.js';
 import { FullStorySandbox } from '../../devstack/sandboxes/fullstory/fullstory-sandbox.js';
 import { syncRangeWorkflow } from '../../workflows/sync-range-workflow.js';
-import { DAY, HOUR, T0, type BenchStack } from '../bench-stack.js';
+import { DAY, HOUR, startScenario, T0, type BenchStack } from '../bench-stack.js';
 import { startFullStoryBenchWorker } from '../fullstory-bench-worker.js';
 
-/** One window's load into tables that already hold `storedEvents` rows. */
+/** One load into a table that already holds `storedRows` rows. */
 export interface ScaleStep {
-  storedEvents: number;
-  events: number;
+  storedRows: number;
+  rows: number;
   secondsPerMillionRows: number;
   walBytesPerRow: number;
   /** Shared buffers hit or read by the database per row loaded (pg_stat_database). */
   buffersPerRow: number;
-  /** fullstory_events with its indexes and TOAST, per row, after the load: what the copy costs on disk. */
+  /** The table with its indexes and TOAST, per row, after the load: what the copy costs on disk. */
   diskBytesPerRow: number;
+}
+
+export interface ScaleSeries {
+  table: string;
+  steps: ScaleStep[];
+  /** The worst of the figures at the largest size over the same at the smallest. */
+  worstRatio: number;
 }
 
 export interface ScaleFigure {
   sharedBuffers: string;
-  steps: ScaleStep[];
-  /** Each figure at the largest size over the same at the empty table. */
-  worstRatio: number;
+  fullstory: ScaleSeries;
+  fullsession: ScaleSeries;
 }
 
-const ORG = 'o-scale-na1';
-/** A little over a million events in the day's window (the sandbox's day is not flat). */
-const EVENTS_PER_HOUR = 48_000;
+/** A table that grows, and how to load a day into it and fill it with earlier days. */
+interface GrowingTable {
+  table: string;
+  database: ScratchDatabase;
+  /** Loads the day at `day` through a real worker; returns the records it stored. */
+  load(day: number, to?: number): Promise<number>;
+  /** Copies the day at `firstDay` to earlier days until the table holds `target` rows. */
+  fillTo(target: number, firstDay: number): Promise<void>;
+  close(): Promise<void>;
+}
+
 /**
  * What the table holds before each measured load: flat cost up to 50M is
- * the goal. 50M rows of this shape take about 50 GB (1,000 bytes a row with
- * indexes, measured) and WAL besides: BENCH_SCALE_SIZES (e.g. `0,10000000,25000000`) measures less
- * where the disk is smaller, or runs a quick check.
+ * the goal. 50M rows of these shapes take about 50 GB (1,000 bytes a row
+ * with indexes, measured) and WAL besides: BENCH_SCALE_SIZES (e.g.
+ * `0,10000000,25000000`) measures less where the disk is smaller.
  */
 const SIZES = process.env.BENCH_SCALE_SIZES ? process.env.BENCH_SCALE_SIZES.split(',').map(Number) : [0, 10_000_000, 50_000_000];
 /** Small on purpose, so that an index of tens of millions of rows no longer fits (TimescaleDB's sizing rule). */
 const SHARED_BUFFERS = '128MB';
+const FULLSTORY_ORG = 'o-scale-na1';
+/** A little over a million events in the day's window (the sandbox's day is not flat). */
+const EVENTS_PER_HOUR = 48_000;
 
 /**
- * `npm run bench -- scale`: the same one-day FullStory window (about a
- * million events) loaded by a real worker into fullstory_events holding 0,
- * 10M and 50M rows, on a Postgres of its own with shared_buffers at 128 MB:
- * wall time, WAL bytes and shared buffers touched per row. The rows already
- * there are the first load's, copied to earlier days in SQL, so they are
- * shaped as real exports are.
+ * `npm run bench -- scale`: the same day loaded by a real worker into a
+ * table already holding 0, 10M and 50M rows, on a Postgres of its own with
+ * shared_buffers at 128 MB: FullStory's events (a day's window, about a
+ * million) and FullSession's sessions (a day's pages, 480,000). Wall time,
+ * WAL bytes, shared buffers touched and disk bytes per row. The rows
+ * already there are the first load's, copied to earlier days in SQL, so
+ * they are shaped as the real ones. One table at a time: the disk holds
+ * one at the largest size, not two.
  */
 export async function measureScale(stack: BenchStack, log: (line: string) => void): Promise<ScaleFigure> {
   log(`scale: loads into ${SIZES.map((size) => size.toLocaleString('en')).join(', ')} rows, shared_buffers ${SHARED_BUFFERS}`);
   const postgres = await startEmbeddedPostgresProcess({ settings: { shared_buffers: SHARED_BUFFERS, max_wal_size: '4GB', checkpoint_timeout: '30min' } });
-  const database = await createScratchDatabase(postgres.url, { prefix: 'session_sync_scale' });
-  const key = `na1.${randomBytes(24).toString('base64url')}/SCALEKY`;
-  const sandbox = await FullStorySandbox.start({ orgs: [{ orgId: ORG, eventsPerHour: EVENTS_PER_HOUR }], keys: [{ key, orgId: ORG, role: 'ARCHITECT', email: 'bench@example.com' }], pendingPolls: 1 });
-  const taskQueue = `bench-scale-${Date.now()}`;
-  const { worker } = await startFullStoryBenchWorker({ ...stack, adminDatabaseUrl: postgres.url }, database, sandbox, { orgId: ORG, key, taskQueue, sites: '      events: { credential: bench, sync: { window: 24h } }', pollInterval: '1s' });
-  const load = async (from: number, to: number) => {
-    const handle = await stack.client.workflow.start(syncRangeWorkflow, {
-      workflowId: `bench-scale-${from}-${Date.now()}`,
-      taskQueue,
-      args: [{ site: { source: 'fullstory', customerId: ORG, siteId: 'events', credentialName: 'bench' }, from, to, windowMs: DAY, lookbackMs: 0, force: false, kind: 'backfill' }],
-    });
-    return handle.result();
-  };
+  const onPostgres = { ...stack, adminDatabaseUrl: postgres.url };
+  try {
+    const fullstory = await measureGrowth(await fullStoryEvents(onPostgres), log);
+    const fullsession = await measureGrowth(await fullSessionSessions(onPostgres), log);
+    return { sharedBuffers: SHARED_BUFFERS, fullstory, fullsession };
+  } finally {
+    await postgres.stop();
+  }
+}
+
+async function measureGrowth(subject: GrowingTable, log: (line: string) => void): Promise<ScaleSeries> {
+  const db = subject.database.db;
   try {
     // One hour of the day before, so that the first measured load does not also pay for a cold worker and server.
-    await load(T0 - DAY, T0 - DAY + HOUR);
+    await subject.load(T0 - DAY, T0 - DAY + HOUR);
     const steps: ScaleStep[] = [];
     for (const [index, size] of SIZES.entries()) {
       // Measured days lie after the first: the copies fill the days before T0.
       const day = T0 + index * DAY;
       if (size > 0) {
-        log(`scale: filling fullstory_events to ${size.toLocaleString('en')} rows`);
-        await fillTo(database.db, size, T0);
+        log(`scale: filling ${subject.table} to ${size.toLocaleString('en')} rows`);
+        await subject.fillTo(size, T0);
+        await sql`vacuum analyze ${sql.table(subject.table)}`.execute(db);
       }
-      const stored = await countEvents(database.db);
-      log(`scale: loading a day's window into ${stored.toLocaleString('en')} rows`);
-      const before = await counters(database.db);
+      const stored = await countRows(db, subject.table);
+      log(`scale: loading a day into ${subject.table} holding ${stored.toLocaleString('en')} rows`);
+      const before = await counters(db);
       const started = performance.now();
-      const totals = await load(day, day + DAY);
+      const rows = await subject.load(day);
       const seconds = (performance.now() - started) / 1000;
-      const after = await counters(database.db);
-      const disk = await sql<{ bytes: string; n: string }>`select pg_total_relation_size('fullstory_events') as bytes, (select count(*) from fullstory_events) as n`.execute(database.db);
+      const after = await counters(db);
+      const { rows: disk } = await sql<{ bytes: string }>`select pg_total_relation_size(${subject.table}) as bytes`.execute(db);
       steps.push({
-        diskBytesPerRow: Number(disk.rows[0]!.bytes) / Number(disk.rows[0]!.n),
-        storedEvents: stored,
-        events: totals.records,
-        secondsPerMillionRows: (seconds / totals.records) * 1e6,
-        walBytesPerRow: (after.walBytes - before.walBytes) / totals.records,
-        buffersPerRow: (after.buffers - before.buffers) / totals.records,
+        storedRows: stored,
+        rows,
+        secondsPerMillionRows: (seconds / rows) * 1e6,
+        walBytesPerRow: (after.walBytes - before.walBytes) / rows,
+        buffersPerRow: (after.buffers - before.buffers) / rows,
+        diskBytesPerRow: Number(disk[0]!.bytes) / (await countRows(db, subject.table)),
       });
     }
     const [first, last] = [steps[0]!, steps.at(-1)!];
     const worstRatio = Math.max(last.secondsPerMillionRows / first.secondsPerMillionRows, last.walBytesPerRow / first.walBytesPerRow, last.buffersPerRow / first.buffersPerRow);
-    return { sharedBuffers: SHARED_BUFFERS, steps, worstRatio };
+    return { table: subject.table, steps, worstRatio };
   } finally {
-    worker.child.kill('SIGKILL');
-    await worker.exited;
-    await sandbox.close();
-    await database.drop();
-    await postgres.stop();
+    await subject.close();
   }
 }
 
-async function countEvents(db: Kysely<Database>): Promise<number> {
-  const { rows } = await sql<{ n: string }>`select count(*) as n from fullstory_events`.execute(db);
-  return Number(rows[0]!.n);
+/** FullStory's events, loaded from the sandbox's export by a real worker. */
+async function fullStoryEvents(stack: BenchStack): Promise<GrowingTable> {
+  const database = await createScratchDatabase(stack.adminDatabaseUrl, { prefix: 'session_sync_scale' });
+  const key = `na1.${randomBytes(24).toString('base64url')}/SCALEKY`;
+  const sandbox = await FullStorySandbox.start({ orgs: [{ orgId: FULLSTORY_ORG, eventsPerHour: EVENTS_PER_HOUR }], keys: [{ key, orgId: FULLSTORY_ORG, role: 'ARCHITECT', email: 'bench@example.com' }], pendingPolls: 1 });
+  const taskQueue = `bench-scale-fullstory-${Date.now()}`;
+  const { worker } = await startFullStoryBenchWorker(stack, database, sandbox, { orgId: FULLSTORY_ORG, key, taskQueue, sites: '      events: { credential: bench, sync: { window: 24h } }', pollInterval: '1s' });
+  return {
+    table: 'fullstory_events',
+    database,
+    async load(day, to = day + DAY) {
+      const handle = await stack.client.workflow.start(syncRangeWorkflow, {
+        workflowId: `bench-scale-fullstory-${day}-${Date.now()}`,
+        taskQueue,
+        args: [{ site: { source: 'fullstory', customerId: FULLSTORY_ORG, siteId: 'events', credentialName: 'bench' }, from: day, to, windowMs: DAY, lookbackMs: 0, force: false, kind: 'backfill' }],
+      });
+      return (await handle.result()).records;
+    },
+    fillTo: (target, firstDay) =>
+      copyDays(database.db, 'fullstory_events', 'event_start', target, firstDay, async (shift, copy, take) => {
+        await sql`
+          insert into fullstory_events (org_id, stream, event_start, row_sha256, occurrence, user_id, session_id, page_id, indv_id, event_type, page_url, user_email, raw, raw_original, synced_at)
+          select org_id, stream, event_start - ${shift}::interval, row_sha256, occurrence, user_id, session_id, page_id, indv_id, event_type, page_url, user_email, raw, raw_original, synced_at
+          from fullstory_events where event_start >= ${new Date(firstDay)} and event_start < ${new Date(firstDay + DAY)}
+          limit ${take}`.execute(database.db);
+        await sql`
+          insert into fullstory_sessions (org_id, stream, user_id, session_id, session_start, session_end, page_count, event_count, entry_url, exit_url, device, browser, platform, operating_system, uid, email, display_name, updated_at)
+          select org_id, stream, user_id, session_id || ':' || ${copy}::text, session_start - ${shift}::interval, session_end - ${shift}::interval, page_count, event_count, entry_url, exit_url, device, browser, platform, operating_system, uid, email, display_name, updated_at
+          from fullstory_sessions where session_end >= ${new Date(firstDay)} and session_end < ${new Date(firstDay + DAY)}`.execute(database.db);
+      }),
+    async close() {
+      worker.child.kill('SIGKILL');
+      await worker.exited;
+      await sandbox.close();
+      await database.drop();
+    },
+  };
+}
+
+/** FullSession's sessions, paged from the sandbox by a real worker (20,000 sessions an hour). */
+async function fullSessionSessions(stack: BenchStack): Promise<GrowingTable> {
+  const scenario = await startScenario(stack, 'scale', ['site-1'], { limitPerMinute: null, ratePerMinute: 1_000_000 });
+  await scenario.startWorkers(1);
+  return {
+    table: 'fullsession_sessions',
+    database: scenario.database,
+    load: async (day, to = day + DAY) => (await scenario.backfill('site-1', day, to)).records,
+    // Each copy takes new session ids: the key is (customer_id, site_id, session_id), as stored today.
+    fillTo: (target, firstDay) =>
+      copyDays(scenario.database.db, 'fullsession_sessions', 'end_time', target, firstDay, async (shift, copy, take) => {
+        await sql`
+          insert into fullsession_sessions (customer_id, site_id, session_id, user_id, start_time, end_time, duration_ms, active_time_ms, country, country_code, city, os, browser, browser_full_version, device, referrer, landing_page, exit_page, page_count, payload, payload_original, first_synced_at, last_synced_at)
+          select customer_id, site_id, session_id || '-' || ${copy}::text, user_id, start_time - ${shift}::interval, end_time - ${shift}::interval, duration_ms, active_time_ms, country, country_code, city, os, browser, browser_full_version, device, referrer, landing_page, exit_page, page_count, payload, payload_original, first_synced_at, last_synced_at
+          from fullsession_sessions where end_time >= ${new Date(firstDay)} and end_time < ${new Date(firstDay + DAY)}
+          limit ${take}`.execute(scenario.database.db);
+      }),
+    close: () => scenario.close(),
+  };
 }
 
 /**
- * Copies the first measured day's events (and its sessions) to earlier
- * days, a day's shift per copy, until the table holds `target` rows. Each
- * copy is one statement and commits on its own, as loads do.
+ * Copies the day at `firstDay` to earlier days, one day's shift per copy,
+ * until `table` holds `target` rows; each copy is its own statement and
+ * commit, as loads are. Days already before `firstDay` (the warm-up, earlier
+ * fills) are skipped.
  */
-async function fillTo(db: Kysely<Database>, target: number, firstDay: number): Promise<void> {
-  const perDay = Number((await sql<{ n: string }>`select count(*) as n from fullstory_events where event_start >= ${new Date(firstDay)} and event_start < ${new Date(firstDay + DAY)}`.execute(db)).rows[0]!.n);
-  let stored = await countEvents(db);
-  const copiesMade = Number((await sql<{ n: string }>`select count(distinct date_trunc('day', event_start)) as n from fullstory_events where event_start < ${new Date(firstDay)}`.execute(db)).rows[0]!.n);
-  for (let copy = copiesMade + 1; stored < target; copy++) {
-    const shift = `${copy} days`;
+async function copyDays(db: Kysely<Database>, table: string, timeColumn: string, target: number, firstDay: number, copy: (shift: string, copy: number, take: number) => Promise<void>): Promise<void> {
+  const inDay = sql<{ n: string }>`select count(*) as n from ${sql.table(table)} where ${sql.ref(timeColumn)} >= ${new Date(firstDay)} and ${sql.ref(timeColumn)} < ${new Date(firstDay + DAY)}`;
+  const perDay = Number((await inDay.execute(db)).rows[0]!.n);
+  const daysBefore = sql<{ n: string }>`select count(distinct date_trunc('day', ${sql.ref(timeColumn)})) as n from ${sql.table(table)} where ${sql.ref(timeColumn)} < ${new Date(firstDay)}`;
+  let stored = await countRows(db, table);
+  for (let n = Number((await daysBefore.execute(db)).rows[0]!.n) + 1; stored < target; n++) {
     const take = Math.min(perDay, target - stored);
-    await sql`
-      insert into fullstory_events (org_id, stream, event_start, row_sha256, occurrence, user_id, session_id, page_id, indv_id, event_type, page_url, user_email, raw, raw_original, synced_at)
-      select org_id, stream, event_start - ${shift}::interval, row_sha256, occurrence, user_id, session_id, page_id, indv_id, event_type, page_url, user_email, raw, raw_original, synced_at
-      from fullstory_events where event_start >= ${new Date(firstDay)} and event_start < ${new Date(firstDay + DAY)}
-      limit ${take}`.execute(db);
-    await sql`
-      insert into fullstory_sessions (org_id, stream, user_id, session_id, session_start, session_end, page_count, event_count, entry_url, exit_url, device, browser, platform, operating_system, uid, email, display_name, updated_at)
-      select org_id, stream, user_id, session_id || ':' || ${copy}::text, session_start - ${shift}::interval, session_end - ${shift}::interval, page_count, event_count, entry_url, exit_url, device, browser, platform, operating_system, uid, email, display_name, updated_at
-      from fullstory_sessions where session_end >= ${new Date(firstDay)} and session_end < ${new Date(firstDay + DAY)}`.execute(db);
+    await copy(`${n} days`, n, take);
     stored += take;
   }
-  await sql`vacuum analyze fullstory_events`.execute(db);
-  await sql`vacuum analyze fullstory_sessions`.execute(db);
+}
+
+async function countRows(db: Kysely<Database>, table: string): Promise<number> {
+  const { rows } = await sql<{ n: string }>`select count(*) as n from ${sql.table(table)}`.execute(db);
+  return Number(rows[0]!.n);
 }
 
 /** The server's WAL position and the database's shared-buffer hits and reads, after the statistics are flushed. */
