@@ -1,7 +1,7 @@
-import { type Client, ScheduleNotFoundError } from '@temporalio/client';
+import { ScheduleNotFoundError } from '@temporalio/client';
 import type { TemporalConfig } from '../config/load-config.js';
 import { scrubSecrets } from '../config/secret.js';
-import { connectTemporalClient } from '../temporal/connect-temporal.js';
+import { lazyTemporalClient, type LazyTemporalClient } from '../temporal/lazy-temporal-client.js';
 import type { Logger } from '../logging/logger.js';
 import type { SiteRef } from '../workflows/sync-contract.js';
 import { scheduleId } from '../workflows/workflow-ids.js';
@@ -12,15 +12,17 @@ import { scheduleId } from '../workflows/workflow-ids.js';
  * on first use: most workers never need it.
  */
 export class SiteSchedules {
-  private client: Promise<Client> | undefined;
+  private readonly client: LazyTemporalClient;
 
   constructor(
     private readonly temporal: TemporalConfig,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.client = lazyTemporalClient(temporal.connection);
+  }
 
   async pause(site: SiteRef, reason: string): Promise<void> {
-    const handle = (await this.connect()).schedule.getHandle(scheduleId(this.temporal.taskQueue, site));
+    const handle = (await this.client.get()).schedule.getHandle(scheduleId(this.temporal.taskQueue, site));
     try {
       await handle.pause(scrubSecrets(`paused by session-sync at ${new Date().toISOString()}: ${reason}`));
       this.log.error({ siteId: site.siteId, customerId: site.customerId, scheduleId: handle.scheduleId, reason }, 'schedule paused after a permanent failure');
@@ -30,16 +32,7 @@ export class SiteSchedules {
     }
   }
 
-  async close(): Promise<void> {
-    if (this.client) await (await this.client).connection.close();
-  }
-
-  private connect(): Promise<Client> {
-    // A failed connection is not kept: the next pause tries again.
-    this.client ??= connectTemporalClient(this.temporal.connection).catch((error: unknown) => {
-      this.client = undefined;
-      throw error;
-    });
-    return this.client;
+  close(): Promise<void> {
+    return this.client.close();
   }
 }

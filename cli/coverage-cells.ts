@@ -30,7 +30,12 @@ export function foldDays(days: ReadonlyArray<{ day: number; state: DayState }>, 
 
 function groupBy(days: ReadonlyArray<{ day: number; state: DayState }>, keyOf: (day: number) => number): DayState[][] {
   const groups = new Map<number, DayState[]>();
-  for (const { day, state } of days) groups.set(keyOf(day), [...(groups.get(keyOf(day)) ?? []), state]);
+  for (const { day, state } of days) {
+    const key = keyOf(day);
+    const group = groups.get(key) ?? [];
+    group.push(state);
+    groups.set(key, group);
+  }
   return [...groups.values()];
 }
 

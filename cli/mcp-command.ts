@@ -18,7 +18,7 @@ import { createSources } from '../sources/source-registry.js';
 import { streamKeyOf } from '../workflows/stream-key.js';
 import { startBackfill } from './backfill-command.js';
 import { packageVersion } from './package-version.js';
-import { connectTemporalClient } from '../temporal/connect-temporal.js';
+import { lazyTemporalClient } from '../temporal/lazy-temporal-client.js';
 import { UsageError } from './usage-error.js';
 
 type Env = Record<string, string | undefined>;
@@ -37,7 +37,8 @@ const VERSION = packageVersion();
  * (its key in SESSION_SYNC_MCP_KEY). Runs until SIGINT or SIGTERM.
  */
 export async function mcpCommand(config: Config, db: Kysely<Database>, env: Env, options: McpCommandOptions, log: Logger): Promise<void> {
-  const temporal = lazyTemporalClient(config);
+  // Temporal is needed only when an operator key starts backfills.
+  const temporal = lazyTemporalClient(config.temporal.connection);
   const tools: Tools = { db, config, log, sources: createSources({ config, credentials: new Map(), db }), backfillGaps: (site, from, to) => backfillGaps(config, db, temporal.get, site, from, to), now: Date.now };
   const keys = databaseKeyVerifier(db, env.MCP_KEY_PEPPER);
   const auditRetention = keepMcpAuditFor(db, auditRetentionMs(env.MCP_AUDIT_RETENTION), log);
@@ -127,21 +128,6 @@ function untilSignalled(): Promise<void> {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
-}
-
-/** Temporal is needed only when an operator key starts backfills: connected on first use, again after a failure. */
-function lazyTemporalClient(config: Config) {
-  let client: Promise<Client> | undefined;
-  return {
-    get: () =>
-      (client ??= connectTemporalClient(config.temporal.connection).catch((error: unknown) => {
-        client = undefined;
-        throw error;
-      })),
-    close: async () => {
-      if (client) await (await client).connection.close();
-    },
-  };
 }
 
 /**

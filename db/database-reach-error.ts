@@ -1,14 +1,8 @@
+import { describeDatabaseUrl } from './database-url.js';
 import { databaseTlsError } from './database-tls-error.js';
 
 /** SQLSTATEs and socket codes that mean "cannot get to the database", not "the query failed". */
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET', '28P01', '28000', '3D000', '57P03']);
-
-/** Where DATABASE_URL points, for a message: host, port and database, never the user's password. */
-export function describeDatabaseUrl(url: string): string {
-  if (!URL.canParse(url)) return 'an unparseable DATABASE_URL';
-  const parsed = new URL(url);
-  return `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname || ''}`;
-}
 
 /**
  * An operator's reading of a failure to reach Postgres, naming the variable

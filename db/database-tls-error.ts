@@ -1,4 +1,4 @@
-import { describeDatabaseUrl } from './database-reach-error.js';
+import { describeDatabaseUrl } from './database-url.js';
 
 /** OpenSSL's codes, as Node reports them, for a chain signed by no CA this client trusts. */
 const UNTRUSTED = new Set(['SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'CERT_UNTRUSTED']);

@@ -44,6 +44,13 @@ export function poolSettings(url: string): pg.PoolConfig {
   return sslmode === 'prefer' ? { ...config, Client: PreferTlsClient as unknown as NonNullable<pg.PoolConfig['Client']> } : config;
 }
 
+/** Where DATABASE_URL points, for a message: host, port and database, never the user's password. */
+export function describeDatabaseUrl(url: string): string {
+  if (!URL.canParse(url)) return 'an unparseable DATABASE_URL';
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname || ''}`;
+}
+
 function withoutParameter(url: string, name: string): string {
   if (!URL.canParse(url)) return url;
   const parsed = new URL(url);
