@@ -8,15 +8,11 @@ export const DAY = 24 * HOUR;
 /** A fixed Monday in the past: the sandbox clock starts well after it. */
 export const DAY0 = Date.UTC(2026, 9, 5);
 /**
- * A customer id of this test file's own. Workflow ids name the site, not
- * the task queue (backfill:fullsession:<customer>:<site>:<range>, the
- * scheduled run's child scheduled:…:<to>), and every file shares one
- * Temporal dev server: two files syncing the same customer's site-a over
- * the same range, or triggering schedules in the same second, would start
- * (or attach to) each other's workflows. One CI run failed so, a scheduled
- * run's child refused as already started by another file's.
+ * The same customer in every file: the sandbox's data follows from it, so
+ * every run sees the same sessions. Files do not meet on the shared
+ * Temporal dev server, as workflow ids name each file's own task queue.
  */
-export const CUSTOMER = `cust-${randomBytes(3).toString('hex')}`;
+export const CUSTOMER = 'cust-1';
 export const SITE = 'site-a';
 export const MAX_SESSION = 4 * HOUR;
 
