@@ -158,8 +158,9 @@ describe('operating session-sync from a config file', () => {
     expect(second.from).toBe(first.to);
     expect(second.to - first.to).toBeGreaterThanOrEqual(6_000);
     const { stored, truth } = await storedAndTruth(stack.database.db, sandbox, first.from, second.to, 'site-live');
-    // About 3,600 sessions an hour over a 10-minute initial lookback; how many have ENDED varies with the generator's draw.
-    expect(Object.keys(truth).length).toBeGreaterThan(300);
+    // About 3,600 sessions an hour over a 10-minute initial lookback; how many have ENDED varies with the generator's
+    // draw (296 in one CI run): the bound only says the range is not near empty, the equality below is the check.
+    expect(Object.keys(truth).length).toBeGreaterThan(100);
     expect(stored).toEqual(truth);
     expect(await countRows('site-live')).toBe(Object.keys(truth).length);
     const lateEnders = sandbox.groundTruth(CUSTOMER, 'site-live', first.to, second.to).filter((s) => s.startTime < first.to);
