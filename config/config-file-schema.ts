@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cronExpression, durationText, identifier, secretFilePath, secretVariableName, timeZone } from './config-values.js';
+import { PARTITION_SPANS } from '../db/partition-spans.js';
 import { CREDENTIAL_KINDS, SOURCE_NAMES } from '../sources/source-definitions.js';
 
 const secretSource = z
@@ -37,6 +38,8 @@ const sync = z
     refreshTrailing: durationText({ allowZero: true }).optional(),
     freshReachBack: durationText().optional(),
     sweepReachBack: durationText({ allowZero: true }).optional(),
+    /** How much time one partition of the site's synced table holds (db/partition-spans.ts). */
+    partition: z.enum(PARTITION_SPANS, { error: `must be one of: ${PARTITION_SPANS.join(', ')}` }).optional(),
   })
   .strict();
 

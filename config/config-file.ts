@@ -8,6 +8,7 @@ import { parseDuration } from './duration.js';
 import { DEFAULT_RATE_PER_MINUTE, SCHEDULE_DEFAULTS, SYNC_DEFAULTS } from './defaults.js';
 import type { SiteConfig, SitesConfig } from './site-config.js';
 import { definitionOf } from '../sources/source-definitions.js';
+import { DEFAULT_PARTITION_SPAN } from '../db/partition-spans.js';
 
 type Path = ReadonlyArray<PropertyKey>;
 
@@ -152,6 +153,7 @@ function toSitesConfig(file: ConfigFile, source: string, defaultRateOf: (source:
           refreshTrailingMs: sync.refreshTrailing ?? ms(definitionOf(account.source).defaultRefreshTrailing),
           freshReachBackMs: sync.freshReachBack ?? ms(SYNC_DEFAULTS.freshReachBack),
           sweepReachBackMs: sync.sweepReachBack ?? ms(definitionOf(account.source).defaultSweepReachBack ?? '0s'),
+          partitionSpan: sync.partition ?? DEFAULT_PARTITION_SPAN,
         },
         freshness: freshness ? { warnAfterMs: freshness.warnAfter, errorAfterMs: freshness.errorAfter } : null,
       });

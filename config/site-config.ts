@@ -1,3 +1,4 @@
+import type { PartitionSpan } from '../db/partition-spans.js';
 /**
  * What session-sync syncs: sites of a source, each bound to a named
  * credential, with its schedule and sync settings. Built from the config file
@@ -52,6 +53,8 @@ export interface SiteSyncSettings {
   sweepReachBackMs: number;
   /** How much before the watermark each scheduled run fetches again, for data that lands or changes late; 0: none. */
   refreshTrailingMs: number;
+  /** How much time one partition of the site's synced table holds. */
+  partitionSpan: PartitionSpan;
 }
 
 export interface SiteConfig {

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { envSections } from './env-schema.js';
 import type { CredentialConfig, SitesConfig } from './site-config.js';
+import { DEFAULT_PARTITION_SPAN } from '../db/partition-spans.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -52,6 +53,7 @@ export function sitesFromEnv(
         refreshTrailingMs: 0,
         freshReachBackMs: account.SYNC_FRESH_REACH_BACK,
         sweepReachBackMs: account.SYNC_SWEEP_REACH_BACK,
+        partitionSpan: DEFAULT_PARTITION_SPAN,
       },
       // A single account from variables keeps the derived thresholds; the config file can set its own.
       freshness: null,

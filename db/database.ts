@@ -91,6 +91,20 @@ export interface SyncCoverageTable {
   synced_at: Timestamp;
 }
 
+/** A partition of a synced table (db/site-partitions.ts), with the site and time range it holds. */
+export interface SyncPartitionsTable {
+  partition_name: string;
+  /** The partitioned table readers query, e.g. fullstory_events. */
+  parent_table: string;
+  /** Null, with site_id, for the partition that holds every site: the table as it was before partitioning. */
+  customer_id: string | null;
+  site_id: string | null;
+  /** Null: from the beginning of time. */
+  range_start: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  range_end: Timestamp;
+  created_at: DefaultedTimestamp;
+}
+
 export type McpKeyLevel = 'standard' | 'operator';
 
 /** An MCP API key: only its keyed hash and its 7-character suffix are kept. */
@@ -142,6 +156,7 @@ export interface Database extends FullSessionTables, FullStoryTables {
   sync_coverage: SyncCoverageTable;
   mcp_api_keys: McpApiKeysTable;
   mcp_audit: McpAuditTable;
+  sync_partitions: SyncPartitionsTable;
 }
 
 export type CheckpointRow = Selectable<SyncCheckpointsTable>;

@@ -27,10 +27,10 @@ export interface WorkerProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `session-sync worker` with exactly the given environment (plus PATH). */
-export function spawnWorker(env: Record<string, string>): WorkerProcess {
+/** Starts `session-sync worker` with exactly the given environment (plus PATH); `root` is another build's (a previous release's) project folder. */
+export function spawnWorker(env: Record<string, string>, root = ROOT): WorkerProcess {
   const child = spawn(process.execPath, WORKER_COMMAND, {
-    cwd: ROOT,
+    cwd: root,
     env: { PATH: process.env.PATH ?? '', LOG_PRETTY: 'false', ...WORKER_PROCESS_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -72,10 +72,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs one `session-sync` command to completion with exactly the given environment (plus PATH). */
-export async function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+/** Runs one `session-sync` command to completion with exactly the given environment (plus PATH), of this build or the one in `root`. */
+export async function runCli(args: string[], env: Record<string, string>, root = ROOT): Promise<CliResult> {
   const child = spawn(process.execPath, [WORKER_COMMAND[0] as string, ...args], {
-    cwd: ROOT,
+    cwd: root,
     env: { PATH: process.env.PATH ?? '', LOG_PRETTY: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

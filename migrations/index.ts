@@ -1,4 +1,4 @@
-import type { Migration } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
 import * as initial from './20261122000000_initial.js';
 import * as rateBudget from './20261122010000_rate_budget.js';
 import * as watermarksAndChecks from './20261122020000_watermarks_and_checks.js';
@@ -16,12 +16,23 @@ import * as coverageLedger from './20261203000000_coverage_ledger.js';
 import * as mcpKeysAndReader from './20261203010000_mcp_keys_and_reader.js';
 import * as runDeadline from './20261203020000_run_deadline.js';
 import * as mcpAuditAt from './20261206000000_mcp_audit_at.js';
+import * as partitionedFullstoryEvents from './20261207000000_partitioned_fullstory_events.js';
+
+/**
+ * A migration that must first do work no transaction should hold (such as
+ * validating a constraint over a large table while writes go on):
+ * `prepare` runs before the migrator's transaction, and is idempotent.
+ */
+export interface PreparedMigration extends Migration {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  prepare?(db: Kysely<any>): Promise<void>;
+}
 
 /**
  * Every migration by name, in order. Listed statically rather than read from
  * the folder so the same code runs from TypeScript sources and from a build.
  */
-export const migrations: Record<string, Migration> = {
+export const migrations: Record<string, PreparedMigration> = {
   '20261122000000_initial': initial,
   '20261122010000_rate_budget': rateBudget,
   '20261122020000_watermarks_and_checks': watermarksAndChecks,
@@ -39,4 +50,5 @@ export const migrations: Record<string, Migration> = {
   '20261203010000_mcp_keys_and_reader': mcpKeysAndReader,
   '20261203020000_run_deadline': runDeadline,
   '20261206000000_mcp_audit_at': mcpAuditAt,
+  '20261207000000_partitioned_fullstory_events': partitionedFullstoryEvents,
 };

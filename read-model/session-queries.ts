@@ -132,7 +132,16 @@ export async function getSession(db: Kysely<Database>, site: SiteConfig, session
   if (userId === null) return null;
   const session = await db.selectFrom('fullstory_sessions').selectAll().where('org_id', '=', site.customerId).where('stream', '=', site.siteId).where('user_id', '=', userId).where('session_id', '=', id).executeTakeFirst();
   if (!session) return null;
-  const ofSession = db.selectFrom('fullstory_events').where('org_id', '=', site.customerId).where('stream', '=', site.siteId).where('user_id', '=', userId).where('session_id', '=', id);
+  // Its events lie between its first and last (the session row is derived from them in the same
+  // transaction): saying so lets Postgres read only the partitions of that time.
+  const ofSession = db
+    .selectFrom('fullstory_events')
+    .where('org_id', '=', site.customerId)
+    .where('stream', '=', site.siteId)
+    .where('event_start', '>=', session.session_start)
+    .where('event_start', '<=', session.session_end)
+    .where('user_id', '=', userId)
+    .where('session_id', '=', id);
   const [events, total] = await Promise.all([
     ofSession.select(sql<string>`raw::text`.as('raw')).orderBy('event_start').orderBy('row_sha256').orderBy('occurrence').offset(eventOffset).limit(eventLimit).execute(),
     ofSession.select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow(),

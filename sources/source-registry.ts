@@ -10,6 +10,8 @@ import type { SiteConfig } from '../config/site-config.js';
 import { FullSessionSource } from './fullsession/fullsession-source.js';
 import { FullStorySource } from './fullstory/fullstory-source.js';
 import type { SyncSource } from './sync-source.js';
+import { DEFAULT_PARTITION_SPAN, type PartitionSpan } from '../db/partition-spans.js';
+import type { PartitionSite } from '../db/site-partitions.js';
 
 /** Every source a worker or a command can use, by name. */
 export class SourceRegistry {
@@ -47,8 +49,14 @@ export function createSources(deps: SourceDeps): SourceRegistry {
   const { sources: settings, sites } = deps.config;
   return new SourceRegistry([
     new FullSessionSource({ ...settings.fullsession, ratesPerMinute: ratesOf(sites.sites, 'fullsession') }, deps.credentials, deps.db, deps.metrics, deps.log),
-    new FullStorySource({ ...settings.fullstory, ratesPerMinute: ratesOf(sites.sites, 'fullstory') }, deps.credentials, deps.db, deps.metrics, deps.log),
+    new FullStorySource({ ...settings.fullstory, ratesPerMinute: ratesOf(sites.sites, 'fullstory'), partitionSpanOf: partitionSpans(sites.sites, 'fullstory') }, deps.credentials, deps.db, deps.metrics, deps.log),
   ]);
+}
+
+/** Each configured site's partition span, looked up by site; the default for a site the config does not list. */
+function partitionSpans(sites: readonly SiteConfig[], source: string): (site: PartitionSite) => PartitionSpan {
+  const spans = new Map(sites.filter((site) => site.source === source).map((site) => [`${site.customerId}\u0000${site.siteId}`, site.sync.partitionSpan]));
+  return (site) => spans.get(`${site.customerId}\u0000${site.siteId}`) ?? DEFAULT_PARTITION_SPAN;
 }
 
 /** The per-account request limits of one source's configured sites. */

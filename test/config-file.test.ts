@@ -32,7 +32,7 @@ describe('the config file', () => {
       ['o-1G1-na1', 'events', 'acme-fullstory', 30, '*/15 * * * *', 'UTC', 21_600_000],
       ['o-1G1-na1', 'individuals', 'acme-fullstory', 30, '*/15 * * * *', 'UTC', 86_400_000],
     ]);
-    expect(config.sites.sites[0]?.sync).toEqual({ windowMs: 86_400_000, backfillWindowMs: 90 * 86_400_000, maxSessionDurationMs: 14_400_000, settleDelayMs: 1_800_000, initialLookbackMs: 86_400_000, refreshTrailingMs: 0, freshReachBackMs: 1_800_000, sweepReachBackMs: 86_400_000 });
+    expect(config.sites.sites[0]?.sync).toEqual({ windowMs: 86_400_000, backfillWindowMs: 90 * 86_400_000, maxSessionDurationMs: 14_400_000, settleDelayMs: 1_800_000, initialLookbackMs: 86_400_000, refreshTrailingMs: 0, freshReachBackMs: 1_800_000, sweepReachBackMs: 86_400_000, partitionSpan: '1d' });
     expect(config.sites.sites[3]?.sync.refreshTrailingMs).toBe(86_400_000);
     // A FullStory backfill exports a window at a time, as its scheduled runs do.
     expect(config.sites.sites[3]?.sync.backfillWindowMs).toBe(21_600_000);
@@ -121,6 +121,14 @@ accounts:
       `${mismatched}:7 accounts.o-1G1-na1.sites.events.credential: credential "main" is a fullsession-api-token; fullstory sites need one of: fullstory-api-key`,
     ]);
     expect(loadConfig({ ...baseEnv, SESSION_SYNC_CONFIG: EXAMPLE }).sites.sites.map((site) => site.source)).toEqual(['fullsession', 'fullsession', 'fullsession', 'fullstory', 'fullstory']);
+  });
+
+  it('takes a partition span of a day, a week or a month per site (a day by default), and names any other', () => {
+    const yaml = (span: string) => `credentials:\n  fs: { kind: fullstory-api-key, secret: { env: FS } }\ndefaults:\n  sync: { partition: 7d }\naccounts:\n  o-1G1-na1:\n    source: fullstory\n    sites:\n      events: { credential: fs, sync: { partition: ${span} } }\n      individuals: { credential: fs }\n`;
+    const monthly = writeConfig(yaml('1mo'));
+    expect(loadConfig({ ...baseEnv, SESSION_SYNC_CONFIG: monthly }).sites.sites.map((site) => site.sync.partitionSpan)).toEqual(['1mo', '7d']);
+    const hourly = writeConfig(yaml('1h'));
+    expect(problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: hourly })).toEqual([`${hourly}:9 accounts.o-1G1-na1.sites.events.sync.partition: must be one of: 1d, 7d, 1mo`]);
   });
 
   it("takes only FullStory's streams as the sites of a FullStory account", () => {

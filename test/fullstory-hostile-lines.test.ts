@@ -5,6 +5,7 @@ import type { EmptyWindowOptions } from '../sources/fullstory/empty-window-load.
 import { replaceWindowEvents } from '../sources/fullstory/events-table.js';
 import { TYPED_EVENT_COLUMNS } from '../sources/fullstory/typed-event-columns.js';
 import { SourceError } from '../sources/source-error.js';
+import { FULLSTORY_EVENTS_TABLE, SitePartitions } from '../db/site-partitions.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const WINDOW = { start: Date.UTC(2026, 10, 1), end: Date.UTC(2026, 10, 2) };
@@ -27,7 +28,9 @@ const EARLIER = `{${AT},"SessionId":99,"UserId":99}`;
 
 type LoadPath = 'copied straight into an empty window' | 'merged into a window that holds events';
 
-function replace(target: { orgId: string; stream: string }, lines: string[], options?: EmptyWindowOptions) {
+async function replace(target: { orgId: string; stream: string }, lines: string[], options?: EmptyWindowOptions) {
+  // As the source does before a load: the window's partition exists first.
+  await new SitePartitions(database.db).ensure(FULLSTORY_EVENTS_TABLE, { customerId: target.orgId, siteId: target.stream }, '1d', WINDOW);
   return transactionWithCopy(database.db, (trx, copyIn) => replaceWindowEvents(trx, copyIn, target, WINDOW, async function* () {
     yield* lines;
   }, options));

@@ -18,6 +18,12 @@ export interface EmptyWindowOptions {
   maxHeldRejectChars?: number;
   /** The size in bits of the filter that tells lines seen before (SeenLinesFilter). */
   filterBits?: number;
+  /**
+   * The partition that alone holds the window (db/site-partitions.ts): the
+   * COPY goes straight into it, sparing Postgres the routing of each row.
+   * Absent: into fullstory_events, which routes each row.
+   */
+  partition?: string;
 }
 
 export interface EmptyWindowLoad {
@@ -44,7 +50,10 @@ interface RejectedLine {
 /** The file refuses more rows than this path may hold: it goes through the staging table. */
 class StagingNeeded extends Error {}
 
-const COPY_EVENTS = `copy fullstory_events (org_id, stream, event_start, row_sha256, occurrence, raw, raw_original, ${TYPED_EVENT_COLUMNS.map(([column]) => column).join(', ')}) from stdin`;
+/** The COPY into fullstory_events or one of its partitions (a name db/site-partitions.ts made: no quoting needed). */
+function copyEvents(table: string): string {
+  return `copy ${table} (org_id, stream, event_start, row_sha256, occurrence, raw, raw_original, ${TYPED_EVENT_COLUMNS.map(([column]) => column).join(', ')}) from stdin`;
+}
 
 /** The typed columns of a row whose line could not say them: Postgres reads them from `raw` after the COPY. */
 const UNSURE_TYPED = TYPED_EVENT_COLUMNS.map(() => null);
@@ -67,7 +76,7 @@ export async function loadEmptyWindow(trx: Transaction<Database>, copyIn: CopyIn
   const load: LoadState = { received: 0, copied: 0, rejected: [], rejectChars: 0, maxHeldRejectChars: options.maxHeldRejectChars ?? 8 * 1024 * 1024 };
   await sql`savepoint fullstory_empty_window`.execute(trx);
   try {
-    await copyExportLines(copyIn, COPY_EVENTS, eventRows(lines, shape, target, occurrences, load));
+    await copyExportLines(copyIn, copyEvents(options.partition ?? 'fullstory_events'), eventRows(lines, shape, target, occurrences, load));
   } catch (error) {
     if (!(error instanceof StagingNeeded)) throw error;
     await sql`rollback to savepoint fullstory_empty_window`.execute(trx);
@@ -107,20 +116,23 @@ async function* eventRows(lines: AsyncIterable<string>, shape: LineShape, target
  * Numbers the rows the COPY left (negative occurrence) among their
  * identical rows, after the ones numbered as they streamed (1..n), and sets their
  * typed columns as Postgres reads them from `raw`. Found through the
- * partial index fullstory_events_left, which holds only such rows.
+ * partial index fullstory_events_left, which holds only such rows. A row
+ * is matched by its partition and ctid (a ctid alone names a row only
+ * within one partition), and the update is held to the window's partitions.
  */
 async function numberLeftRows(trx: Transaction<Database>, target: StreamTarget, window: SyncWindow): Promise<void> {
   await sql`
     update fullstory_events e
     set occurrence = n.occurrence, (${typedColumnList()}) = (select ${typedColumnsOf(sql`e.raw`)})
     from (
-      select l.ctid as row_id,
+      select l.tableoid as partition_id, l.ctid as row_id,
         row_number() over (partition by l.event_start, l.row_sha256 order by l.occurrence desc)::integer
           + (select count(*) from fullstory_events f where f.org_id = l.org_id and f.stream = l.stream and f.event_start = l.event_start and f.row_sha256 = l.row_sha256 and f.occurrence > 0)::integer as occurrence
       from fullstory_events l
       where l.org_id = ${target.orgId} and l.stream = ${target.stream} and l.event_start >= ${new Date(window.start)} and l.event_start < ${new Date(window.end)} and l.occurrence < 0
     ) n
-    where e.ctid = n.row_id
+    where e.tableoid = n.partition_id and e.ctid = n.row_id
+      and e.org_id = ${target.orgId} and e.stream = ${target.stream} and e.event_start >= ${new Date(window.start)} and e.event_start < ${new Date(window.end)}
   `.execute(trx);
 }
 

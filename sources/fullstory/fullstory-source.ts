@@ -4,7 +4,10 @@ import type { Database } from '../../db/database.js';
 import type { Logger } from '../../logging/logger.js';
 import { SyncMetrics } from '../../metrics/sync-metrics.js';
 import type { StreamKey } from '../../workflows/stream-key.js';
-import type { SiteRef } from '../../workflows/sync-contract.js';
+import type { SiteRef, SyncWindow } from '../../workflows/sync-contract.js';
+import type { PartitionSpan } from '../../db/partition-spans.js';
+import { SitePartitions, type PartitionedTable, type PartitionSite } from '../../db/site-partitions.js';
+import { partitionedTableOf } from '../partitioned-tables.js';
 import { AccountBudgets } from '../http/account-budgets.js';
 import { waitOutRateLimits } from '../http/wait-out-rate-limits.js';
 import { credentialMissingError } from '../credential-missing.js';
@@ -21,6 +24,8 @@ import { nextExportStep, type ExportCursor } from './export-steps.js';
 export interface FullStorySourceSettings extends FullStorySettings {
   /** Each org's requests per minute. */
   ratesPerMinute: ReadonlyMap<string, number>;
+  /** The partition span of a stream's events (its `sync.partition`). */
+  partitionSpanOf(site: PartitionSite): PartitionSpan;
 }
 
 const KEYS_PAGE = 'Settings > Integrations > API Keys';
@@ -40,6 +45,7 @@ function exportTypeOf(stream: string): ExportType {
 export class FullStorySource implements SyncSource {
   readonly name = 'fullstory';
   private readonly budgets: AccountBudgets;
+  private readonly partitions: SitePartitions;
 
   constructor(
     private readonly settings: FullStorySourceSettings,
@@ -49,6 +55,7 @@ export class FullStorySource implements SyncSource {
     log?: Logger,
   ) {
     this.budgets = new AccountBudgets(this.name, db, (orgId) => settings.ratesPerMinute.get(orgId) ?? settings.ratePerMinute, metrics, log);
+    this.partitions = new SitePartitions(db);
   }
 
   async fetchUnit(request: UnitRequest): Promise<FetchedUnit> {
@@ -63,11 +70,10 @@ export class FullStorySource implements SyncSource {
     if (step.kind === 'load') {
       const target = { orgId: site.customerId, stream: site.siteId };
       const lines = () => client.downloadLines(step.location, request.signal);
-      return {
-        nextCursor: undefined,
-        received: 0,
-        write: (trx, copyIn) => (exportTypeOf(site.siteId) === 'TYPE_INDIVIDUAL' ? upsertIndividuals(trx, copyIn, target, lines()) : replaceWindowEvents(trx, copyIn, target, window, lines)),
-      };
+      const table = partitionedTableOf(site);
+      if (!table) return { nextCursor: undefined, received: 0, write: (trx, copyIn) => upsertIndividuals(trx, copyIn, target, lines()) };
+      const partition = await this.partitionFor(table, site, window);
+      return { nextCursor: undefined, received: 0, write: (trx, copyIn) => replaceWindowEvents(trx, copyIn, target, window, lines, { partition }) };
     }
     return { nextCursor: step.cursor, received: 0, jobStep: true, ...(step.kind === 'wait' ? { waitMs: this.settings.pollIntervalMs, jobPercent: step.percent } : {}), write: async () => ({ synced: 0, written: 0, rejectReasons: [] }) };
   }
@@ -101,6 +107,15 @@ export class FullStorySource implements SyncSource {
   async recordsByDay(db: Kysely<Database>, stream: StreamKey, from: number, to: number): Promise<Map<number, number> | null> {
     if (exportTypeOf(stream.siteId) === 'TYPE_INDIVIDUAL') return null;
     return eventsByDay(db, { orgId: stream.customerId, stream: stream.siteId }, from, to);
+  }
+
+  /**
+   * Makes sure the window's events have partitions before the load's
+   * transaction begins; the one that alone holds the window, if one does.
+   */
+  private async partitionFor(table: PartitionedTable, site: SiteRef, window: SyncWindow): Promise<string | undefined> {
+    await this.partitions.ensure(table, site, this.settings.partitionSpanOf(site), window);
+    return this.partitions.holding(table, site, window);
   }
 
   /** A client for the site's key; a key of another data centre than the org's fails here, before any request. */
