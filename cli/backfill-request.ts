@@ -4,6 +4,7 @@ import type { SyncRangeInput } from '../workflows/sync-range-workflow.js';
 import { countWindows, MAX_WINDOWS_PER_RANGE } from '../workflows/windows.js';
 import { backfillWorkflowId } from '../workflows/workflow-ids.js';
 import { parseIsoInstant } from '../config/iso-instant.js';
+import { formatDurationText } from '../config/duration.js';
 import { findSite } from './find-site.js';
 import { UsageError } from './usage-error.js';
 
@@ -45,6 +46,13 @@ export function backfillRequest(config: Pick<Config, 'sites' | 'temporal'>, args
     problems.push(
       `--to ${new Date(to).toISOString()} is later than now minus the settle delay (${new Date(now - site.sync.settleDelayMs).toISOString()}): ` +
         'sessions ending after that may not have reached FullSession yet, and a completed window is never fetched again. Scheduled runs cover recent data.',
+    );
+  }
+  const horizon = site?.sync.retentionMs === null || site === undefined ? null : now - site.sync.retentionMs;
+  if (site && horizon !== null && from < horizon) {
+    problems.push(
+      `--from ${new Date(from).toISOString()} is before the retention horizon of ${site.customerId}/${site.siteId} (sync.retention ${formatDurationText(site.sync.retentionMs as number)}: ${new Date(horizon).toISOString()}): ` +
+        'retention would take it away again; backfill from the horizon on, or lengthen sync.retention first',
     );
   }
   const windowMs = args.window ?? site?.sync.backfillWindowMs;

@@ -4,10 +4,10 @@ import type { DayState } from '../read-model/coverage-states.js';
 export type CellSpan = 'day' | 'week' | 'month';
 
 /** One character a day (or a week, a month), and what it means. */
-export const CELLS: Record<DayState, string> = { complete: '#', provisional: '~', running: '>', failed: 'X', missing: '.', pending: ' ' };
+export const CELLS: Record<DayState, string> = { complete: '#', provisional: '~', running: '>', failed: 'X', missing: '.', pending: ' ', expired: '-' };
 
 /** The state a folded cell shows: the worst of its days, so no gap hides in a week of complete ones. */
-const WORST_FIRST: DayState[] = ['failed', 'missing', 'running', 'provisional', 'pending', 'complete'];
+const WORST_FIRST: DayState[] = ['failed', 'missing', 'running', 'provisional', 'pending', 'expired', 'complete'];
 
 const DAY_MS = 86_400_000;
 

@@ -20,7 +20,7 @@ export interface CoverageOptions {
   columns?: number;
 }
 
-const LEGEND = "# complete  ~ provisional (a sweep or re-export still has to pass)  > running  X failed  . missing  ' ' not synced yet";
+const LEGEND = "# complete  ~ provisional (a sweep or re-export still has to pass)  > running  X failed  . missing  ' ' not synced yet  - expired (removed by retention)";
 const SPAN_NOTE: Record<CellSpan, string> = { day: '', week: 'a cell a week (seven days from the first), showing its worst day; ', month: 'a cell a calendar month, showing its worst day; ' };
 
 /**
@@ -52,6 +52,7 @@ export function coverageJson(report: SiteCoverage) {
     freshUntil: iso(report.freshUntil),
     gaps: report.gaps.map((gap) => ({ from: iso(gap.from), to: iso(gap.to), state: gap.state })),
     provisional: report.provisional.map((part) => ({ from: iso(part.from), to: iso(part.to) })),
+    expired: report.expired.map((part) => ({ from: iso(part.from), to: iso(part.to) })),
     days: report.days.map((day) => ({ day: new Date(day.day).toISOString().slice(0, 10), state: day.state, records: day.records })),
   };
 }
@@ -75,6 +76,7 @@ export function renderCoverage(reports: SiteCoverage[], counts: boolean, columns
     lines.push(`  complete to ${formatTime(report.watermark)}; fresh to ${formatTime(report.freshUntil)}`);
     for (const gap of report.gaps) lines.push(`  gap (${gap.state}): ${formatTime(gap.from)} .. ${formatTime(gap.to)}`);
     for (const part of report.provisional) lines.push(`  provisional: ${formatTime(part.from)} .. ${formatTime(part.to)}`);
+    for (const part of report.expired) lines.push(`  expired (retention): ${formatTime(part.from)} .. ${formatTime(part.to)}`);
   }
   lines.push('', `${[...spans].map((span) => SPAN_NOTE[span]).join('')}${LEGEND}`);
   return lines.join('\n');

@@ -12,6 +12,7 @@ import { backfillCommand, cancelBackfillCommand } from './backfill-command.js';
 import { backfillGapsCommand } from './backfill-gaps-command.js';
 import { checkCommand, listCredentialsCommand } from './credentials-commands.js';
 import { coverageCommand } from './coverage-command.js';
+import { retentionCommand } from './retention-command.js';
 import { findSite } from './find-site.js';
 import { mcpCommand } from './mcp-command.js';
 import { createMcpKeyCommand, deleteMcpKeyCommand, levelOption, listMcpKeysCommand, renameMcpKeyCommand, setMcpKeyLevelCommand } from './mcp-keys-command.js';
@@ -167,7 +168,7 @@ program
 
 program
   .command('coverage')
-  .description('per site: what of its history is complete, provisional, running, failed or missing, a cell per day; exit 1 when there is a gap')
+  .description('per site: what of its history is complete, provisional, running, failed, missing or expired, a cell per day; exit 1 when there is a gap')
   .option('--site <id>', 'one site (id or customer/site); default: every site')
   .option('--from <iso>', "range start, ISO-8601 (default: the site's first synced instant)")
   .option('--to <iso>', 'range end, ISO-8601 (default: now)')
@@ -179,6 +180,19 @@ program
     const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
     const { hasGap } = await withDatabase(config, (db) => coverageCommand(config, db, { ...options, ...(columns ? { columns } : {}) }, print));
     if (hasGap) process.exitCode = 1;
+  });
+
+program
+  .command('retention')
+  .description("per site: drop (or detach) the partitions past its sync.retention, as workers do daily; coverage then shows those days expired")
+  .option('--site <id>', 'one site (id or customer/site); default: every site')
+  .option('--dry-run', 'only show what would go, with its rows', false)
+  .option('--json', 'machine-readable output', false)
+  .action(async (options: { site?: string; dryRun: boolean; json: boolean }) => {
+    const config = loadConfig(env);
+    if (options.site) findSite(config.sites, options.site);
+    const reports = await withDatabase(config, (db) => retentionCommand(config, db, options, print));
+    if (reports.some((report) => report.busy)) process.exitCode = 1;
   });
 
 program

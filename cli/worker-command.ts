@@ -17,7 +17,7 @@ import { newErrorId } from '../logging/error-id.js';
 import { connectTemporalClient } from '../temporal/connect-temporal.js';
 import { renderedAtMostEvery } from '../worker/rendered-at-most-every.js';
 import { ensureSearchAttributes } from '../temporal/ensure-search-attributes.js';
-import { keepPartitionsAhead } from '../worker/partitions-ahead.js';
+import { maintainPartitions } from '../worker/partition-maintenance.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -77,14 +77,14 @@ export async function workerCommand(config: LoadedConfig, env: Env, log: Logger)
       },
       'worker started',
     );
-    const partitionsAhead = await keepPartitionsAhead({ db, sites: config.sites.sites, intervalMs: PARTITIONS_AHEAD_EVERY_MS, log: log.child({ module: 'partitions' }) });
+    const partitionMaintenance = await maintainPartitions({ db, sites: config.sites.sites, intervalMs: PARTITION_MAINTENANCE_EVERY_MS, log: log.child({ module: 'partitions' }) });
     const abandonedRuns = checkAbandonedRunsEvery({ db, client, sites: config.sites.sites, intervalMs: config.worker.abandonedRunCheckMs, log: log.child({ module: 'runs' }) });
     try {
       await syncWorker.worker.run();
     } finally {
       await server?.close();
       await abandonedRuns.stop();
-      await partitionsAhead.stop();
+      await partitionMaintenance.stop();
       await syncWorker.close();
       await client.connection.close();
     }
@@ -96,7 +96,7 @@ export async function workerCommand(config: LoadedConfig, env: Env, log: Logger)
 }
 
 const STATUS_PAGE_EVERY_MS = 15_000;
-const PARTITIONS_AHEAD_EVERY_MS = 3_600_000;
+const PARTITION_MAINTENANCE_EVERY_MS = 3_600_000;
 const STATUS_PAGE_CONNECTIONS = 2;
 const STATUS_PAGE_STATEMENT_TIMEOUT_MS = 5_000;
 

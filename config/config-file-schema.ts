@@ -40,6 +40,10 @@ const sync = z
     sweepReachBack: durationText({ allowZero: true }).optional(),
     /** How much time one partition of the site's synced table holds (db/partition-spans.ts). */
     partition: z.enum(PARTITION_SPANS, { error: `must be one of: ${PARTITION_SPANS.join(', ')}` }).optional(),
+    /** How long the copy keeps a site's records; absent: everything, for ever. */
+    retention: durationText().optional(),
+    /** Retention detaches old partitions (kept as tables outside the copy) instead of dropping them. */
+    retentionDetachOnly: z.boolean().optional(),
   })
   .strict();
 

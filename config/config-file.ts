@@ -154,6 +154,8 @@ function toSitesConfig(file: ConfigFile, source: string, defaultRateOf: (source:
           freshReachBackMs: sync.freshReachBack ?? ms(SYNC_DEFAULTS.freshReachBack),
           sweepReachBackMs: sync.sweepReachBack ?? ms(definitionOf(account.source).defaultSweepReachBack ?? '0s'),
           partitionSpan: sync.partition ?? DEFAULT_PARTITION_SPAN,
+          retentionMs: sync.retention ?? null,
+          retentionDetachOnly: sync.retentionDetachOnly ?? false,
         },
         freshness: freshness ? { warnAfterMs: freshness.warnAfter, errorAfterMs: freshness.errorAfter } : null,
       });

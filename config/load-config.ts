@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { readConfigFile } from './config-file.js';
 import { completenessProblems } from './completeness-rules.js';
+import { retentionProblems } from './retention-rules.js';
 import { ConfigError } from './config-error.js';
 import { DEFAULT_RATE_PER_MINUTE } from './defaults.js';
 import { envSections } from './env-schema.js';
@@ -161,6 +162,7 @@ function loadSites(
   try {
     const sites = readConfigFile(file, defaultRateOf);
     problems.push(...completenessProblems(sites.sites, (site) => `${file} accounts.${site.customerId}.sites.${site.siteId}`));
+    problems.push(...retentionProblems(sites.sites, (site) => `${file} accounts.${site.customerId}.sites.${site.siteId}`));
     return sites;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

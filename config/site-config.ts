@@ -55,6 +55,10 @@ export interface SiteSyncSettings {
   refreshTrailingMs: number;
   /** How much time one partition of the site's synced table holds. */
   partitionSpan: PartitionSpan;
+  /** How long the copy keeps the site's records (its partitions past it are dropped); null: for ever. */
+  retentionMs: number | null;
+  /** Retention detaches the partitions past it instead of dropping them. */
+  retentionDetachOnly: boolean;
 }
 
 export interface SiteConfig {

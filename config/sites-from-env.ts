@@ -54,6 +54,8 @@ export function sitesFromEnv(
         freshReachBackMs: account.SYNC_FRESH_REACH_BACK,
         sweepReachBackMs: account.SYNC_SWEEP_REACH_BACK,
         partitionSpan: DEFAULT_PARTITION_SPAN,
+        retentionMs: null,
+        retentionDetachOnly: false,
       },
       // A single account from variables keeps the derived thresholds; the config file can set its own.
       freshness: null,

@@ -103,7 +103,13 @@ export interface SyncPartitionsTable {
   range_start: ColumnType<Date | null, Date | null | undefined, Date | null>;
   range_end: Timestamp;
   created_at: DefaultedTimestamp;
+  /** When retention took the rows away: the range is expired (coverage's state), never loaded again. */
+  expired_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  retention_action: ColumnType<RetentionAction | null, RetentionAction | null | undefined, RetentionAction | null>;
 }
+
+/** What retention does with a partition past a site's horizon: drop it, or detach it and keep it as a table of its own. */
+export type RetentionAction = 'dropped' | 'detached';
 
 export type McpKeyLevel = 'standard' | 'operator';
 

@@ -6,9 +6,15 @@ import { spansCovering, uncovered, type PartitionSpan, type TimeRange } from './
 /** A table partitioned by site and time: its key is (account, site or stream, time), as its migration made it. */
 export interface PartitionedTable {
   name: 'fullstory_events';
+  /**
+   * A smaller table derived from it, whose rows of a site go with the
+   * partitions they were derived from: retention deletes those that ended
+   * before its horizon.
+   */
+  derived?: { name: 'fullstory_sessions'; siteColumns: readonly [string, string]; endColumn: string };
 }
 
-export const FULLSTORY_EVENTS_TABLE: PartitionedTable = { name: 'fullstory_events' };
+export const FULLSTORY_EVENTS_TABLE: PartitionedTable = { name: 'fullstory_events', derived: { name: 'fullstory_sessions', siteColumns: ['org_id', 'stream'], endColumn: 'session_end' } };
 
 /** A site in the copy: its account (FullSession customer, FullStory org) and its site or stream. */
 export interface PartitionSite {
@@ -20,6 +26,8 @@ export interface PartitionSite {
 export interface PartitionRow {
   name: string;
   range: TimeRange;
+  /** Retention took its rows: its range stays taken (no partition is made there again), and nothing loads into it. */
+  expired: boolean;
 }
 
 /** Waiting longer for ATTACH's lock would hold up the loads that wait for the partition. */
@@ -71,7 +79,7 @@ export class SitePartitions {
   /** The partition that alone holds [range.start, range.end) of the site, if one does: a load can COPY straight into it. */
   async holding(table: PartitionedTable, site: PartitionSite, range: TimeRange): Promise<string | undefined> {
     const rows = await partitionsOverlapping(this.db, table, site, range);
-    return rows.find((row) => row.range.start <= range.start && row.range.end >= range.end)?.name;
+    return rows.find((row) => !row.expired && row.range.start <= range.start && row.range.end >= range.end)?.name;
   }
 
   /**
@@ -101,13 +109,13 @@ function ensuredKey(table: PartitionedTable, site: PartitionSite, range: TimeRan
 async function partitionsOverlapping(db: Kysely<Database>, table: PartitionedTable, site: PartitionSite, range: TimeRange): Promise<PartitionRow[]> {
   const rows = await db
     .selectFrom('sync_partitions')
-    .select(['partition_name', 'range_start', 'range_end'])
+    .select(['partition_name', 'range_start', 'range_end', 'expired_at'])
     .where('parent_table', '=', table.name)
     .where((eb) => eb.or([eb.and([eb('customer_id', '=', site.customerId), eb('site_id', '=', site.siteId)]), eb('customer_id', 'is', null)]))
     .where('range_end', '>', new Date(range.start))
     .where((eb) => eb.or([eb('range_start', 'is', null), eb('range_start', '<', new Date(range.end))]))
     .execute();
-  return rows.map((row) => ({ name: row.partition_name, range: { start: row.range_start?.getTime() ?? Number.NEGATIVE_INFINITY, end: row.range_end.getTime() } }));
+  return rows.map((row) => ({ name: row.partition_name, range: { start: row.range_start?.getTime() ?? Number.NEGATIVE_INFINITY, end: row.range_end.getTime() }, expired: row.expired_at !== null }));
 }
 
 /**

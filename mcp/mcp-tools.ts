@@ -156,9 +156,9 @@ export function registerMcpTools(server: McpServer, deps: McpToolDeps): void {
   });
 
   tool('sync_status', {
-    description: 'How complete and fresh each site is (or one): the watermark, freshUntil, freshness (fresh, late, stale or unknown), gaps and provisional ranges, last success and failure; the same answers as `session-sync status` and `coverage`.',
+    description: 'How complete and fresh each site is (or one): the watermark, freshUntil, freshness (fresh, late, stale or unknown), gaps, provisional ranges and what retention removed (expired), last success and failure; the same answers as `session-sync status` and `coverage`.',
     input: { site: site.optional() },
-    output: { sites: z.array(z.object({ source: z.string(), customerId: z.string(), siteId: z.string(), watermark: iso, freshUntil: iso, freshness: z.enum(['fresh', 'late', 'stale', 'unknown']), gaps: z.array(z.object({ from: z.string(), to: z.string(), state: z.string() })), provisional: z.array(z.object({ from: z.string(), to: z.string() })), lastSuccessAt: iso, lastFailure: z.string().nullable() })) },
+    output: { sites: z.array(z.object({ source: z.string(), customerId: z.string(), siteId: z.string(), watermark: iso, freshUntil: iso, freshness: z.enum(['fresh', 'late', 'stale', 'unknown']), gaps: z.array(z.object({ from: z.string(), to: z.string(), state: z.string() })), provisional: z.array(z.object({ from: z.string(), to: z.string() })), expired: z.array(z.object({ from: z.string(), to: z.string() })), lastSuccessAt: iso, lastFailure: z.string().nullable() })) },
   }, async (args) => {
     const sites = args.site === undefined ? deps.config.sites.sites : [siteOf(args.site)];
     const now = deps.now();
@@ -177,6 +177,7 @@ export function registerMcpTools(server: McpServer, deps: McpToolDeps): void {
             freshness: freshnessOf(states.watermark, freshnessThresholds(siteConfig, now), now).state,
             gaps: states.gaps.map((gap) => ({ from: isoOf(gap.from)!, to: isoOf(gap.to)!, state: gap.state })),
             provisional: states.provisional.map((part) => ({ from: isoOf(part.from)!, to: isoOf(part.to)! })),
+            expired: states.expired.map((part) => ({ from: isoOf(part.from)!, to: isoOf(part.to)! })),
             lastSuccessAt: isoOf(fact.lastSuccessAt),
             lastFailure: fact.lastFailure ? `${isoOf(fact.lastFailure.at)}: ${fact.lastFailure.message}` : null,
           };

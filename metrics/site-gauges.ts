@@ -48,6 +48,9 @@ export function registerSiteGauges(metrics: SyncMetrics, db: Kysely<Database>, s
   metrics.addScrapeGauge('session_sync_coverage_gap_seconds', "Seconds of the site's history that no run synced (missing, failed or still running), before its newest synced instant", SITE_LABELS, async () =>
     perSite(await coverage(), ({ states }) => states.gaps.reduce((sum, gap) => sum + (gap.to - gap.from), 0) / 1000, ({ site }) => labelsOf(site)),
   );
+  metrics.addScrapeGauge('session_sync_coverage_expired_seconds', "Seconds of the site's history that retention removed (sync.retention): neither complete nor a gap", SITE_LABELS, async () =>
+    perSite(await coverage(), ({ states }) => states.expired.reduce((sum, part) => sum + (part.to - part.from), 0) / 1000, ({ site }) => labelsOf(site)),
+  );
   // Each site's thresholds beside its watermark, so one alert rule honours every site's own (alerts/session-sync-alerts.yml).
   metrics.addScrapeGauge('session_sync_freshness_warn_after_seconds', "The watermark age past which the site is late (its freshness.warnAfter, or derived from its schedule)", SITE_LABELS, async () =>
     sites.map((site) => ({ labels: labelsOf(site), value: freshnessThresholds(site, Date.now()).warnAfterMs / 1000 })),

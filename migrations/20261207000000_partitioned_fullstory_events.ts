@@ -62,8 +62,22 @@ export async function up(db: Db): Promise<void> {
     .addColumn('range_start', 'timestamptz')
     .addColumn('range_end', 'timestamptz', (c) => c.notNull())
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    // Set when retention took the partition's rows away (dropped, or detached and kept as a table
+    // outside the copy): the coverage ledger's record that its range is expired, not a gap.
+    .addColumn('expired_at', 'timestamptz')
+    .addColumn('retention_action', 'text', (c) => c.check(sql`retention_action in ('dropped', 'detached')`))
     .execute();
   await db.schema.createIndex('sync_partitions_site').on('sync_partitions').columns(['parent_table', 'customer_id', 'site_id', 'range_start']).execute();
+  // What retention took is part of what says how complete the copy is: the MCP reader reads it too.
+  await sql
+    .raw(
+      `do $$ begin
+        if exists (select from pg_roles where rolname = 'session_sync_mcp_reader') then grant select on sync_partitions to session_sync_mcp_reader; end if;
+      exception when insufficient_privilege then
+        raise notice 'session-sync: could not grant session_sync_mcp_reader SELECT on sync_partitions (%); the MCP server needs it: see docs/mcp.md', sqlerrm;
+      end $$`,
+    )
+    .execute(db);
   if (await isPlainTableWithRows(db)) await keepTableAsLegacyPartition(db);
   else await replaceEmptyTable(db);
 }

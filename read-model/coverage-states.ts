@@ -15,7 +15,7 @@ export interface RunSpan extends TimeRange {
 }
 
 export type GapState = 'running' | 'failed' | 'missing';
-export type DayState = 'complete' | 'provisional' | GapState | 'pending';
+export type DayState = 'complete' | 'provisional' | GapState | 'pending' | 'expired';
 
 export interface CoverageStates {
   /** Every record of these ranges is stored. */
@@ -24,6 +24,8 @@ export interface CoverageStates {
   provisional: TimeRange[];
   /** Expected and not synced, each with why. */
   gaps: Array<TimeRange & { state: GapState }>;
+  /** Synced once, then taken away by retention: neither complete nor a gap. */
+  expired: TimeRange[];
   /** Synced at all: the newest instant any window reached; null before the first. */
   freshUntil: number | null;
   /** Before this instant, from the start of the history, the copy is complete; null before the first window. */
@@ -36,16 +38,21 @@ export interface CoverageStates {
  * that had settled when it was synced, and only with the reach-back the rule
  * needs; the rest of what it synced is provisional. Expected history runs
  * from `expectedFrom` to `expectedTo`; what of it no window synced is a
- * gap, running or failed where such a run covers it, else missing.
+ * gap, running or failed where such a run covers it, else missing. What
+ * retention took (`expired`) is neither: the watermark counts through it,
+ * as from the retention horizon on the copy is what it claims.
  */
-export function coverageStates(windows: readonly CoveredWindow[], runs: readonly RunSpan[], rule: CompletenessRule, expected: TimeRange | null): CoverageStates {
+export function coverageStates(windows: readonly CoveredWindow[], runs: readonly RunSpan[], rule: CompletenessRule, expected: TimeRange | null, expiredRanges: readonly TimeRange[] = []): CoverageStates {
+  const expired = union(expiredRanges);
   const synced = union(windows);
-  const complete = union(windows.filter((window) => rule.reachBackMs === null || window.reachBackMs >= rule.reachBackMs).map((window) => ({ from: window.from, to: Math.min(window.to, window.syncedAt - rule.settleMs) })));
-  const provisional = subtract(synced, complete);
+  const settled = union(windows.filter((window) => rule.reachBackMs === null || window.reachBackMs >= rule.reachBackMs).map((window) => ({ from: window.from, to: Math.min(window.to, window.syncedAt - rule.settleMs) })));
+  const complete = subtract(settled, expired);
+  const provisional = subtract(subtract(synced, settled), expired);
   const freshUntil = synced.length > 0 ? Math.max(...synced.map((range) => range.to)) : null;
-  const historyStart = synced[0]?.from ?? null;
-  const watermark = historyStart === null ? null : coveredUntil(complete, historyStart);
-  return { complete, provisional, gaps: expected ? classifyGaps(subtract([expected], synced), runs) : [], freshUntil, watermark };
+  const historyStart = union([...synced, ...expired])[0]?.from ?? null;
+  const watermark = historyStart === null ? null : coveredUntil(union([...complete, ...expired]), historyStart);
+  const gaps = expected ? classifyGaps(subtract(subtract([expected], synced), expired), runs) : [];
+  return { complete, provisional, gaps, expired, freshUntil, watermark };
 }
 
 /** Splits the gaps by the runs over them: running first (a retry of a failed range is running), then failed, else missing. */
@@ -63,7 +70,7 @@ function classifyGaps(gaps: readonly TimeRange[], runs: readonly RunSpan[]): Arr
 
 const DAY_MS = 86_400_000;
 /** Worst first: a day shows the worst state of any part of it. */
-const SEVERITY: readonly DayState[] = ['failed', 'missing', 'running', 'provisional', 'pending', 'complete'];
+const SEVERITY: readonly DayState[] = ['failed', 'missing', 'running', 'provisional', 'pending', 'expired', 'complete'];
 
 /**
  * One state per UTC day of [from, to): the worst state of any instant of
@@ -77,7 +84,8 @@ export function dayStates(states: CoverageStates, range: TimeRange): Array<{ day
     const present = new Set<DayState>();
     for (const gap of states.gaps) if (clip([gap], within).length > 0) present.add(gap.state);
     if (clip(states.provisional, within).length > 0) present.add('provisional');
-    if (subtract([within], [...states.complete, ...states.provisional, ...states.gaps]).length > 0) present.add('pending');
+    if (subtract([within], [...states.complete, ...states.provisional, ...states.gaps, ...states.expired]).length > 0) present.add('pending');
+    if (clip(states.expired, within).length > 0) present.add('expired');
     if (clip(states.complete, within).length > 0) present.add('complete');
     days.push({ day, state: SEVERITY.find((state) => present.has(state)) ?? 'pending' });
   }

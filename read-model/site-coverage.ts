@@ -7,7 +7,9 @@ import { definitionOf } from '../sources/source-definitions.js';
 import type { SourceRegistry } from '../sources/source-registry.js';
 import { streamKeyOf } from '../workflows/stream-key.js';
 import { coverageStates, dayStates, type CompletenessRule, type CoverageStates, type DayState, type GapState } from './coverage-states.js';
-import type { TimeRange } from './time-ranges.js';
+import { clip, type TimeRange } from './time-ranges.js';
+import { expiredRanges } from '../db/partition-retention.js';
+import { partitionedTableOf } from '../sources/partitioned-tables.js';
 
 export interface SiteCoverage {
   source: string;
@@ -21,6 +23,8 @@ export interface SiteCoverage {
   /** What of the range is expected and not synced, and why. */
   gaps: Array<TimeRange & { state: GapState }>;
   provisional: TimeRange[];
+  /** What of the range retention took away. */
+  expired: TimeRange[];
   /** Records: stored records whose key lies in the day; null when the stream's records have no such key. */
   days: Array<{ day: number; state: DayState; records: number | null }>;
 }
@@ -50,7 +54,8 @@ export interface SiteCoverageStates {
 /** The two clocks and the gaps of a site over its whole history, without counts: what status, metrics and the page read. */
 export async function siteCoverageStates(db: Kysely<Database>, site: SiteConfig, range: CoverageRange): Promise<SiteCoverageStates> {
   const stream = streamKeyOf(site);
-  const [windows, runs] = await Promise.all([coveredWindows(db, stream), unfinishedRuns(db, stream)]);
+  const table = partitionedTableOf(site);
+  const [windows, runs, expired] = await Promise.all([coveredWindows(db, stream), unfinishedRuns(db, stream), table ? expiredRanges(db, table, site) : []]);
   const history = windows.length > 0 ? Math.min(...windows.map((window) => window.from)) : null;
   const from = range.from ?? history ?? range.now;
   const to = range.to ?? range.now;
@@ -58,7 +63,8 @@ export async function siteCoverageStates(db: Kysely<Database>, site: SiteConfig,
   const newest = windows.length > 0 ? Math.max(...windows.map((window) => window.to)) : null;
   const expectedTo = range.to ?? Math.min(to, newest ?? from);
   const expected = expectedTo > from ? { from, to: expectedTo } : null;
-  return { states: coverageStates(windows, runs, completenessRule(site), expected), from, to };
+  const taken = expired.map((range) => ({ from: range.start, to: range.end }));
+  return { states: coverageStates(windows, runs, completenessRule(site), expected, taken), from, to };
 }
 
 /** Everything `coverage` shows of a site: the states, the gaps and a day-by-day picture with the records stored per day. */
@@ -75,6 +81,7 @@ export async function siteCoverage(db: Kysely<Database>, sources: SourceRegistry
     freshUntil: states.freshUntil,
     gaps: states.gaps,
     provisional: states.provisional.filter((part) => part.to > from && part.from < to),
+    expired: clip(states.expired, { from, to }),
     days: to > from ? dayStates(states, { from, to }).map(({ day, state }) => ({ day, state, records: counts === null ? null : (counts.get(day) ?? 0) })) : [],
   };
 }

@@ -18,6 +18,7 @@ const DAY_STYLE: Record<DayState, { fill: string; label: string }> = {
   failed: { fill: '#c62828', label: 'failed' },
   missing: { fill: '#ffb300', label: 'missing' },
   pending: { fill: '#e0e0e0', label: 'not synced yet' },
+  expired: { fill: '#90a4ae', label: 'expired: removed by retention' },
 };
 const FRESHNESS_COLOUR = { fresh: '#2e7d32', late: '#ef6c00', stale: '#c62828', unknown: '#616161' } as const;
 /** A day's square, and the step to the next (the square and a 2 px gap). */

@@ -32,7 +32,7 @@ describe('the config file', () => {
       ['o-1G1-na1', 'events', 'acme-fullstory', 30, '*/15 * * * *', 'UTC', 21_600_000],
       ['o-1G1-na1', 'individuals', 'acme-fullstory', 30, '*/15 * * * *', 'UTC', 86_400_000],
     ]);
-    expect(config.sites.sites[0]?.sync).toEqual({ windowMs: 86_400_000, backfillWindowMs: 90 * 86_400_000, maxSessionDurationMs: 14_400_000, settleDelayMs: 1_800_000, initialLookbackMs: 86_400_000, refreshTrailingMs: 0, freshReachBackMs: 1_800_000, sweepReachBackMs: 86_400_000, partitionSpan: '1d' });
+    expect(config.sites.sites[0]?.sync).toEqual({ windowMs: 86_400_000, backfillWindowMs: 90 * 86_400_000, maxSessionDurationMs: 14_400_000, settleDelayMs: 1_800_000, initialLookbackMs: 86_400_000, refreshTrailingMs: 0, freshReachBackMs: 1_800_000, sweepReachBackMs: 86_400_000, partitionSpan: '1d', retentionMs: null, retentionDetachOnly: false });
     expect(config.sites.sites[3]?.sync.refreshTrailingMs).toBe(86_400_000);
     // A FullStory backfill exports a window at a time, as its scheduled runs do.
     expect(config.sites.sites[3]?.sync.backfillWindowMs).toBe(21_600_000);
@@ -129,6 +129,31 @@ accounts:
     expect(loadConfig({ ...baseEnv, SESSION_SYNC_CONFIG: monthly }).sites.sites.map((site) => site.sync.partitionSpan)).toEqual(['1mo', '7d']);
     const hourly = writeConfig(yaml('1h'));
     expect(problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: hourly })).toEqual([`${hourly}:9 accounts.o-1G1-na1.sites.events.sync.partition: must be one of: 1d, 7d, 1mo`]);
+  });
+
+  it('takes a retention where the copy can honour it, and names why not elsewhere', () => {
+    const path = writeConfig(`credentials:
+  main: { kind: fullsession-api-token, secret: { env: MAIN } }
+  fs: { kind: fullstory-api-key, secret: { env: FS } }
+accounts:
+  cust-1:
+    sites:
+      site-a: { credential: main, sync: { retention: 90d } }
+  o-1G1-na1:
+    source: fullstory
+    sites:
+      events: { credential: fs, sync: { retention: 2d, retentionDetachOnly: yes } }
+      individuals: { credential: fs, sync: { retention: 30d } }
+`);
+    expect(problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: path })).toEqual([
+      `${path}:11 accounts.o-1G1-na1.sites.events.sync.retentionDetachOnly: must be a boolean, not text`,
+    ]);
+    const fixed = writeConfig(readFileSync(path, 'utf8').replace('yes', 'true'));
+    expect(problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: fixed })).toEqual([
+      `${fixed} accounts.cust-1.sites.site-a.sync.retention: fullsession sessions are not partitioned by time in this release, so they are kept for ever; remove retention here`,
+      `${fixed} accounts.o-1G1-na1.sites.events.sync.retention: 2d is not longer than what scheduled runs still write (refreshTrailing 1d + window 1d + settleDelay 30m); set it to 3d or more`,
+      `${fixed} accounts.o-1G1-na1.sites.individuals.sync.retention: fullstory individuals have no time to expire by, so they are kept for ever; remove retention here`,
+    ]);
   });
 
   it("takes only FullStory's streams as the sites of a FullStory account", () => {

@@ -36,7 +36,7 @@ describe('configuration from the environment', () => {
       freshness: null,
       ratePerMinute: 20,
       schedule: { cron: '*/15 * * * *', timezone: 'UTC', jitterMs: 60_000, catchupWindowMs: 3_600_000, runTimeoutMs: 3_600_000 },
-      sync: { windowMs: 86_400_000, backfillWindowMs: 90 * 86_400_000, maxSessionDurationMs: 14_400_000, settleDelayMs: 1_800_000, initialLookbackMs: 86_400_000, refreshTrailingMs: 0, freshReachBackMs: 1_800_000, sweepReachBackMs: 86_400_000, partitionSpan: '1d' },
+      sync: { windowMs: 86_400_000, backfillWindowMs: 90 * 86_400_000, maxSessionDurationMs: 14_400_000, settleDelayMs: 1_800_000, initialLookbackMs: 86_400_000, refreshTrailingMs: 0, freshReachBackMs: 1_800_000, sweepReachBackMs: 86_400_000, partitionSpan: '1d', retentionMs: null, retentionDetachOnly: false },
     });
     expect(config.worker).toEqual({ shutdownGraceMs: 30_000, maxConcurrentActivities: 8, stickyQueueTimeoutMs: 10_000, abandonedRunCheckMs: 300_000, workflowThread: 'main', metricsPort: 9464, metricsHost: '127.0.0.1', metricsAllowedHosts: [], workflowBundlePath: undefined });
   });

@@ -17,7 +17,7 @@ describe('coverage states from the ledger', () => {
       { from: T + 6 * H, to: T + 12 * H, reachBackMs: 30 * 60_000, syncedAt: T + 13 * H },
     ];
     const before = coverageStates(fresh, [], SESSIONS, { from: T, to: T + 12 * H });
-    expect(before).toEqual({ complete: [], provisional: [{ from: T, to: T + 12 * H }], gaps: [], freshUntil: T + 12 * H, watermark: T });
+    expect(before).toEqual({ complete: [], provisional: [{ from: T, to: T + 12 * H }], gaps: [], expired: [], freshUntil: T + 12 * H, watermark: T });
     const swept = coverageStates([...fresh, { from: T, to: T + D, reachBackMs: D, syncedAt: T + D + H }], [], SESSIONS, { from: T, to: T + D });
     expect([swept.complete, swept.provisional, swept.watermark, swept.freshUntil]).toEqual([[{ from: T, to: T + D }], [], T + D, T + D]);
   });
@@ -58,6 +58,21 @@ describe('coverage states from the ledger', () => {
     expect(states.watermark).toBe(T + D);
     // A day shows its worst part: day 3 is half running, half missing.
     expect(dayStates(states, { from: T, to: T + 6 * D }).map((day) => day.state)).toEqual(['complete', 'failed', 'missing', 'missing', 'complete', 'pending']);
+  });
+
+  it('calls what retention took expired: neither complete nor a gap, and the watermark counts through it', () => {
+    const exports = [0, 1, 2, 3].map((n) => ({ from: T + n * D, to: T + (n + 1) * D, reachBackMs: 0, syncedAt: T + 10 * D }));
+    // Days 0 and 1 expired; day 2 was never synced since (a hole in the middle of what is left): still a gap.
+    const windows = [exports[0]!, exports[1]!, exports[3]!];
+    const states = coverageStates(windows, [], EVENTS, { from: T, to: T + 4 * D }, [{ from: T, to: T + 2 * D }]);
+    expect(states.expired).toEqual([{ from: T, to: T + 2 * D }]);
+    expect(states.complete).toEqual([{ from: T + 3 * D, to: T + 4 * D }]);
+    expect(states.gaps).toEqual([{ from: T + 2 * D, to: T + 3 * D, state: 'missing' }]);
+    expect(states.watermark).toBe(T + 2 * D);
+    expect(dayStates(states, { from: T, to: T + 4 * D }).map((day) => day.state)).toEqual(['expired', 'expired', 'missing', 'complete']);
+    // Expired from the start of the history, then complete: the watermark runs to the end.
+    const whole = coverageStates(exports, [], EVENTS, { from: T, to: T + 4 * D }, [{ from: T, to: T + 2 * D }]);
+    expect([whole.gaps, whole.watermark]).toEqual([[], T + 4 * D]);
   });
 
   it('has no clocks before the first window, and every day pending', () => {

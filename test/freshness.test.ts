@@ -14,7 +14,7 @@ function site(source: string, cron: string, sync: Partial<SiteConfig['sync']> = 
     credentialName: 'k',
     ratePerMinute: 20,
     schedule: { cron, timezone: 'UTC', jitterMs: 0, catchupWindowMs: H, runTimeoutMs: H },
-    sync: { windowMs: 24 * H, backfillWindowMs: 24 * H, maxSessionDurationMs: 4 * H, settleDelayMs: 30 * M, initialLookbackMs: 24 * H, refreshTrailingMs: 0, freshReachBackMs: 30 * M, sweepReachBackMs: 24 * H, partitionSpan: '1d', ...sync },
+    sync: { windowMs: 24 * H, backfillWindowMs: 24 * H, maxSessionDurationMs: 4 * H, settleDelayMs: 30 * M, initialLookbackMs: 24 * H, refreshTrailingMs: 0, freshReachBackMs: 30 * M, sweepReachBackMs: 24 * H, partitionSpan: '1d', retentionMs: null, retentionDetachOnly: false, ...sync },
     freshness,
   };
 }

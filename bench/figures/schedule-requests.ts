@@ -73,7 +73,7 @@ function siteConfig(siteId: string, sweepReachBackMs: number): SiteConfig {
     credentialName: ENV_CREDENTIAL_NAME,
     ratePerMinute: 1_000_000,
     schedule: { cron: '*/15 * * * *', timezone: 'UTC', jitterMs: 0, catchupWindowMs: HOUR, runTimeoutMs: HOUR },
-    sync: { windowMs: DAY, backfillWindowMs: 90 * DAY, maxSessionDurationMs: 4 * HOUR, settleDelayMs: SETTLE, initialLookbackMs: DAY, refreshTrailingMs: 0, freshReachBackMs: 30 * MINUTE, sweepReachBackMs, partitionSpan: '1d' },
+    sync: { windowMs: DAY, backfillWindowMs: 90 * DAY, maxSessionDurationMs: 4 * HOUR, settleDelayMs: SETTLE, initialLookbackMs: DAY, refreshTrailingMs: 0, freshReachBackMs: 30 * MINUTE, sweepReachBackMs, partitionSpan: '1d', retentionMs: null, retentionDetachOnly: false },
     freshness: null,
   };
 }
