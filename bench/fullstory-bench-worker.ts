@@ -16,9 +16,10 @@ export interface FullStoryBenchWorker {
 /**
  * A real worker for one FullStory org of the sandbox, configured by a config
  * file whose credential `bench` holds `key`; `sites` is the account's
- * `sites:` block as YAML, indented by six spaces.
+ * `sites:` block as YAML, indented by six spaces. `root`: the project
+ * folder of another build to run (devstack/previous-release.ts).
  */
-export async function startFullStoryBenchWorker(stack: BenchStack, database: ScratchDatabase, sandbox: FullStorySandbox, options: { orgId: string; key: string; taskQueue: string; sites: string; pollInterval: string }): Promise<FullStoryBenchWorker> {
+export async function startFullStoryBenchWorker(stack: BenchStack, database: ScratchDatabase, sandbox: FullStorySandbox, options: { orgId: string; key: string; taskQueue: string; sites: string; pollInterval: string; root?: string }): Promise<FullStoryBenchWorker> {
   const configPath = join(mkdtempSync(join(tmpdir(), 'session-sync-bench-fullstory-')), 'session-sync.yaml');
   writeFileSync(configPath, `
 credentials:
@@ -40,12 +41,13 @@ ${options.sites}
     FULLSTORY_API_URL: sandbox.url,
     FULLSTORY_EU_API_URL: sandbox.url,
     FULLSTORY_POLL_INTERVAL: options.pollInterval,
-    WORKFLOW_BUNDLE_PATH: stack.bundlePath,
+    // Another build (a previous release's, in `root`) runs its own bundle.
+    WORKFLOW_BUNDLE_PATH: options.root ? join(options.root, 'dist', 'workflow-bundle.js') : stack.bundlePath,
     METRICS_PORT: String(port),
     METRICS_HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
   };
-  const worker = spawnWorker(env);
+  const worker = spawnWorker(env, options.root);
   await waitUntilReady(port, worker);
   return { worker, env };
 }

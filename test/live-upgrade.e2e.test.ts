@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FullStorySandbox } from '../devstack/sandboxes/fullstory/fullstory-sandbox.js';
 import { runCli, spawnWorker, waitFor, type WorkerProcess } from '../devstack/session-sync-process.js';
 import { storedFullStoryRows } from './support/fullstory-rows.js';
-import { previousReleaseRoot } from './support/previous-release.js';
+import { previousReleaseRoot } from '../devstack/previous-release.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { tempDir } from './support/temp-dir.js';
 

@@ -7,6 +7,12 @@ import { FullStorySandbox } from '../../devstack/sandboxes/fullstory/fullstory-s
 import { syncRangeWorkflow } from '../../workflows/sync-range-workflow.js';
 import { DAY, HOUR, startScenario, T0, type BenchStack } from '../bench-stack.js';
 import { startFullStoryBenchWorker } from '../fullstory-bench-worker.js';
+import { copyRowsPerSecond } from '../copy-baseline.js';
+import { PREVIOUS_RELEASE, previousReleaseRoot } from '../../devstack/previous-release.js';
+import { FULLSTORY_EVENTS_TABLE, SitePartitions } from '../../db/site-partitions.js';
+import { applyRetention } from '../../db/partition-retention.js';
+import { getSession, searchSessions } from '../../read-model/session-queries.js';
+import type { SiteConfig } from '../../config/site-config.js';
 
 /** One load into a table that already holds `storedRows` rows. */
 export interface ScaleStep {
@@ -22,21 +28,39 @@ export interface ScaleStep {
 
 export interface ScaleSeries {
   table: string;
+  /** Which release's worker and layout: this one (partitioned), or the one before (one table). */
+  layout: string;
   steps: ScaleStep[];
   /** The worst of the figures at the largest size over the same at the smallest. */
   worstRatio: number;
+  /** At the largest size, where the layout has partitions: what retention's daily drop and a reader cost. */
+  atLargest?: PartitionedFigures;
+}
+
+/** What partitions buy at the largest size. */
+export interface PartitionedFigures {
+  /** Retention taking the oldest day (record, DETACH CONCURRENTLY, DROP). */
+  dropDaySeconds: number;
+  /** MCP get_session's reads of one session and its events, 95th percentile of 200. */
+  getSessionP95Ms: number;
+  /** MCP search_sessions over a day, 95th percentile of 200. */
+  searchSessionsP95Ms: number;
+  /** The measured load's rows a second (from its file download to its commit) over a plain COPY's of the same rows into a table like its partition. */
+  loadOverCopy: number;
 }
 
 export interface ScaleFigure {
   sharedBuffers: string;
-  fullstory: ScaleSeries;
-  fullsession: ScaleSeries;
+  series: ScaleSeries[];
 }
 
 /** A table that grows, and how to load a day into it and fill it with earlier days. */
 interface GrowingTable {
   table: string;
+  layout: string;
   database: ScratchDatabase;
+  /** Figures only partitions have, taken after the last load (the day loaded last). */
+  atLargest?(day: number): Promise<PartitionedFigures>;
   /** Loads the day at `day` through a real worker; returns the records it stored. */
   load(day: number, to?: number): Promise<number>;
   /** Copies the day at `firstDay` to earlier days until the table holds `target` rows. */
@@ -57,24 +81,39 @@ const FULLSTORY_ORG = 'o-scale-na1';
 /** A little over a million events in the day's window (the sandbox's day is not flat). */
 const EVENTS_PER_HOUR = 48_000;
 
+/** The series measured, by name; BENCH_SCALE_SERIES (comma-separated) chooses some. */
+const SERIES: Record<string, (stack: BenchStack) => Promise<GrowingTable>> = {
+  'fullstory-partitioned': (stack) => fullStoryEvents(stack, 'partitioned'),
+  'fullstory-previous-release': (stack) => fullStoryEvents(stack, 'previous release'),
+  'fullsession': fullSessionSessions,
+};
+
 /**
  * `npm run bench -- scale`: the same day loaded by a real worker into a
  * table already holding 0, 10M and 50M rows, on a Postgres of its own with
  * shared_buffers at 128 MB: FullStory's events (a day's window, about a
- * million) and FullSession's sessions (a day's pages, 480,000). Wall time,
- * WAL bytes, shared buffers touched and disk bytes per row. The rows
- * already there are the first load's, copied to earlier days in SQL, so
- * they are shaped as the real ones. One table at a time: the disk holds
- * one at the largest size, not two.
+ * million) by this release into its partitions and by the release before
+ * into its one table, in the same run, and FullSession's sessions (a
+ * day's pages, 480,000). Wall time, WAL bytes, shared buffers touched and
+ * disk bytes per row; where there are partitions, retention's drop of a
+ * day, two MCP reads and the load against a plain COPY at the largest
+ * size. The rows already there are the first load's, copied to earlier
+ * days in SQL, so they are shaped as the real ones. One table at a time:
+ * the disk holds one at the largest size, not two.
  */
 export async function measureScale(stack: BenchStack, log: (line: string) => void): Promise<ScaleFigure> {
-  log(`scale: loads into ${SIZES.map((size) => size.toLocaleString('en')).join(', ')} rows, shared_buffers ${SHARED_BUFFERS}`);
+  const names = process.env.BENCH_SCALE_SERIES ? process.env.BENCH_SCALE_SERIES.split(',') : Object.keys(SERIES);
+  log(`scale: ${names.join(', ')}: loads into ${SIZES.map((size) => size.toLocaleString('en')).join(', ')} rows, shared_buffers ${SHARED_BUFFERS}`);
   const postgres = await startEmbeddedPostgresProcess({ settings: { shared_buffers: SHARED_BUFFERS, max_wal_size: '4GB', checkpoint_timeout: '30min' } });
   const onPostgres = { ...stack, adminDatabaseUrl: postgres.url };
   try {
-    const fullstory = await measureGrowth(await fullStoryEvents(onPostgres), log);
-    const fullsession = await measureGrowth(await fullSessionSessions(onPostgres), log);
-    return { sharedBuffers: SHARED_BUFFERS, fullstory, fullsession };
+    const series: ScaleSeries[] = [];
+    for (const name of names) {
+      const start = SERIES[name];
+      if (!start) throw new Error(`BENCH_SCALE_SERIES: no series ${name} (known: ${Object.keys(SERIES).join(', ')})`);
+      series.push(await measureGrowth(await start(onPostgres), log));
+    }
+    return { sharedBuffers: SHARED_BUFFERS, series };
   } finally {
     await postgres.stop();
   }
@@ -101,7 +140,8 @@ async function measureGrowth(subject: GrowingTable, log: (line: string) => void)
       const rows = await subject.load(day);
       const seconds = (performance.now() - started) / 1000;
       const after = await counters(db);
-      const { rows: disk } = await sql<{ bytes: string }>`select pg_total_relation_size(${subject.table}) as bytes`.execute(db);
+      // A partitioned table's own size is 0: its partitions hold the rows.
+      const { rows: disk } = await sql<{ bytes: string }>`select sum(pg_total_relation_size(relid)) as bytes from pg_partition_tree(${subject.table})`.execute(db);
       steps.push({
         storedRows: stored,
         rows,
@@ -113,21 +153,33 @@ async function measureGrowth(subject: GrowingTable, log: (line: string) => void)
     }
     const [first, last] = [steps[0]!, steps.at(-1)!];
     const worstRatio = Math.max(last.secondsPerMillionRows / first.secondsPerMillionRows, last.walBytesPerRow / first.walBytesPerRow, last.buffersPerRow / first.buffersPerRow);
-    return { table: subject.table, steps, worstRatio };
+    const lastDay = T0 + (SIZES.length - 1) * DAY;
+    const atLargest = subject.atLargest ? await subject.atLargest(lastDay) : undefined;
+    return { table: subject.table, layout: subject.layout, steps, worstRatio, ...(atLargest ? { atLargest } : {}) };
   } finally {
     await subject.close();
   }
 }
 
-/** FullStory's events, loaded from the sandbox's export by a real worker. */
-async function fullStoryEvents(stack: BenchStack): Promise<GrowingTable> {
-  const database = await createScratchDatabase(stack.adminDatabaseUrl, { prefix: 'session_sync_scale' });
+/**
+ * FullStory's events, loaded from the sandbox's export by a real worker:
+ * this release's into its per-site partitions (the fill makes each earlier
+ * day's partition first, as workers do), or the release before's into its
+ * one table (its own build, from git, migrating its own database).
+ */
+async function fullStoryEvents(stack: BenchStack, layout: 'partitioned' | 'previous release'): Promise<GrowingTable> {
+  const previous = layout === 'previous release' ? previousReleaseRoot() : undefined;
+  const database = await createScratchDatabase(stack.adminDatabaseUrl, { prefix: 'session_sync_scale', migrate: previous === undefined });
   const key = `na1.${randomBytes(24).toString('base64url')}/SCALEKY`;
   const sandbox = await FullStorySandbox.start({ orgs: [{ orgId: FULLSTORY_ORG, eventsPerHour: EVENTS_PER_HOUR }], keys: [{ key, orgId: FULLSTORY_ORG, role: 'ARCHITECT', email: 'bench@example.com' }], pendingPolls: 1 });
   const taskQueue = `bench-scale-fullstory-${Date.now()}`;
-  const { worker } = await startFullStoryBenchWorker(stack, database, sandbox, { orgId: FULLSTORY_ORG, key, taskQueue, sites: '      events: { credential: bench, sync: { window: 24h } }', pollInterval: '1s' });
+  const { worker } = await startFullStoryBenchWorker(stack, database, sandbox, { orgId: FULLSTORY_ORG, key, taskQueue, sites: '      events: { credential: bench, sync: { window: 24h } }', pollInterval: '1s', ...(previous ? { root: previous } : {}) });
+  const site = { customerId: FULLSTORY_ORG, siteId: 'events' };
+  const partitions = new SitePartitions(database.db);
+  let lastLoad = { seconds: 0, rows: 0 };
   return {
     table: 'fullstory_events',
+    layout: layout === 'partitioned' ? 'this release, partitioned by site and day' : `the release before (${PREVIOUS_RELEASE.slice(0, 7)}), one table`,
     database,
     async load(day, to = day + DAY) {
       const handle = await stack.client.workflow.start(syncRangeWorkflow, {
@@ -135,10 +187,13 @@ async function fullStoryEvents(stack: BenchStack): Promise<GrowingTable> {
         taskQueue,
         args: [{ site: { source: 'fullstory', customerId: FULLSTORY_ORG, siteId: 'events', credentialName: 'bench' }, from: day, to, windowMs: DAY, lookbackMs: 0, force: false, kind: 'backfill' }],
       });
-      return (await handle.result()).records;
+      const rows = (await handle.result()).records;
+      lastLoad = { seconds: (Date.now() - lastDownloadStart(sandbox)) / 1000, rows };
+      return rows;
     },
     fillTo: (target, firstDay) =>
       copyDays(database.db, 'fullstory_events', 'event_start', target, firstDay, async (shift, copy, take) => {
+        if (layout === 'partitioned') await partitions.ensure(FULLSTORY_EVENTS_TABLE, site, '1d', { start: firstDay - copy * DAY, end: firstDay - (copy - 1) * DAY });
         await sql`
           insert into fullstory_events (org_id, stream, event_start, row_sha256, occurrence, user_id, session_id, page_id, indv_id, event_type, page_url, user_email, raw, raw_original, synced_at)
           select org_id, stream, event_start - ${shift}::interval, row_sha256, occurrence, user_id, session_id, page_id, indv_id, event_type, page_url, user_email, raw, raw_original, synced_at
@@ -149,6 +204,7 @@ async function fullStoryEvents(stack: BenchStack): Promise<GrowingTable> {
           select org_id, stream, user_id, session_id || ':' || ${copy}::text, session_start - ${shift}::interval, session_end - ${shift}::interval, page_count, event_count, entry_url, exit_url, device, browser, platform, operating_system, uid, email, display_name, updated_at
           from fullstory_sessions where session_end >= ${new Date(firstDay)} and session_end < ${new Date(firstDay + DAY)}`.execute(database.db);
       }),
+    ...(layout === 'partitioned' ? { atLargest: (day: number) => partitionedFigures(database, site, day, lastLoad) } : {}),
     async close() {
       worker.child.kill('SIGKILL');
       await worker.exited;
@@ -158,12 +214,53 @@ async function fullStoryEvents(stack: BenchStack): Promise<GrowingTable> {
   };
 }
 
+/** When the worker last asked for an export file: a load starts there. */
+function lastDownloadStart(sandbox: FullStorySandbox): number {
+  const download = sandbox.requests.filter((request) => request.path.startsWith('/_files/')).at(-1);
+  if (!download) throw new Error('the worker never downloaded an export file');
+  return download.at;
+}
+
+/**
+ * At the largest size: retention's drop of the oldest day, MCP's two
+ * reads (200 calls each, p95) and the last load against a plain COPY of the
+ * same rows into a table like its partition.
+ */
+async function partitionedFigures(database: ScratchDatabase, site: { customerId: string; siteId: string }, day: number, lastLoad: { seconds: number; rows: number }): Promise<PartitionedFigures> {
+  const db = database.db;
+  const oldest = await db.selectFrom('sync_partitions').select(['partition_name', 'range_start', 'range_end']).where('customer_id', '=', site.customerId).orderBy('range_start').executeTakeFirstOrThrow();
+  const retention = { table: FULLSTORY_EVENTS_TABLE, site, retentionMs: 1, action: 'dropped' as const };
+  const plan = { horizon: oldest.range_end.getTime(), partitions: [{ name: oldest.partition_name, range: { start: oldest.range_start!.getTime(), end: oldest.range_end.getTime() }, rows: 0 }], keptBeforePartitioning: null };
+  const dropStarted = performance.now();
+  await applyRetention(db, retention, plan);
+  const dropDaySeconds = (performance.now() - dropStarted) / 1000;
+  const config = { source: 'fullstory', customerId: site.customerId, siteId: site.siteId } as SiteConfig;
+  const sessions = await db.selectFrom('fullstory_sessions').select(['user_id', 'session_id']).where('session_end', '>=', new Date(day)).where('session_end', '<', new Date(day + DAY)).orderBy('session_id').limit(200).execute();
+  const getSessionP95Ms = await p95(sessions.map((session) => () => getSession(db, config, `${session.user_id}:${session.session_id}`, 100, 0)));
+  const searchSessionsP95Ms = await p95(Array.from({ length: 200 }, (_, n) => () => searchSessions(db, config, { from: day + (n % 24) * HOUR, to: day + DAY }, {}, 50, null)));
+  const partition = await new SitePartitions(db).holding(FULLSTORY_EVENTS_TABLE, site, { start: day, end: day + DAY });
+  const copyPerSecond = await copyRowsPerSecond(database.url, partition as 'fullstory_events');
+  return { dropDaySeconds, getSessionP95Ms, searchSessionsP95Ms, loadOverCopy: lastLoad.rows / lastLoad.seconds / copyPerSecond };
+}
+
+/** The 95th percentile of the calls' times, in milliseconds, one call at a time. */
+async function p95(calls: Array<() => Promise<unknown>>): Promise<number> {
+  const times: number[] = [];
+  for (const call of calls) {
+    const started = performance.now();
+    await call();
+    times.push(performance.now() - started);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(times.length * 0.95)] ?? 0;
+}
+
 /** FullSession's sessions, paged from the sandbox by a real worker (20,000 sessions an hour). */
 async function fullSessionSessions(stack: BenchStack): Promise<GrowingTable> {
   const scenario = await startScenario(stack, 'scale', ['site-1'], { limitPerMinute: null, ratePerMinute: 1_000_000 });
   await scenario.startWorkers(1);
   return {
     table: 'fullsession_sessions',
+    layout: 'one table',
     database: scenario.database,
     load: async (day, to = day + DAY) => (await scenario.backfill('site-1', day, to)).records,
     // Each copy takes new session ids: the key is (customer_id, site_id, session_id), as stored today.
