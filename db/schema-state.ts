@@ -24,9 +24,10 @@ export async function readSchemaState(db: Kysely<Database>): Promise<SchemaState
 }
 
 /**
- * Migrations only ever add (columns nullable or defaulted, no renames, no
- * drops), so a release one step behind runs on a newer schema unchanged.
- * This says so when it happens, for the log.
+ * Migrations keep every table and column a release one step behind uses
+ * (they add columns nullable or defaulted; a table partitioned in place
+ * keeps its name and columns), so that release runs on a newer schema
+ * unchanged. This says so when it happens, for the log.
  */
 export function newerSchemaNote(state: SchemaState): string {
   return `the database schema is newer than this release (it has run ${state.unknown.join(', ')}); running on it unchanged, as migrations only add`;

@@ -38,7 +38,7 @@ export async function replaceWindowEvents(trx: Transaction<Database>, copyIn: Co
   const staged = await stageExportFile(trx, copyIn, target, shape, openLines());
   clock.lap('stage');
   const changed = await mergeStaged(trx, target, window, clock);
-  await refreshTouchedSessions(trx, target);
+  await refreshTouchedSessions(trx, target, window);
   clock.lap('sessions');
   return { received: staged.received, synced: staged.received - staged.rejectReasons.length, written: changed, rejectReasons: staged.rejectReasons, phaseMs: clock.phases };
 }
