@@ -38,9 +38,13 @@ type Db = Kysely<any>;
  */
 export async function prepare(db: Db): Promise<void> {
   if (!(await isPlainTableWithRows(db))) return;
-  if ((await legacyBound(db)) === undefined) {
+  const cutover = await legacyBound(db);
+  // A bound left by a migration that failed days ago would soon refuse the running workers' newest events.
+  const stale = cutover !== undefined && Date.parse(cutover) < Date.now() + DAY_MS;
+  if (cutover === undefined || stale) {
     await db.transaction().execute(async (trx) => {
       await sql`set local lock_timeout = '5s'`.execute(trx);
+      if (stale) await sql.raw(`alter table fullstory_events drop constraint ${LEGACY_BOUND}`).execute(trx);
       await addLegacyBound(trx);
     });
   }

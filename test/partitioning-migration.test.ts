@@ -40,4 +40,21 @@ describe('the migration that partitions fullstory_events', () => {
     const rows = await sql<{ partition: string; n: string }>`select tableoid::regclass::text as partition, count(*) as n from fullstory_events group by 1`.execute(database.db);
     expect(rows.rows).toEqual([{ partition: 'fullstory_events_legacy', n: '1' }]);
   });
+
+  it('moves a bound a failed migration left days ago to a week ahead again, so running workers keep writing', async () => {
+    const stale = await createTestDatabase(false);
+    try {
+      const names = Object.keys(migrations);
+      await new Migrator({ db: stale.db, provider: { getMigrations: async () => migrations } }).migrateTo(names[names.indexOf('20261207000000_partitioned_fullstory_events') - 1]!);
+      await sql`insert into fullstory_events (org_id, stream, event_start, row_sha256, occurrence, raw) values ('o-1', 'events', now() - interval '1 hour', 'a', 1, '{}')`.execute(stale.db);
+      // Left by a try ten days ago: its cutover is three days past.
+      const past = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
+      await sql.raw(`alter table fullstory_events add constraint fullstory_events_before_partitions check (event_start < '${past}') not valid; comment on constraint fullstory_events_before_partitions on fullstory_events is '${past}'`).execute(stale.db);
+      await migrateToLatest(stale.db, silentLogger);
+      const legacy = await stale.db.selectFrom('sync_partitions').select('range_end').where('partition_name', '=', 'fullstory_events_legacy').executeTakeFirstOrThrow();
+      expect(legacy.range_end.getTime()).toBeGreaterThan(Date.now() + 6 * 86_400_000);
+    } finally {
+      await stale.drop();
+    }
+  });
 });
