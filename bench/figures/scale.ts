@@ -140,8 +140,8 @@ async function measureGrowth(subject: GrowingTable, log: (line: string) => void)
       const rows = await subject.load(day);
       const seconds = (performance.now() - started) / 1000;
       const after = await counters(db);
-      // A partitioned table's own size is 0: its partitions hold the rows.
-      const { rows: disk } = await sql<{ bytes: string }>`select sum(pg_total_relation_size(relid)) as bytes from pg_partition_tree(${subject.table})`.execute(db);
+      // A partitioned table's own size is 0: its partitions hold the rows (a plain table has no tree).
+      const { rows: disk } = await sql<{ bytes: string }>`select coalesce((select sum(pg_total_relation_size(relid)) from pg_partition_tree(${subject.table})), pg_total_relation_size(${subject.table})) as bytes`.execute(db);
       steps.push({
         storedRows: stored,
         rows,
