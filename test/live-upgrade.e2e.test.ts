@@ -1,3 +1,4 @@
+// long-running: builds the previous release from git, then runs its worker and this one through a migration.
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
