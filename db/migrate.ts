@@ -83,7 +83,7 @@ function isLockTimeout(error: unknown): boolean {
 function lockTimeoutExplained(error: unknown, attempts: number): unknown {
   if (!isLockTimeout(error)) return error;
   return new Error(
-    `migration_failed: a table the migration changes stayed locked by another transaction through ${attempts} tries; ` +
+    `migration_failed: a table the migration changes stayed locked by another transaction through ${attempts} ${attempts === 1 ? 'try' : 'tries'}; ` +
       'find it in pg_stat_activity (state "idle in transaction" or a long query), end it, and run `session-sync migrate` again',
     { cause: error },
   );
