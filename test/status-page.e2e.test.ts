@@ -90,7 +90,8 @@ describe('the status page', () => {
   it('draws a year of history as a calendar that fits its card: a column a week, a row a weekday, no scroll bar', async () => {
     const from = Date.UTC(2026, 0, 1);
     const states: DayState[] = ['complete', 'complete', 'complete', 'provisional', 'missing', 'failed', 'running'];
-    const days = Array.from({ length: 365 }, (_, index) => ({ day: from + index * DAY, state: states[index % states.length]! }));
+    // The first quarter taken by a 9-month retention, drawn in its own state.
+    const days = Array.from({ length: 365 }, (_, index) => ({ day: from + index * DAY, state: index < 90 ? ('expired' as const) : states[index % states.length]! }));
     const site = {
       status: { source: 'fullstory', customerId: 'o-1', siteId: 'events', schedule: { state: 'active', note: null, skippedRuns: 0, missedRuns: 0 }, lastFailure: null, freshness: { state: 'fresh' } },
       clocks: 'complete to 2026-12-31 00:00Z',

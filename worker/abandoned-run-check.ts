@@ -5,11 +5,8 @@ import type { Database } from '../db/database.js';
 import type { Logger } from '../logging/logger.js';
 import { closeAbandonedRuns } from '../operations/abandoned-runs.js';
 import { streamKeyOf } from '../workflows/stream-key.js';
+import { repeatEvery, type RepeatingRound } from './repeating-round.js';
 
-export interface AbandonedRunCheck {
-  /** Stops the checks, waiting for one in progress. */
-  stop(): Promise<void>;
-}
 
 /**
  * Every `intervalMs`, closes as failed the runs the copy still marks
@@ -20,7 +17,7 @@ export interface AbandonedRunCheck {
  * someone ran `backfill --gaps`. Every worker of a fleet checks; closing is
  * idempotent. A check that fails is logged and made again next time.
  */
-export function checkAbandonedRunsEvery(deps: { db: Kysely<Database>; client: Client; sites: readonly SiteConfig[]; intervalMs: number; log: Logger }): AbandonedRunCheck {
+export function checkAbandonedRunsEvery(deps: { db: Kysely<Database>; client: Client; sites: readonly SiteConfig[]; intervalMs: number; log: Logger }): RepeatingRound {
   const { db, client, sites, intervalMs, log } = deps;
   const check = async () => {
     for (const site of sites) {
@@ -29,16 +26,5 @@ export function checkAbandonedRunsEvery(deps: { db: Kysely<Database>; client: Cl
       }
     }
   };
-  let inProgress: Promise<void> | undefined;
-  const timer = setInterval(() => {
-    inProgress ??= check()
-      .catch((error: unknown) => log.warn({ err: error }, `could not check for runs Temporal ended unrecorded; trying again in ${Math.round(intervalMs / 1000)} s`))
-      .finally(() => (inProgress = undefined));
-  }, intervalMs);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await inProgress;
-    },
-  };
+  return repeatEvery(intervalMs, check, (error) => log.warn({ err: error }, `could not check for runs Temporal ended unrecorded; trying again in ${Math.round(intervalMs / 1000)} s`));
 }

@@ -5,15 +5,12 @@ import { SitePartitions } from '../db/site-partitions.js';
 import type { Logger } from '../logging/logger.js';
 import { partitionedTableOf } from '../sources/partitioned-tables.js';
 import { applySiteRetention } from '../operations/site-retention.js';
+import { repeatEvery, type RepeatingRound } from './repeating-round.js';
 
 /** How far ahead of now every configured site has partitions: a scheduled run never waits for one, and a worker down over a weekend finds them there. */
 export const PARTITIONS_AHEAD_MS = 3 * 86_400_000;
 const DAY_MS = 86_400_000;
 
-export interface PartitionMaintenance {
-  /** Stops the rounds, waiting for one in progress. */
-  stop(): Promise<void>;
-}
 
 /**
  * Keeps every configured site's partitions, once before the worker polls
@@ -30,7 +27,7 @@ export interface PartitionMaintenance {
  *
  * @example const maintenance = await maintainPartitions({ db, sites, intervalMs: 3_600_000, log })
  */
-export async function maintainPartitions(deps: { db: Kysely<Database>; sites: readonly SiteConfig[]; intervalMs: number; log: Logger; now?: () => number }): Promise<PartitionMaintenance> {
+export async function maintainPartitions(deps: { db: Kysely<Database>; sites: readonly SiteConfig[]; intervalMs: number; log: Logger; now?: () => number }): Promise<RepeatingRound> {
   const { db, sites, intervalMs, log } = deps;
   const now = deps.now ?? Date.now;
   const partitions = new SitePartitions(db);
@@ -50,16 +47,5 @@ export async function maintainPartitions(deps: { db: Kysely<Database>; sites: re
   };
   const logFailure = (error: unknown) => log.warn({ err: error }, `partition maintenance failed (creating partitions ahead, or retention); trying again in ${Math.round(intervalMs / 60_000)} min (loads create their own partitions)`);
   await round().catch(logFailure);
-  let inProgress: Promise<void> | undefined;
-  const timer = setInterval(() => {
-    inProgress ??= round()
-      .catch(logFailure)
-      .finally(() => (inProgress = undefined));
-  }, intervalMs);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await inProgress;
-    },
-  };
+  return repeatEvery(intervalMs, round, logFailure);
 }
