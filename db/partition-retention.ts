@@ -36,10 +36,13 @@ export interface RetentionPlan {
 /**
  * What retention would take of a site now: every partition of the site
  * whose whole range ended by the horizon (now - retention) and is not
- * expired yet, with its rows counted.
+ * expired yet, with its rows counted. Where rows are partitioned by start
+ * but counted by end, by the horizon less the site's longest row: a row
+ * that ended after the horizon is kept whenever it started.
  */
 export async function planRetention(db: Kysely<Database>, retention: SiteRetention, now: number): Promise<RetentionPlan> {
   const horizon = now - retention.retentionMs;
+  const startedBy = horizon - ((await retention.table.longestRowMs?.(db, retention.site)) ?? 0);
   const rows = await db
     .selectFrom('sync_partitions')
     .select(['partition_name', 'range_start', 'range_end'])
@@ -47,7 +50,7 @@ export async function planRetention(db: Kysely<Database>, retention: SiteRetenti
     .where('customer_id', '=', retention.site.customerId)
     .where('site_id', '=', retention.site.siteId)
     .where('expired_at', 'is', null)
-    .where('range_end', '<=', new Date(horizon))
+    .where('range_end', '<=', new Date(startedBy))
     .orderBy('range_start')
     .execute();
   const partitions: ExpiringPartition[] = [];
@@ -127,8 +130,15 @@ async function takeAway(db: Kysely<Database>, name: string): Promise<void> {
   }
 }
 
-/** The ranges of a site that retention took away: coverage shows them as expired. */
+/**
+ * The ranges of a site that retention took away, by the time coverage
+ * counts rows at: coverage shows them as expired. Where rows are
+ * partitioned by start but counted by end, a range reaches the site's
+ * longest row past its partitions: rows that ended then may have started
+ * in them.
+ */
 export async function expiredRanges(db: Kysely<Database>, table: PartitionedTable, site: PartitionSite): Promise<TimeRange[]> {
+  const reach = (await table.longestRowMs?.(db, site)) ?? 0;
   const rows = await db
     .selectFrom('sync_partitions')
     .select(['range_start', 'range_end'])
@@ -138,5 +148,5 @@ export async function expiredRanges(db: Kysely<Database>, table: PartitionedTabl
     .where('expired_at', 'is not', null)
     .orderBy('range_start')
     .execute();
-  return rows.map((row) => ({ start: row.range_start!.getTime(), end: row.range_end.getTime() }));
+  return rows.map((row) => ({ start: row.range_start!.getTime(), end: row.range_end.getTime() + reach }));
 }

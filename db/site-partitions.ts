@@ -5,16 +5,30 @@ import { spansCovering, uncovered, type PartitionSpan, type TimeRange } from './
 
 /** A table partitioned by site and time: its key is (account, site or stream, time), as its migration made it. */
 export interface PartitionedTable {
-  name: 'fullstory_events';
+  name: 'fullstory_events' | 'fullsession_sessions';
   /**
    * A smaller table derived from it, whose rows of a site go with the
    * partitions they were derived from: retention deletes those that ended
    * before its horizon.
    */
   derived?: { name: 'fullstory_sessions'; siteColumns: readonly [string, string]; endColumn: string };
+  /**
+   * Set where rows are partitioned by when they started, while windows,
+   * coverage and readers go by when they ended (FullSession's sessions):
+   * the site's longest row stored, which bounds how long before its end a
+   * row started.
+   */
+  longestRowMs?: (db: Kysely<Database>, site: PartitionSite) => Promise<number>;
 }
 
 export const FULLSTORY_EVENTS_TABLE: PartitionedTable = { name: 'fullstory_events', derived: { name: 'fullstory_sessions', siteColumns: ['org_id', 'stream'], endColumn: 'session_end' } };
+export const FULLSESSION_SESSIONS_TABLE: PartitionedTable = { name: 'fullsession_sessions', longestRowMs: longestSessionMs };
+
+async function longestSessionMs(db: Kysely<Database>, site: PartitionSite): Promise<number> {
+  const row = await db.selectFrom('fullsession_longest_sessions').select('longest_ms').where('customer_id', '=', site.customerId).where('site_id', '=', site.siteId).executeTakeFirst();
+  // No row: the site has no sessions stored.
+  return row ? Number(row.longest_ms) : 0;
+}
 
 /** A site in the copy: its account (FullSession customer, FullStory org) and its site or stream. */
 export interface PartitionSite {
@@ -119,7 +133,7 @@ async function partitionsOverlapping(db: Kysely<Database>, table: PartitionedTab
 }
 
 /**
- * `fullstory_events_<10 hex of the site>_<yyyymmdd>`: within Postgres's 63
+ * `<table>_<10 hex of the site>_<yyyymmdd>`: within Postgres's 63
  * characters whatever the ids, one per site and first day.
  */
 export function partitionName(table: PartitionedTable, site: PartitionSite, start: number): string {

@@ -141,7 +141,7 @@ async function createIndexes(db: Db): Promise<void> {
 }
 
 /** Whoever could use the old table (the MCP reader role, an analyst's role) can use the new one. */
-async function copyGrants(db: Db, from: string, to: string): Promise<void> {
+export async function copyGrants(db: Db, from: string, to: string): Promise<void> {
   await sql
     .raw(
       `do $$ declare g record; begin

@@ -1,6 +1,7 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { SiteConfig } from '../config/site-config.js';
 import type { Database } from '../db/database.js';
+import { startTimeBounds } from '../sources/fullsession/longest-sessions.js';
 
 /** One session as every face shows it, FullSession's and FullStory's alike. */
 export interface SessionSummary {
@@ -55,11 +56,14 @@ function contains(column: ReturnType<typeof sql>, text: string) {
 }
 
 async function fullSessionPage(db: Kysely<Database>, site: SiteConfig, range: { from: number; to: number }, filters: SessionFilters, limit: number, cursor: SessionCursor | null): Promise<SessionSummary[]> {
+  const starts = await startTimeBounds(db, site, range);
   let query = db
     .selectFrom('fullsession_sessions')
     .select(['session_id', 'start_time', 'end_time', 'user_id', 'landing_page', 'device', 'browser', 'country'])
     .where('customer_id', '=', site.customerId)
     .where('site_id', '=', site.siteId)
+    .where('start_time', '>=', starts.from)
+    .where('start_time', '<', starts.before)
     .where('end_time', '>=', new Date(range.from))
     .where('end_time', '<', new Date(range.to));
   if (cursor) query = query.where(sql<boolean>`(end_time, session_id) > (${new Date(cursor.endMs)}, ${cursor.id})`);
@@ -173,6 +177,22 @@ function splitFullStoryId(sessionId: string): [string, string] | [null, null] {
   return at > 0 && at < sessionId.length - 1 ? [sessionId.slice(0, at), sessionId.slice(at + 1)] : [null, null];
 }
 
+async function countFullSessionSessions(db: Kysely<Database>, site: SiteConfig, range: { from: number; to: number }, key: RawBuilder<string>): Promise<Array<{ key: string; n: string }>> {
+  const starts = await startTimeBounds(db, site, range);
+  return db
+    .selectFrom('fullsession_sessions')
+    .select([key.as('key'), sql<string>`count(*)`.as('n')])
+    .where('customer_id', '=', site.customerId)
+    .where('site_id', '=', site.siteId)
+    .where('start_time', '>=', starts.from)
+    .where('start_time', '<', starts.before)
+    .where('end_time', '>=', new Date(range.from))
+    .where('end_time', '<', new Date(range.to))
+    .groupBy('key')
+    .orderBy('key')
+    .execute();
+}
+
 /** Sessions that ended in [from, to), counted by UTC day or hour, or by device, browser or country (null: `unknown`). */
 export async function countSessions(db: Kysely<Database>, site: SiteConfig, range: { from: number; to: number }, groupBy: GroupBy): Promise<Array<{ key: string; count: number }>> {
   const fullStory = site.source === 'fullstory';
@@ -186,6 +206,6 @@ export async function countSessions(db: Kysely<Database>, site: SiteConfig, rang
   }[groupBy];
   const rows = fullStory
     ? await db.selectFrom('fullstory_sessions').select([key.as('key'), sql<string>`count(*)`.as('n')]).where('org_id', '=', site.customerId).where('stream', '=', site.siteId).where('session_end', '>=', new Date(range.from)).where('session_end', '<', new Date(range.to)).groupBy('key').orderBy('key').execute()
-    : await db.selectFrom('fullsession_sessions').select([key.as('key'), sql<string>`count(*)`.as('n')]).where('customer_id', '=', site.customerId).where('site_id', '=', site.siteId).where('end_time', '>=', new Date(range.from)).where('end_time', '<', new Date(range.to)).groupBy('key').orderBy('key').execute();
+    : await countFullSessionSessions(db, site, range, key);
   return rows.map((row) => ({ key: row.key, count: Number(row.n) }));
 }

@@ -48,7 +48,7 @@ export interface SourceDeps {
 export function createSources(deps: SourceDeps): SourceRegistry {
   const { sources: settings, sites } = deps.config;
   return new SourceRegistry([
-    new FullSessionSource({ ...settings.fullsession, ratesPerMinute: ratesOf(sites.sites, 'fullsession') }, deps.credentials, deps.db, deps.metrics, deps.log),
+    new FullSessionSource({ ...settings.fullsession, ratesPerMinute: ratesOf(sites.sites, 'fullsession'), partitionSpanOf: partitionSpans(sites.sites, 'fullsession') }, deps.credentials, deps.db, deps.metrics, deps.log),
     new FullStorySource({ ...settings.fullstory, ratesPerMinute: ratesOf(sites.sites, 'fullstory'), partitionSpanOf: partitionSpans(sites.sites, 'fullstory') }, deps.credentials, deps.db, deps.metrics, deps.log),
   ]);
 }

@@ -139,6 +139,7 @@ accounts:
   cust-1:
     sites:
       site-a: { credential: main, sync: { retention: 90d } }
+      site-b: { credential: main, sync: { retention: 2d } }
   o-1G1-na1:
     source: fullstory
     sites:
@@ -146,11 +147,11 @@ accounts:
       individuals: { credential: fs, sync: { retention: 30d } }
 `);
     expect(problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: path })).toEqual([
-      `${path}:11 accounts.o-1G1-na1.sites.events.sync.retentionDetachOnly: must be a boolean, not text`,
+      `${path}:12 accounts.o-1G1-na1.sites.events.sync.retentionDetachOnly: must be a boolean, not text`,
     ]);
     const fixed = writeConfig(readFileSync(path, 'utf8').replace('yes', 'true'));
     expect(problemsOf({ ...baseEnv, SESSION_SYNC_CONFIG: fixed })).toEqual([
-      `${fixed} accounts.cust-1.sites.site-a.sync.retention: fullsession sessions are not partitioned by time in this release, so they are kept for ever; remove retention here`,
+      `${fixed} accounts.cust-1.sites.site-b.sync.retention: 2d is not longer than what scheduled runs still write (window 1d + settleDelay 30m + reach-back 1d); set it to 3d or more`,
       `${fixed} accounts.o-1G1-na1.sites.events.sync.retention: 2d is not longer than what scheduled runs still write (refreshTrailing 1d + window 1d + settleDelay 30m); set it to 3d or more`,
       `${fixed} accounts.o-1G1-na1.sites.individuals.sync.retention: fullstory individuals have no time to expire by, so they are kept for ever; remove retention here`,
     ]);

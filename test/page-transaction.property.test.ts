@@ -3,15 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitUnit } from '../activities/commit-unit.js';
 import { loadCheckpoint, type CheckpointKey } from '../db/checkpoints-repository.js';
 import { startRun } from '../db/runs-repository.js';
-import { boundedJsonText, MAX_INSTANT_MS } from '../db/storable-values.js';
+import { FULLSESSION_SESSIONS_TABLE, SitePartitions } from '../db/site-partitions.js';
+import { boundedJsonText } from '../db/storable-values.js';
 import { pageUnit } from '../sources/fullsession/page-unit.js';
-import { parseSessionRecord } from '../sources/fullsession/session-record.js';
+import { parseSessionRecord, type FullSessionRecord } from '../sources/fullsession/session-record.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const CUSTOMER = 'hostile';
 const START = Date.UTC(2026, 5, 1, 12);
-/** A window that owns every valid session, so each record is either stored or rejected. */
-const WINDOW = { start: Date.UTC(2000, 0, 1), end: MAX_INSTANT_MS + 1 };
+/** The window of every page: its query's startTime is its start (no lookback). */
+const WINDOW = { start: Date.UTC(2026, 5, 1), end: Date.UTC(2026, 5, 3) };
 
 let database: TestDatabase;
 let runId: string;
@@ -31,7 +32,8 @@ async function commitAsPage(records: unknown[]): Promise<string> {
   const siteId = `site-${++siteCounter}`;
   const key: CheckpointKey = { source: 'fullsession', customerId: CUSTOMER, siteId, windowStart: WINDOW.start, windowEnd: WINDOW.end, lookbackMs: 0 };
   const checkpoint = await loadCheckpoint(database.db, key);
-  await commitUnit(database.db, key, checkpoint, pageUnit({ customerId: CUSTOMER, siteId }, WINDOW, { sessions: records, nextCursor: undefined }), { runId, requests: 1 });
+  await new SitePartitions(database.db).ensure(FULLSESSION_SESSIONS_TABLE, { customerId: CUSTOMER, siteId }, '1mo', WINDOW);
+  await commitUnit(database.db, key, checkpoint, pageUnit({ customerId: CUSTOMER, siteId }, WINDOW, { sessions: records, nextCursor: undefined }, WINDOW.start), { runId, requests: 1 });
   return siteId;
 }
 
@@ -86,6 +88,13 @@ describe('one page of hostile records: every record lands or is rejected, and th
     expect(sessions).toEqual([expect.objectContaining({ session_id: 'huge', duration_ms: null, payload: expect.objectContaining({ duration: 1e23 }) })]);
   });
 
+  it('refuses, with its reason, a session the window owns that started before the query (the API filters on start): it has no partition', async () => {
+    const siteId = await commitAsPage([valid({ uuid: 'early', startTime: WINDOW.start - 1 }), valid({ uuid: 'on-time' })]);
+    const { sessions, rejects } = await storedOf(siteId);
+    expect(sessions.map((row) => row.session_id)).toEqual(['on-time']);
+    expect(rejects.map((row) => [row.session_id, row.reason])).toEqual([['early', "session starts before the query's startTime 2026-06-01T00:00:00.000Z, which the API filters on"]]);
+  });
+
   it('holds for any JSON an API could send', async () => {
     const hostileText = fc.oneof(
       fc.string(),
@@ -117,9 +126,12 @@ describe('one page of hostile records: every record lands or is rejected, and th
         const siteId = await commitAsPage(records);
         const { sessions, rejects } = await storedOf(siteId);
         const parsed = records.map(parseSessionRecord);
-        const landed = new Map(parsed.flatMap((p, i) => (p.ok ? [[p.record.sessionId, records[i]] as const] : [])));
+        // The window owns a session that ended in it; one that started before its query is refused with a reason.
+        const owned = (record: FullSessionRecord) => record.endTime >= WINDOW.start && record.endTime < WINDOW.end;
+        const landed = new Map(parsed.flatMap((p, i) => (p.ok && owned(p.record) && p.record.startTime >= WINDOW.start ? [[p.record.sessionId, records[i]] as const] : [])));
+        const refused = parsed.flatMap((p, i) => (!p.ok ? [p.reject.raw ?? null] : owned(p.record) && p.record.startTime < WINDOW.start ? [records[i]] : []));
         expect(new Set(sessions.map((s) => s.session_id))).toEqual(new Set(landed.keys()));
-        expect(rejects).toHaveLength(new Set(parsed.flatMap((p) => (p.ok ? [] : [boundedJsonText(p.reject.raw ?? null)]))).size);
+        expect(rejects).toHaveLength(new Set(refused.map(boundedJsonText)).size);
         for (const row of sessions) {
           // The stored session gives back exactly what the API sent (the last of a duplicated id).
           const received = JSON.parse(JSON.stringify(landed.get(row.session_id)));

@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyRetention, planRetention, type SiteRetention } from '../db/partition-retention.js';
-import { FULLSTORY_EVENTS_TABLE, partitionName, SitePartitions } from '../db/site-partitions.js';
+import { applyRetention, expiredRanges, planRetention, type SiteRetention } from '../db/partition-retention.js';
+import { FULLSESSION_SESSIONS_TABLE, FULLSTORY_EVENTS_TABLE, partitionName, SitePartitions } from '../db/site-partitions.js';
+import { parseSessionRecord, type FullSessionRecord } from '../sources/fullsession/session-record.js';
+import { sessionsByDay, upsertSessions } from '../sources/fullsession/sessions-table.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const DAY = 86_400_000;
@@ -68,5 +70,37 @@ describe('retention of partitions', () => {
     });
     expect(holder).toBeNull();
     expect(await attachedOf('o-busy')).toBe(10);
+  });
+
+  it("FullSession's sessions, partitioned by start and counted by end: a partition goes only once no session in it ended after the horizon, and coverage counts its range as reaching the longest session past it", async () => {
+    const HOUR = 3_600_000;
+    const site = { customerId: 'cust-retention', siteId: 'site-a' };
+    const session = (id: string, start: number, end: number): FullSessionRecord => {
+      const parsed = parseSessionRecord({ uuid: id, startTime: start, endTime: end });
+      if (!parsed.ok) throw new Error(parsed.reject.reason);
+      return parsed.record;
+    };
+    await new SitePartitions(database.db).ensure(FULLSESSION_SESSIONS_TABLE, site, '1d', { start: FIRST, end: FIRST + 10 * DAY });
+    const daily = Array.from({ length: 10 }, (_, n) => session(`s-${n}`, FIRST + n * DAY + HOUR, FIRST + n * DAY + 2 * HOUR));
+    // Starts on day 2 at 22:00 and ends on day 3 at 03:00, after the horizon (day 3, 01:00): five hours, the site's longest.
+    const long = session('s-long', FIRST + 2 * DAY + 22 * HOUR, FIRST + 3 * DAY + 3 * HOUR);
+    await upsertSessions(database.db, site.customerId, site.siteId, [...daily, long]);
+    const retention: SiteRetention = { table: FULLSESSION_SESSIONS_TABLE, site, retentionMs: 7 * DAY, action: 'dropped' };
+    const plan = await planRetention(database.db, retention, NOW);
+    expect(plan.horizon).toBe(FIRST + 3 * DAY + HOUR);
+    // Day 2's partition holds a session that ended after the horizon: it stays.
+    expect(plan.partitions.map((partition) => [partition.name, partition.rows])).toEqual([
+      [partitionName(FULLSESSION_SESSIONS_TABLE, site, FIRST), 1],
+      [partitionName(FULLSESSION_SESSIONS_TABLE, site, FIRST + DAY), 1],
+    ]);
+    await applyRetention(database.db, retention, plan);
+    const byDay = await sessionsByDay(database.db, site, FIRST, FIRST + 10 * DAY);
+    expect(byDay.get(FIRST + 3 * DAY)).toBe(2);
+    expect([...byDay.keys()].sort((a, b) => a - b)[0]).toBe(FIRST + 2 * DAY);
+    // Sessions that ended up to five hours after day 1 may have started in it: those hours count as expired too.
+    expect(await expiredRanges(database.db, FULLSESSION_SESSIONS_TABLE, site)).toEqual([
+      { start: FIRST, end: FIRST + DAY + 5 * HOUR },
+      { start: FIRST + DAY, end: FIRST + 2 * DAY + 5 * HOUR },
+    ]);
   });
 });

@@ -2,6 +2,8 @@ import type { Kysely } from 'kysely';
 import { DEFAULT_RATE_PER_MINUTE } from '../../config/defaults.js';
 import type { Secret } from '../../config/secret.js';
 import type { Database } from '../../db/database.js';
+import type { PartitionSpan } from '../../db/partition-spans.js';
+import { FULLSESSION_SESSIONS_TABLE, SitePartitions, type PartitionSite } from '../../db/site-partitions.js';
 import type { Logger } from '../../logging/logger.js';
 import { SyncMetrics } from '../../metrics/sync-metrics.js';
 import type { StreamKey } from '../../workflows/stream-key.js';
@@ -19,6 +21,8 @@ import { countSessions, sessionsByDay } from './sessions-table.js';
 export interface FullSessionSourceSettings extends FullSessionSettings {
   /** Each account's requests per minute (FullSession customer id → limit). */
   ratesPerMinute: ReadonlyMap<string, number>;
+  /** The partition span of a site's sessions (its `sync.partition`). */
+  partitionSpanOf(site: PartitionSite): PartitionSpan;
 }
 
 /** A one-millisecond window: the cheapest request the API answers with real authorisation. */
@@ -36,6 +40,7 @@ export class FullSessionSource implements SyncSource {
   readonly name = 'fullsession';
   private readonly clients = new Map<string, FullSessionClient>();
   private readonly budgets: AccountBudgets;
+  private readonly partitions: SitePartitions;
 
   constructor(
     private readonly settings: FullSessionSourceSettings,
@@ -45,16 +50,20 @@ export class FullSessionSource implements SyncSource {
     log?: Logger,
   ) {
     this.budgets = new AccountBudgets(this.name, db, (customerId) => settings.ratesPerMinute.get(customerId) ?? DEFAULT_RATE_PER_MINUTE, metrics, log);
+    this.partitions = new SitePartitions(db);
   }
 
   async fetchUnit(request: UnitRequest): Promise<FetchedUnit> {
     const { site, window } = request;
     const client = this.client(site);
+    const query = windowQuery(window, request.lookbackMs);
+    // The sessions a page may hold started within the query: their partitions exist before the page's transaction.
+    await this.partitions.ensure(FULLSESSION_SESSIONS_TABLE, site, this.settings.partitionSpanOf(site), { start: query.startTime, end: query.endTime + 1 });
     const page = await waitOutRateLimits(
-      () => client.fetchPage({ customerId: site.customerId, siteId: site.siteId, ...windowQuery(window, request.lookbackMs), cursor: request.cursor, signal: request.signal }),
+      () => client.fetchPage({ customerId: site.customerId, siteId: site.siteId, ...query, cursor: request.cursor, signal: request.signal }),
       this.budgets.callOptions(site, request.onApiRequest),
     );
-    return pageUnit(site, window, page);
+    return pageUnit(site, window, page, query.startTime);
   }
 
   /** FullSession has no identity endpoint: a one-millisecond page proves the token, its scope and the ids. */

@@ -5,6 +5,7 @@ import type { BigIntColumn, DefaultedTimestamp, Timestamp } from '../../db/colum
 export interface FullSessionTables {
   fullsession_sessions: FullSessionSessionsTable;
   fullsession_rejects: FullSessionRejectsTable;
+  fullsession_longest_sessions: FullSessionLongestSessionsTable;
 }
 
 export interface FullSessionSessionsTable {
@@ -45,6 +46,17 @@ export interface FullSessionRejectsTable {
   raw_original: string | null;
   raw_sha256: string;
   rejected_at: DefaultedTimestamp;
+}
+
+/**
+ * A site's longest session stored (end minus start), never shrinking:
+ * what bounds the start times a search by end time reads
+ * (sessions-by-end.ts).
+ */
+export interface FullSessionLongestSessionsTable {
+  customer_id: string;
+  site_id: string;
+  longest_ms: BigIntColumn;
 }
 
 export type NewSessionRow = Insertable<FullSessionSessionsTable>;

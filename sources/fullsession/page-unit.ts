@@ -11,9 +11,12 @@ import { upsertSessions } from './sessions-table.js';
  * (valid, de-duplicated by id, last wins since the API's order is
  * undocumented) go to fullsession_sessions, invalid ones to
  * fullsession_rejects with their reason, in the loop's transaction.
+ * `startsFrom` is the query's startTime: the partitions made for the
+ * window hold sessions that started from it on, and a session the API
+ * sends though it started before is rejected, not a failed page.
  */
-export function pageUnit(site: Pick<SiteRef, 'customerId' | 'siteId'>, window: SyncWindow, page: FullSessionPage): FetchedUnit {
-  const { owned, rejects, reachedMs } = splitPage(page.sessions, (record) => ownsSession(window, record.endTime));
+export function pageUnit(site: Pick<SiteRef, 'customerId' | 'siteId'>, window: SyncWindow, page: FullSessionPage, startsFrom: number): FetchedUnit {
+  const { owned, rejects, reachedMs } = splitPage(page.sessions, (record) => ownsSession(window, record.endTime), startsFrom);
   return {
     nextCursor: page.nextCursor,
     received: page.sessions.length,
@@ -27,7 +30,7 @@ export function pageUnit(site: Pick<SiteRef, 'customerId' | 'siteId'>, window: S
   };
 }
 
-function splitPage(raw: unknown[], owns: (record: FullSessionRecord) => boolean): { owned: FullSessionRecord[]; rejects: RejectedRecord[]; reachedMs: number | undefined } {
+function splitPage(raw: unknown[], owns: (record: FullSessionRecord) => boolean, startsFrom: number): { owned: FullSessionRecord[]; rejects: RejectedRecord[]; reachedMs: number | undefined } {
   const byId = new Map<string, FullSessionRecord>();
   const rejects: RejectedRecord[] = [];
   let reachedMs: number | undefined;
@@ -38,7 +41,12 @@ function splitPage(raw: unknown[], owns: (record: FullSessionRecord) => boolean)
       continue;
     }
     reachedMs = Math.max(reachedMs ?? -Infinity, parsed.record.startTime);
-    if (owns(parsed.record)) byId.set(parsed.record.sessionId, parsed.record);
+    if (!owns(parsed.record)) continue;
+    if (parsed.record.startTime < startsFrom) {
+      rejects.push({ sessionId: parsed.record.sessionId, reason: `session starts before the query's startTime ${new Date(startsFrom).toISOString()}, which the API filters on`, raw: item });
+      continue;
+    }
+    byId.set(parsed.record.sessionId, parsed.record);
   }
   return { owned: [...byId.values()], rejects, reachedMs };
 }

@@ -3,13 +3,18 @@ import type { FullSessionRecord } from './session-record.js';
 import type { Database } from '../../db/database.js';
 import type { StreamKey } from '../../workflows/stream-key.js';
 import type { NewSessionRow } from './fullsession-tables.js';
+import { longestOf, raiseLongestSession, startTimeBounds } from './longest-sessions.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
 /**
  * Inserts new sessions and rewrites existing ones only when their payload
  * changed, so re-fetching a page costs no writes. Returns how many rows were
- * inserted or changed. Records must have distinct session ids.
+ * inserted or changed. Records must have distinct session ids. A session is
+ * keyed by its start as well (the table is partitioned by it), which
+ * FullSession never changes; one whose start did change would be stored
+ * again under the new start (docs/scale.md). Raises the site's longest
+ * session in the same statement.
  *
  * @example await upsertSessions(trx, 'cust', 'site', records)
  */
@@ -19,11 +24,13 @@ export async function upsertSessions(db: Db, customerId: string, siteId: string,
   // json_to_recordset: far cheaper to build and bind than 20 parameters per
   // row (the write was 63% of a page's time before; see docs/benchmarks.md).
   const rows = JSON.stringify(records.map(toRow));
+  const site = { customerId, siteId };
   const result = await sql`
+    with longest as (${raiseLongestSession(site, longestOf(records))})
     insert into fullsession_sessions (customer_id, site_id, ${sql.join(COLUMNS.map((c) => sql.ref(c)))})
     select ${customerId}, ${siteId}, ${sql.join(COLUMNS.map((c) => sql.ref(`r.${c}`)))}
     from json_to_recordset(${rows}::json) as r(${sql.raw(COLUMNS.map((c) => `${c} ${COLUMN_TYPES[c]}`).join(', '))})
-    on conflict (customer_id, site_id, session_id) do update set
+    on conflict (customer_id, site_id, start_time, session_id) do update set
       ${sql.join(UPDATED_COLUMNS.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`))},
       last_synced_at = now()
     where fullsession_sessions.payload is distinct from excluded.payload
@@ -56,7 +63,7 @@ const COLUMN_TYPES = {
 
 type PageColumn = keyof typeof COLUMN_TYPES;
 const COLUMNS = Object.keys(COLUMN_TYPES) as PageColumn[];
-const UPDATED_COLUMNS = COLUMNS.filter((column) => column !== 'session_id');
+const UPDATED_COLUMNS = COLUMNS.filter((column) => column !== 'session_id' && column !== 'start_time');
 
 function toRow(record: FullSessionRecord): Record<PageColumn, unknown> {
   return {
@@ -108,11 +115,14 @@ export async function sessionsByDurationMinutes(db: Db, site: Pick<StreamKey, 'c
 
 /** Sessions of a site that ended in [from, to), counted by `key`. */
 async function countEndedBy(db: Db, site: Pick<StreamKey, 'customerId' | 'siteId'>, from: number, to: number, key: RawBuilder<number>): Promise<Array<{ key: number; sessions: number }>> {
+  const starts = await startTimeBounds(db, site, { from, to });
   const rows = await db
     .selectFrom('fullsession_sessions')
     .select([key.as('key'), sql<string>`count(*)`.as('n')])
     .where('customer_id', '=', site.customerId)
     .where('site_id', '=', site.siteId)
+    .where('start_time', '>=', starts.from)
+    .where('start_time', '<', starts.before)
     .where('end_time', '>=', new Date(from))
     .where('end_time', '<', new Date(to))
     .groupBy('key')
