@@ -7,6 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { sql } from 'kysely';
 import { insertMcpKey } from '../../db/mcp-keys-repository.js';
+import { FULLSESSION_SESSIONS_TABLE, SitePartitions } from '../../db/site-partitions.js';
 import { freePort } from '../../devstack/free-port.js';
 import { createScratchDatabase } from '../../devstack/scratch-database.js';
 import { waitFor } from '../../devstack/session-sync-process.js';
@@ -36,7 +37,10 @@ export async function measureMcpLatency(stack: BenchStack): Promise<McpLatencyFi
   const database = await createScratchDatabase(stack.adminDatabaseUrl, { prefix: 'session_sync_bench' });
   const dir = mkdtempSync(join(tmpdir(), 'session-sync-bench-mcp-'));
   try {
-    // A million sessions spread over 30 days, up to an hour long, as the sync would have stored them.
+    // A million sessions spread over 30 days, up to an hour long, as the sync would have stored them:
+    // in their partitions, with the site's longest session kept.
+    await new SitePartitions(database.db).ensure(FULLSESSION_SESSIONS_TABLE, { customerId: 'bench', siteId: 'site-1' }, '1d', { start: T0 - DAY, end: T0 + (DAYS + 1) * DAY });
+    await sql`insert into fullsession_longest_sessions (customer_id, site_id, longest_ms) values ('bench', 'site-1', 3599000)`.execute(database.db);
     await sql`
       insert into fullsession_sessions (customer_id, site_id, session_id, user_id, start_time, end_time, duration_ms, landing_page, device, browser, country, payload)
       select 'bench', 'site-1', 's-' || n, 'user-' || (n % 50000), t - (n % 3600) * interval '1 second', t, (n % 3600) * 1000,

@@ -109,7 +109,8 @@ async function forcedResync(scenario: Scenario, siteId: string): Promise<ResyncF
   const tupleWrites = async () => {
     await sql`select pg_sleep(1.5)`.execute(db);
     await sql`select pg_stat_clear_snapshot()`.execute(db);
-    const { rows } = await sql<{ writes: string }>`select n_tup_ins + n_tup_upd as writes from pg_stat_user_tables where relname = 'fullsession_sessions'`.execute(db);
+    // The partitions count the writes; the partitioned table itself holds none.
+    const { rows } = await sql<{ writes: string }>`select coalesce(sum(n_tup_ins + n_tup_upd), 0) as writes from pg_stat_user_tables where relid in (select relid from pg_partition_tree('fullsession_sessions'))`.execute(db);
     return Number(rows[0]!.writes);
   };
   const writesBefore = await tupleWrites();

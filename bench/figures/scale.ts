@@ -5,11 +5,11 @@ import { startEmbeddedPostgresProcess } from '../../devstack/embedded-postgres-p
 import { createScratchDatabase, type ScratchDatabase } from '../../devstack/scratch-database.js';
 import { FullStorySandbox } from '../../devstack/sandboxes/fullstory/fullstory-sandbox.js';
 import { syncRangeWorkflow } from '../../workflows/sync-range-workflow.js';
-import { DAY, HOUR, startScenario, T0, type BenchStack } from '../bench-stack.js';
+import { CUSTOMER, DAY, HOUR, startScenario, T0, type BenchStack } from '../bench-stack.js';
 import { startFullStoryBenchWorker } from '../fullstory-bench-worker.js';
 import { copyRowsPerSecond } from '../copy-baseline.js';
 import { PREVIOUS_RELEASE, previousReleaseRoot } from '../../devstack/previous-release.js';
-import { FULLSTORY_EVENTS_TABLE, SitePartitions } from '../../db/site-partitions.js';
+import { FULLSESSION_SESSIONS_TABLE, FULLSTORY_EVENTS_TABLE, SitePartitions } from '../../db/site-partitions.js';
 import { applyRetention } from '../../db/partition-retention.js';
 import { getSession, searchSessions } from '../../read-model/session-queries.js';
 import type { SiteConfig } from '../../config/site-config.js';
@@ -258,14 +258,17 @@ async function p95(calls: Array<() => Promise<unknown>>): Promise<number> {
 async function fullSessionSessions(stack: BenchStack): Promise<GrowingTable> {
   const scenario = await startScenario(stack, 'scale', ['site-1'], { limitPerMinute: null, ratePerMinute: 1_000_000 });
   await scenario.startWorkers(1);
+  const partitions = new SitePartitions(scenario.database.db);
+  const site = { customerId: CUSTOMER, siteId: 'site-1' };
   return {
     table: 'fullsession_sessions',
-    layout: 'one table',
+    layout: 'this release, partitioned by site and day of start',
     database: scenario.database,
     load: async (day, to = day + DAY) => (await scenario.backfill('site-1', day, to)).records,
-    // Each copy takes new session ids: the key is (customer_id, site_id, session_id), as stored today.
+    // Each copy takes new session ids, as new sessions would; its sessions may start the day before the one they end on.
     fillTo: (target, firstDay) =>
       copyDays(scenario.database.db, 'fullsession_sessions', 'end_time', target, firstDay, async (shift, copy, take) => {
+        await partitions.ensure(FULLSESSION_SESSIONS_TABLE, site, '1d', { start: firstDay - (copy + 1) * DAY, end: firstDay - (copy - 1) * DAY });
         await sql`
           insert into fullsession_sessions (customer_id, site_id, session_id, user_id, start_time, end_time, duration_ms, active_time_ms, country, country_code, city, os, browser, browser_full_version, device, referrer, landing_page, exit_page, page_count, payload, payload_original, first_synced_at, last_synced_at)
           select customer_id, site_id, session_id || '-' || ${copy}::text, user_id, start_time - ${shift}::interval, end_time - ${shift}::interval, duration_ms, active_time_ms, country, country_code, city, os, browser, browser_full_version, device, referrer, landing_page, exit_page, page_count, payload, payload_original, first_synced_at, last_synced_at
