@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { startEmbeddedPostgresProcess } from '../devstack/embedded-postgres-process.js';
 import { freeMetricsPort } from '../devstack/free-port.js';
 import { createScratchDatabase, type ScratchDatabase } from '../devstack/scratch-database.js';
-import { spawnWorker, type WorkerProcess } from '../devstack/session-sync-process.js';
+import { runCli, spawnWorker, type WorkerProcess } from '../devstack/session-sync-process.js';
 import { startTemporalDevServer } from '../devstack/temporal-dev-server.js';
 import { FullSessionSandbox } from '../devstack/sandboxes/fullsession/sandbox-server.js';
 import type { SiteSpec } from '../devstack/sandboxes/fullsession/session-generator.js';
@@ -91,9 +92,18 @@ export interface Scenario {
   close(): Promise<void>;
 }
 
-/** One figure's world: its own database, sandbox, task queue and worker processes. */
-export async function startScenario(stack: BenchStack, name: string, sites: string[], options: { limitPerMinute: number | null; ratePerMinute: number; profile?: TrafficProfile }): Promise<Scenario> {
-  const database = await createScratchDatabase(stack.adminDatabaseUrl, { prefix: 'session_sync_bench' });
+/**
+ * One figure's world: its own database, sandbox, task queue and worker
+ * processes. `root`: the project folder of another build
+ * (devstack/previous-release.ts), whose `migrate` makes the database and
+ * whose workers run.
+ */
+export async function startScenario(stack: BenchStack, name: string, sites: string[], options: { limitPerMinute: number | null; ratePerMinute: number; profile?: TrafficProfile; root?: string }): Promise<Scenario> {
+  const database = await createScratchDatabase(stack.adminDatabaseUrl, { prefix: 'session_sync_bench', migrate: options.root === undefined });
+  if (options.root) {
+    const migrated = await runCli(['migrate'], { DATABASE_URL: database.url, TEMPORAL_ADDRESS: stack.temporalAddress, FULLSESSION_API_TOKEN: TOKEN, FULLSESSION_CUSTOMER_ID: CUSTOMER, FULLSESSION_SITE_IDS: sites.join(',') }, options.root);
+    if (migrated.code !== 0) throw new Error(`migrate of ${options.root} failed: ${migrated.stderr.slice(-2000)}`);
+  }
   const sandbox = await startBenchSandbox(sites, options.limitPerMinute, options.profile);
   const taskQueue = `bench-${name}-${Date.now()}`;
   const start = (siteId: string, from: number, to: number, extra: Partial<SyncRangeInput>) =>
@@ -124,12 +134,12 @@ export async function startScenario(stack: BenchStack, name: string, sites: stri
             FULLSESSION_RATE_LIMIT_PER_MINUTE: String(options.ratePerMinute),
             SYNC_WINDOW: '12h',
             SYNC_MAX_SESSION_DURATION: '1m',
-            WORKFLOW_BUNDLE_PATH: stack.bundlePath,
+            WORKFLOW_BUNDLE_PATH: options.root ? join(options.root, 'dist', 'workflow-bundle.js') : stack.bundlePath,
             METRICS_PORT: String(port),
             METRICS_HOST: '127.0.0.1',
             LOG_LEVEL: 'warn',
             ...env,
-          }),
+          }, options.root),
         );
       }
       await Promise.all(scenario.workers.slice(-count).map((worker, i) => waitUntilReady(scenario.metricsPorts.slice(-count)[i]!, worker)));

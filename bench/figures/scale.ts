@@ -85,7 +85,8 @@ const EVENTS_PER_HOUR = 48_000;
 const SERIES: Record<string, (stack: BenchStack) => Promise<GrowingTable>> = {
   'fullstory-partitioned': (stack) => fullStoryEvents(stack, 'partitioned'),
   'fullstory-previous-release': (stack) => fullStoryEvents(stack, 'previous release'),
-  'fullsession': fullSessionSessions,
+  'fullsession-partitioned': (stack) => fullSessionSessions(stack, 'partitioned'),
+  'fullsession-previous-release': (stack) => fullSessionSessions(stack, 'previous release'),
 };
 
 /**
@@ -254,21 +255,27 @@ async function p95(calls: Array<() => Promise<unknown>>): Promise<number> {
   return times.sort((a, b) => a - b)[Math.floor(times.length * 0.95)] ?? 0;
 }
 
-/** FullSession's sessions, paged from the sandbox by a real worker (20,000 sessions an hour). */
-async function fullSessionSessions(stack: BenchStack): Promise<GrowingTable> {
-  const scenario = await startScenario(stack, 'scale', ['site-1'], { limitPerMinute: null, ratePerMinute: 1_000_000 });
+/**
+ * FullSession's sessions, paged from the sandbox by a real worker (20,000
+ * sessions an hour): this release's into its per-site partitions by start
+ * (the fill makes each earlier day's partitions first, as workers do), or
+ * the release before's into its one table (its own build, from git).
+ */
+async function fullSessionSessions(stack: BenchStack, layout: 'partitioned' | 'previous release'): Promise<GrowingTable> {
+  const previous = layout === 'previous release' ? previousReleaseRoot() : undefined;
+  const scenario = await startScenario(stack, 'scale', ['site-1'], { limitPerMinute: null, ratePerMinute: 1_000_000, ...(previous ? { root: previous } : {}) });
   await scenario.startWorkers(1);
   const partitions = new SitePartitions(scenario.database.db);
   const site = { customerId: CUSTOMER, siteId: 'site-1' };
   return {
     table: 'fullsession_sessions',
-    layout: 'this release, partitioned by site and day of start',
+    layout: layout === 'partitioned' ? 'this release, partitioned by site and day of start' : `the release before (${PREVIOUS_RELEASE.slice(0, 7)}), one table`,
     database: scenario.database,
     load: async (day, to = day + DAY) => (await scenario.backfill('site-1', day, to)).records,
     // Each copy takes new session ids, as new sessions would; its sessions may start the day before the one they end on.
     fillTo: (target, firstDay) =>
       copyDays(scenario.database.db, 'fullsession_sessions', 'end_time', target, firstDay, async (shift, copy, take) => {
-        await partitions.ensure(FULLSESSION_SESSIONS_TABLE, site, '1d', { start: firstDay - (copy + 1) * DAY, end: firstDay - (copy - 1) * DAY });
+        if (layout === 'partitioned') await partitions.ensure(FULLSESSION_SESSIONS_TABLE, site, '1d', { start: firstDay - (copy + 1) * DAY, end: firstDay - (copy - 1) * DAY });
         await sql`
           insert into fullsession_sessions (customer_id, site_id, session_id, user_id, start_time, end_time, duration_ms, active_time_ms, country, country_code, city, os, browser, browser_full_version, device, referrer, landing_page, exit_page, page_count, payload, payload_original, first_synced_at, last_synced_at)
           select customer_id, site_id, session_id || '-' || ${copy}::text, user_id, start_time - ${shift}::interval, end_time - ${shift}::interval, duration_ms, active_time_ms, country, country_code, city, os, browser, browser_full_version, device, referrer, landing_page, exit_page, page_count, payload, payload_original, first_synced_at, last_synced_at
