@@ -1,7 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { SiteConfig } from '../config/site-config.js';
 import type { Database } from '../db/database.js';
-import { startTimeBounds } from '../sources/fullsession/longest-sessions.js';
+import { sessionsEndedIn } from '../sources/fullsession/longest-sessions.js';
 
 /** One session as every face shows it, FullSession's and FullStory's alike. */
 export interface SessionSummary {
@@ -56,16 +56,7 @@ function contains(column: ReturnType<typeof sql>, text: string) {
 }
 
 async function fullSessionPage(db: Kysely<Database>, site: SiteConfig, range: { from: number; to: number }, filters: SessionFilters, limit: number, cursor: SessionCursor | null): Promise<SessionSummary[]> {
-  const starts = await startTimeBounds(db, site, range);
-  let query = db
-    .selectFrom('fullsession_sessions')
-    .select(['session_id', 'start_time', 'end_time', 'user_id', 'landing_page', 'device', 'browser', 'country'])
-    .where('customer_id', '=', site.customerId)
-    .where('site_id', '=', site.siteId)
-    .where('start_time', '>=', starts.from)
-    .where('start_time', '<', starts.before)
-    .where('end_time', '>=', new Date(range.from))
-    .where('end_time', '<', new Date(range.to));
+  let query = (await sessionsEndedIn(db, site, range)).select(['session_id', 'start_time', 'end_time', 'user_id', 'landing_page', 'device', 'browser', 'country']);
   if (cursor) query = query.where(sql<boolean>`(end_time, session_id) > (${new Date(cursor.endMs)}, ${cursor.id})`);
   if (filters.userContains !== undefined) query = query.where(contains(sql.ref('user_id'), filters.userContains));
   // FullSession sessions carry no email: an email filter matches none of them.
@@ -178,19 +169,7 @@ function splitFullStoryId(sessionId: string): [string, string] | [null, null] {
 }
 
 async function countFullSessionSessions(db: Kysely<Database>, site: SiteConfig, range: { from: number; to: number }, key: RawBuilder<string>): Promise<Array<{ key: string; n: string }>> {
-  const starts = await startTimeBounds(db, site, range);
-  return db
-    .selectFrom('fullsession_sessions')
-    .select([key.as('key'), sql<string>`count(*)`.as('n')])
-    .where('customer_id', '=', site.customerId)
-    .where('site_id', '=', site.siteId)
-    .where('start_time', '>=', starts.from)
-    .where('start_time', '<', starts.before)
-    .where('end_time', '>=', new Date(range.from))
-    .where('end_time', '<', new Date(range.to))
-    .groupBy('key')
-    .orderBy('key')
-    .execute();
+  return (await sessionsEndedIn(db, site, range)).select([key.as('key'), sql<string>`count(*)`.as('n')]).groupBy('key').orderBy('key').execute();
 }
 
 /** Sessions that ended in [from, to), counted by UTC day or hour, or by device, browser or country (null: `unknown`). */

@@ -1,5 +1,4 @@
-import { CompiledQuery, Kysely, Migrator, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import { Migrator, sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SiteConfig } from '../config/site-config.js';
 import type { Database } from '../db/database.js';
@@ -9,6 +8,7 @@ import { migrations } from '../migrations/index.js';
 import { countSessions as countByGroup, getSession, searchSessions } from '../read-model/session-queries.js';
 import { parseSessionRecord, type FullSessionRecord } from '../sources/fullsession/session-record.js';
 import { countSessions, sessionsByDay, upsertSessions } from '../sources/fullsession/sessions-table.js';
+import { queryRecorder } from './support/query-plans.js';
 import { silentLogger } from './support/silent-logger.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
@@ -25,15 +25,6 @@ function session(id: string, startTime: number, endTime: number, extra: Record<s
   return parsed.record;
 }
 
-/** Every table a plan reads, from EXPLAIN's JSON. */
-function relationsOf(plan: unknown): string[] {
-  if (Array.isArray(plan)) return plan.flatMap(relationsOf);
-  if (plan === null || typeof plan !== 'object') return [];
-  const node = plan as Record<string, unknown>;
-  const read = typeof node['Relation Name'] === 'string' ? [node['Relation Name']] : [];
-  return [...read, ...Object.values(node).flatMap(relationsOf)];
-}
-
 async function partitionsOf(db: Kysely<Database>): Promise<Array<{ partition: string; session: string }>> {
   const rows = await sql<{ partition: string; session: string }>`select tableoid::regclass::text as partition, session_id as session from fullsession_sessions order by session_id`.execute(db);
   return rows.rows;
@@ -41,16 +32,14 @@ async function partitionsOf(db: Kysely<Database>): Promise<Array<{ partition: st
 
 describe('fullsession_sessions, partitioned by site and start time', () => {
   let database: TestDatabase;
+  let recorder: ReturnType<typeof queryRecorder>;
   let logged: Kysely<Database>;
-  const queries: CompiledQuery[] = [];
   const dayOf = (site: typeof SITE_A, n: number) => partitionName(FULLSESSION_SESSIONS_TABLE, site, FIRST + n * DAY);
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    logged = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 2 }) }),
-      log: (event) => void (event.level === 'query' && queries.push(event.query)),
-    });
+    recorder = queryRecorder(database.url);
+    logged = recorder.db;
     for (const site of [SITE_A, SITE_B]) await new SitePartitions(database.db).ensure(FULLSESSION_SESSIONS_TABLE, site, '1d', { start: FIRST, end: FIRST + 10 * DAY });
   });
   afterAll(async () => {
@@ -59,16 +48,7 @@ describe('fullsession_sessions, partitioned by site and start time', () => {
   });
 
   /** The partitions of fullsession_sessions each query `read` makes reads, by EXPLAIN with the query's own parameters. */
-  async function partitionsRead(read: () => Promise<unknown>): Promise<string[][]> {
-    queries.length = 0;
-    await read();
-    const plans: string[][] = [];
-    for (const query of queries.filter((q) => q.sql.includes('from "fullsession_sessions"'))) {
-      const plan = await database.db.executeQuery(CompiledQuery.raw(`explain (format json) ${query.sql}`, [...query.parameters]) as CompiledQuery<{ 'QUERY PLAN': unknown }>);
-      plans.push([...new Set(relationsOf(plan.rows[0]!['QUERY PLAN']).filter((name) => name.startsWith('fullsession_sessions')))].sort());
-    }
-    return plans;
-  }
+  const partitionsRead = (read: () => Promise<unknown>) => recorder.partitionsRead('fullsession_sessions', read);
 
   it('a new database: range-partitioned on (customer_id, site_id, start_time) in one level, keyed by start and id, with no default partition', async () => {
     const layout = await sql<{ key: string; primary: string; defaults: number }>`

@@ -1,5 +1,4 @@
-import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/database.js';
 import { FULLSTORY_EVENTS_TABLE, partitionName, SitePartitions } from '../db/site-partitions.js';
@@ -7,6 +6,7 @@ import { getSession } from '../read-model/session-queries.js';
 import { countEvents, eventsByDay } from '../sources/fullstory/events-table.js';
 import { refreshTouchedSessions } from '../sources/fullstory/sessions-table.js';
 import type { SiteConfig } from '../config/site-config.js';
+import { queryRecorder, relationsOf } from './support/query-plans.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const DAY = 86_400_000;
@@ -14,15 +14,6 @@ const at = (iso: string) => Date.parse(iso);
 const SITE_A = { customerId: 'o-A-na1', siteId: 'events' };
 const SITE_B = { customerId: 'o-B-na1', siteId: 'events' };
 const A = { orgId: SITE_A.customerId, stream: SITE_A.siteId };
-
-/** Every table a plan reads, from EXPLAIN's JSON; with ANALYZE, only those it did read (pruned at run time otherwise). */
-function relationsOf(plan: unknown): string[] {
-  if (Array.isArray(plan)) return plan.flatMap(relationsOf);
-  if (plan === null || typeof plan !== 'object') return [];
-  const node = plan as Record<string, unknown>;
-  const read = typeof node['Relation Name'] === 'string' && node['Actual Loops'] !== 0 ? [node['Relation Name']] : [];
-  return [...read, ...Object.values(node).flatMap(relationsOf)];
-}
 
 async function insertEvent(db: Kysely<Database>, site: typeof SITE_A, eventStart: string, sessionId = 's1'): Promise<string> {
   const row = await sql<{ partition: string }>`
@@ -34,15 +25,13 @@ async function insertEvent(db: Kysely<Database>, site: typeof SITE_A, eventStart
 
 describe('fullstory_events, partitioned by site and time', () => {
   let database: TestDatabase;
+  let recorder: ReturnType<typeof queryRecorder>;
   let logged: Kysely<Database>;
-  const queries: CompiledQuery[] = [];
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    logged = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 2 }) }),
-      log: (event) => void (event.level === 'query' && queries.push(event.query)),
-    });
+    recorder = queryRecorder(database.url);
+    logged = recorder.db;
   });
   afterAll(async () => {
     await logged?.destroy();
@@ -50,16 +39,7 @@ describe('fullstory_events, partitioned by site and time', () => {
   });
 
   /** The partitions of fullstory_events each query `read` makes reads, by EXPLAIN with the query's own parameters. */
-  async function partitionsRead(read: () => Promise<unknown>): Promise<string[][]> {
-    queries.length = 0;
-    await read();
-    const plans: string[][] = [];
-    for (const query of queries.filter((q) => q.sql.includes('"fullstory_events"'))) {
-      const plan = await database.db.executeQuery(CompiledQuery.raw(`explain (format json) ${query.sql}`, [...query.parameters]) as CompiledQuery<{ 'QUERY PLAN': unknown }>);
-      plans.push([...new Set(relationsOf(plan.rows[0]!['QUERY PLAN']).filter((name) => name.startsWith('fullstory_events')))].sort());
-    }
-    return plans;
-  }
+  const partitionsRead = (read: () => Promise<unknown>) => recorder.partitionsRead('fullstory_events', read);
 
   it('a new database: range-partitioned on (org_id, stream, event_start) in one level, with no default partition', async () => {
     const key = await sql<{ key: string; defaults: number }>`
@@ -119,10 +99,10 @@ describe('fullstory_events, partitioned by site and time', () => {
     const window = { start: first + 4 * DAY, end: first + 5 * DAY };
     const read = await logged.transaction().execute(async (trx) => {
       await sql`create temp table fullstory_touched on commit drop as select 'u1'::text as user_id, 's-day4'::text as session_id`.execute(trx);
-      queries.length = 0;
+      recorder.queries.length = 0;
       await refreshTouchedSessions(trx, A, window);
       const plans: string[][] = [];
-      for (const query of queries.filter((q) => q.sql.includes('fullstory_events'))) {
+      for (const query of recorder.queries.filter((q) => q.sql.includes('fullstory_events'))) {
         const plan = await trx.executeQuery(CompiledQuery.raw(`explain (analyze, format json) ${query.sql}`, [...query.parameters]) as CompiledQuery<{ 'QUERY PLAN': unknown }>);
         plans.push([...new Set(relationsOf(plan.rows[0]!['QUERY PLAN']).filter((name) => name.startsWith('fullstory_events')))].sort());
       }

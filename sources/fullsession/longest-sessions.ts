@@ -8,7 +8,7 @@ type Db = Kysely<Database> | Transaction<Database>;
 type Site = Pick<StreamKey, 'customerId' | 'siteId'>;
 
 /** Start times of the sessions that ended in a range: the bounds that choose the partitions a reader by end time reads. */
-export interface StartTimeBounds {
+interface StartTimeBounds {
   /** No session that ended in the range started before this. */
   from: Date;
   /** Every session that ended in the range started before this. */
@@ -21,12 +21,28 @@ export interface StartTimeBounds {
  * site's longest session stored, so whatever ended in [from, to) started
  * in [from - longest, to): given to Postgres as constants, the plan reads
  * only those partitions.
- *
- * @example const starts = await startTimeBounds(db, site, { from, to })
  */
-export async function startTimeBounds(db: Db, site: Site, range: { from: number; to: number }): Promise<StartTimeBounds> {
+async function startTimeBounds(db: Db, site: Site, range: { from: number; to: number }): Promise<StartTimeBounds> {
   const longestMs = await FULLSESSION_SESSIONS_TABLE.longestRowMs!(db, site);
   return { from: new Date(range.from - longestMs), before: new Date(range.to) };
+}
+
+/**
+ * The site's sessions that ended in [from, to), as a query to select from,
+ * bounded by start too so that it reads only their partitions.
+ *
+ * @example const rows = await (await sessionsEndedIn(db, site, range)).select('session_id').execute()
+ */
+export async function sessionsEndedIn(db: Db, site: Site, range: { from: number; to: number }) {
+  const starts = await startTimeBounds(db, site, range);
+  return db
+    .selectFrom('fullsession_sessions')
+    .where('customer_id', '=', site.customerId)
+    .where('site_id', '=', site.siteId)
+    .where('start_time', '>=', starts.from)
+    .where('start_time', '<', starts.before)
+    .where('end_time', '>=', new Date(range.from))
+    .where('end_time', '<', new Date(range.to));
 }
 
 /** The longest of a page's sessions, in ms. */

@@ -3,7 +3,7 @@ import type { FullSessionRecord } from './session-record.js';
 import type { Database } from '../../db/database.js';
 import type { StreamKey } from '../../workflows/stream-key.js';
 import type { NewSessionRow } from './fullsession-tables.js';
-import { longestOf, raiseLongestSession, startTimeBounds } from './longest-sessions.js';
+import { longestOf, raiseLongestSession, sessionsEndedIn } from './longest-sessions.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -115,16 +115,8 @@ export async function sessionsByDurationMinutes(db: Db, site: Pick<StreamKey, 'c
 
 /** Sessions of a site that ended in [from, to), counted by `key`. */
 async function countEndedBy(db: Db, site: Pick<StreamKey, 'customerId' | 'siteId'>, from: number, to: number, key: RawBuilder<number>): Promise<Array<{ key: number; sessions: number }>> {
-  const starts = await startTimeBounds(db, site, { from, to });
-  const rows = await db
-    .selectFrom('fullsession_sessions')
+  const rows = await (await sessionsEndedIn(db, site, { from, to }))
     .select([key.as('key'), sql<string>`count(*)`.as('n')])
-    .where('customer_id', '=', site.customerId)
-    .where('site_id', '=', site.siteId)
-    .where('start_time', '>=', starts.from)
-    .where('start_time', '<', starts.before)
-    .where('end_time', '>=', new Date(from))
-    .where('end_time', '<', new Date(to))
     .groupBy('key')
     .execute();
   return rows.map((row) => ({ key: Number(row.key), sessions: Number(row.n) }));
