@@ -54,7 +54,7 @@ describe('upgrading a live installation of the release before this one', () => {
     writeFileSync(
       configPath,
       `credentials:\n  fs: { kind: fullstory-api-key, secret: { env: FS_KEY } }\n  main: { kind: fullsession-api-token, secret: { env: FUS_TOKEN } }\naccounts:\n  ${ORG}:\n    source: fullstory\n    rateLimitPerMinute: 100000\n    sites:\n      events: { credential: fs, schedule: { cron: "0 0 1 1 *" } }\n` +
-        `  ${CUSTOMER}:\n    rateLimitPerMinute: 240\n    sites:\n      ${FULLSESSION_SITE_ID}: { credential: main, schedule: { cron: "0 0 1 1 *" } }\n`,
+        `  ${CUSTOMER}:\n    rateLimitPerMinute: 100000\n    sites:\n      ${FULLSESSION_SITE_ID}: { credential: main, schedule: { cron: "0 0 1 1 *" } }\n`,
     );
     env = {
       DATABASE_URL: database.url,
@@ -64,6 +64,8 @@ describe('upgrading a live installation of the release before this one', () => {
       FS_KEY: KEY,
       FUS_TOKEN: TOKEN,
       FULLSESSION_API_URL: fullSession.url,
+      // A page the test holds at the sandbox through the migration is still answered.
+      FULLSESSION_REQUEST_TIMEOUT: '5m',
       FULLSTORY_API_URL: sandbox.url,
       FULLSTORY_EU_API_URL: sandbox.url,
       FULLSTORY_POLL_INTERVAL: '300ms',
@@ -124,25 +126,27 @@ describe('upgrading a live installation of the release before this one', () => {
     await sessionsExact(day0, day0 + 4 * DAY);
 
     // The old workers' next backfills are under way when this release migrates.
-    // FullSession's goes faster (4 pages a second): it starts once FullStory's has a window done.
-    const running = [backfill(SITE, day0 + 4 * DAY, day0 + 10 * DAY, previous)];
+    // FullSession's is held at the sandbox in its second window's first request, answered only
+    // after the migration: the old worker then writes that page into the partitioned table.
+    const secondWindow = fullSession.faults.holdNext((request) => request.endTime === day0 + 6 * DAY - 1);
+    const running = [backfill(SITE, day0 + 4 * DAY, day0 + 10 * DAY, previous), backfill(FULLSESSION_SITE, day0 + 4 * DAY, day0 + 10 * DAY, previous)];
     await waitFor(async () => (await windowsDone('fullstory')) >= 1, 120_000, 'the running FullStory backfill to load its first window');
-    running.push(backfill(FULLSESSION_SITE, day0 + 4 * DAY, day0 + 10 * DAY, previous));
-    await waitFor(async () => (await windowsDone('fullsession')) >= 1, 120_000, 'the running FullSession backfill to load its first window');
+    await secondWindow.arrived;
     const migrated = await runCli(['migrate'], env);
     expect(migrated.code, migrated.stderr).toBe(0);
     expect(migrated.stdout + migrated.stderr).toContain('"migration":"20261207000000_partitioned_fullstory_events"');
     expect(migrated.stdout + migrated.stderr).toContain('"migration":"20261208000000_partitioned_fullsession_sessions"');
     expect(await windowsDone('fullstory')).toBeLessThan(6);
-    expect(await windowsDone('fullsession')).toBeLessThan(6);
+    expect(await windowsDone('fullsession')).toBe(1);
 
-    // This release's worker joins, then the old one stops, as a rolling update replaces a pod; the
-    // old worker's FullSession pages since the migration failed before writing and are retried here.
+    // The held page fails before writing anything; this release's worker joins, then the old one
+    // stops, as a rolling update replaces a pod, and the page is retried here.
+    secondWindow.release();
+    // 42P10: "there is no unique or exclusion constraint matching the ON CONFLICT specification".
+    await waitFor(() => oldWorker.output().includes('"code":"42P10"'), 60_000, "the old worker's page to be refused by the partitioned table");
     await startWorker();
     oldWorker.child.kill('SIGTERM');
     await oldWorker.exited;
-    // 42P10: "there is no unique or exclusion constraint matching the ON CONFLICT specification".
-    expect(oldWorker.output()).toContain('"code":"42P10"');
     for (const finished of await Promise.all(running)) expect(finished.code, finished.stderr).toBe(0);
 
     expect(await stored(day0, day0 + 10 * DAY)).toEqual(truth(day0, day0 + 10 * DAY));
