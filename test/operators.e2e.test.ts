@@ -40,7 +40,10 @@ accounts:
     rateLimitPerMinute: ${overrides.ratePerMinute ?? 240}
     sites:
       site-a: { credential: main, schedule: { cron: "${overrides.siteACron ?? '0 0 1 1 *'}" } }
-      site-live: { credential: main, sync: { window: 1h, maxSessionDuration: 20m } }
+      # No daily sweep here (site-a's test has it): a first run in the 10 minutes after midnight UTC
+      # starts in the day before, so the same run sweeps that whole day (86,400 sessions), longer
+      # than the test waits (seen twice at 00:0x UTC).
+      site-live: { credential: main, sync: { window: 1h, maxSessionDuration: 20m, sweepReachBack: 0s } }
       site-b: { credential: scoped }
 ${overrides.withSiteC === false ? '' : '      site-c: { credential: revoked }'}
 `;
