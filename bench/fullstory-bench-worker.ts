@@ -45,9 +45,40 @@ ${options.sites}
     WORKFLOW_BUNDLE_PATH: options.root ? join(options.root, 'dist', 'workflow-bundle.js') : stack.bundlePath,
     METRICS_PORT: String(port),
     METRICS_HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
+    // info: the worker's 'export file loaded' line says where a load's time went (loadPhases).
+    LOG_LEVEL: 'info',
   };
-  const worker = spawnWorker(env, options.root);
+  const worker = spawnWorker(env, options.root, cpuProfileFlags());
   await waitUntilReady(port, worker);
   return { worker, env };
+}
+
+/**
+ * With BENCH_CPU_PROFILE_DIR set, the worker writes a V8 CPU profile there
+ * when it exits (stop it with SIGTERM, not SIGKILL): open it in Chrome's
+ * DevTools or summarise it with `node scripts/cpu-profile-summary.mjs`.
+ */
+function cpuProfileFlags(): string[] {
+  const dir = process.env.BENCH_CPU_PROFILE_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
+/**
+ * Milliseconds in each phase of every export file the worker loaded
+ * (download and COPY, renumbering, sessions…), from its 'export file loaded' log lines.
+ */
+export function loadPhases(worker: WorkerProcess): Array<Record<string, number>> {
+  return worker
+    .output()
+    .split('\n')
+    .filter((line) => line.includes('"export file loaded"'))
+    .map((line) => (JSON.parse(line) as { phaseMs: Record<string, number> }).phaseMs);
+}
+
+/** Stops the worker as a deployment does, so a CPU profile is written; SIGKILL if it has not exited in 30 s. */
+export async function stopBenchWorker(worker: WorkerProcess): Promise<void> {
+  worker.child.kill('SIGTERM');
+  const killer = setTimeout(() => worker.child.kill('SIGKILL'), 30_000);
+  await worker.exited;
+  clearTimeout(killer);
 }

@@ -27,9 +27,13 @@ export interface WorkerProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `session-sync worker` with exactly the given environment (plus PATH); `root` is another build's (a previous release's) project folder. */
-export function spawnWorker(env: Record<string, string>, root = ROOT): WorkerProcess {
-  const child = spawn(process.execPath, WORKER_COMMAND, {
+/**
+ * Starts `session-sync worker` with exactly the given environment (plus
+ * PATH); `root` is another build's (a previous release's) project folder;
+ * `nodeFlags` are Node's own (`--cpu-prof`, which NODE_OPTIONS refuses).
+ */
+export function spawnWorker(env: Record<string, string>, root = ROOT, nodeFlags: string[] = []): WorkerProcess {
+  const child = spawn(process.execPath, [...nodeFlags, ...WORKER_COMMAND], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', LOG_PRETTY: 'false', ...WORKER_PROCESS_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

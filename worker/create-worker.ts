@@ -11,6 +11,7 @@ import type { Logger } from '../logging/logger.js';
 import { SyncMetrics } from '../metrics/sync-metrics.js';
 import { createSources } from '../sources/source-registry.js';
 import { connectTemporalWorker } from '../temporal/connect-temporal.js';
+import { withoutWorkflowStackTraces } from './workflow-stack-traces.js';
 
 /** Whether this is the compiled worker (dist/) rather than the sources run through tsx. */
 const compiled = import.meta.url.endsWith('.js');
@@ -79,9 +80,12 @@ const WORKFLOW_DEADLOCK_TIMEOUT = '5s';
  * site, and a worker thread of their own costs a second V8 heap (about 30 MB
  * of an idle worker's 160). The SDK calls this `debugMode`; its one other
  * effect, lifting the deadlock timeout, is undone here, so a workflow stuck
- * in a loop still fails its task after 5 s as it would in a thread.
+ * in a loop still fails its task after 5 s as it would in a thread, and
+ * the stack trace hook it would run for every promise is turned off
+ * (workflow-stack-traces.ts).
  */
 function workflowThreading(thread: 'main' | 'own') {
+  if (thread === 'main') withoutWorkflowStackTraces();
   return { debugMode: thread === 'main', isolateExecutionTimeout: WORKFLOW_DEADLOCK_TIMEOUT };
 }
 

@@ -5,7 +5,7 @@ import { FullStorySandbox } from '../../devstack/sandboxes/fullstory/fullstory-s
 import { syncRangeWorkflow } from '../../workflows/sync-range-workflow.js';
 import { copyRowsPerSecond } from '../copy-baseline.js';
 import { DAY, memoryOf, T0, type BenchStack } from '../bench-stack.js';
-import { startFullStoryBenchWorker } from '../fullstory-bench-worker.js';
+import { loadPhases, startFullStoryBenchWorker, stopBenchWorker } from '../fullstory-bench-worker.js';
 
 export interface FullStoryLoadFigure {
   events: number;
@@ -14,6 +14,8 @@ export interface FullStoryLoadFigure {
   eventsPerSecond: number;
   copyEventsPerSecond: number;
   ratio: number;
+  /** Seconds in each phase of the load, as the worker logged them ('copy' includes the download and parsing it waits on). */
+  loadPhaseSeconds: Record<string, number>;
   peakRssMb: number;
   /** Highest worker RSS in each quarter of the load's time. */
   rssByQuarterMb: number[];
@@ -55,6 +57,7 @@ export async function measureFullStoryLoad(stack: BenchStack): Promise<FullStory
     clearInterval(sampler);
     const loadStarted = downloadStart(sandbox);
     const loadSeconds = (loadEnded - loadStarted) / 1000;
+    const loadPhaseSeconds = Object.fromEntries(Object.entries(loadPhases(worker)[0] ?? {}).map(([phase, ms]) => [phase, ms / 1000]));
     const copyEventsPerSecond = await copyRowsPerSecond(database.url, 'fullstory_events');
     const resync = await forcedReexport(database, () => backfill(true));
     const quarters = [0, 1, 2, 3].map((q) => {
@@ -68,6 +71,7 @@ export async function measureFullStoryLoad(stack: BenchStack): Promise<FullStory
       eventsPerSecond: totals.records / loadSeconds,
       copyEventsPerSecond,
       ratio: totals.records / loadSeconds / copyEventsPerSecond,
+      loadPhaseSeconds,
       peakRssMb: memoryOf(worker.child.pid!).peakBytes / 2 ** 20,
       rssByQuarterMb: quarters,
       // Flat: the last quarter needs no more than the first plus 15% (garbage collection is not exact).
@@ -75,8 +79,7 @@ export async function measureFullStoryLoad(stack: BenchStack): Promise<FullStory
       ...resync,
     };
   } finally {
-    worker.child.kill('SIGKILL');
-    await worker.exited;
+    await stopBenchWorker(worker);
     await sandbox.close();
     await database.drop();
   }
