@@ -6,36 +6,60 @@ import type { StreamTarget } from './staging-table.js';
 /** The session columns that come from its events, newest event first where one value is taken. */
 const SESSION_COLUMNS = ['session_start', 'session_end', 'page_count', 'event_count', 'entry_url', 'exit_url', 'device', 'browser', 'platform', 'operating_system', 'uid', 'email', 'display_name'] as const;
 
-/** What the figures need of an event (alias `e`), taken out of `raw` before any sort so no sort carries the raw row. */
-const EVENT_FACTS = sql`e.user_id, e.session_id, e.event_start, e.row_sha256, e.page_id, e.page_url, e.user_email,
-  e.raw->>'PageDevice' as device, e.raw->>'PageBrowser' as browser, e.raw->>'PagePlatform' as platform,
-  e.raw->>'PageOperatingSystem' as operating_system, e.raw->>'UserAppKey' as uid, e.raw->>'UserDisplayName' as display_name`;
+/**
+ * What grouping needs of an event (alias `e`): where its row is, its
+ * session, its order and its page. Narrow, so the sort of a window's events
+ * is small; the newest and oldest event's other columns are read after
+ * grouping, two rows a session (sessionFigures). Collated "C": grouping
+ * needs only equality, and byte order lets Postgres sort on abbreviated
+ * keys (row_sha256 is lowercase hex, which sorts alike in every collation).
+ */
+const EVENT_KEYS = sql`e.tableoid as part, e.ctid as tid, e.user_id collate "C" as user_id, e.session_id collate "C" as session_id,
+  e.event_start, e.row_sha256 collate "C" as row_sha256, e.page_id`;
 
 /**
- * A session's columns from its events' facts, grouped by user and session.
- * Every ordered aggregate takes the same order, newest event first (the
- * entry URL is the last of it), so Postgres sorts the events once.
+ * A session's columns from its events' keys (EVENT_KEYS), grouped by user
+ * and session. Its newest event (latest start, then highest row_sha256)
+ * gives the exit URL, device, browser, platform, operating system, uid,
+ * email and display name, and its oldest the entry URL: both are found by
+ * the same sort, and read by row address, with the event's start to prune
+ * the partitions at run time.
  */
-function sessionFigures(facts: RawBuilder<unknown>): RawBuilder<unknown> {
-  const newest = (column: string) => sql.raw(`(array_agg(${column} order by event_start desc, row_sha256 desc))[1]`);
+function sessionFigures(target: StreamTarget, keys: RawBuilder<unknown>): RawBuilder<unknown> {
+  const byNewest = (column: string, at: string) => sql.raw(`(array_agg(${column} order by event_start desc, row_sha256 desc))[${at}]`);
+  // A subquery run for each session (offset 0 keeps it one), so each reads one row by its
+  // address and the event's start prunes the partitions at run time: a join could read them all.
+  const event = (alias: string, start: string, part: string, tid: string) => sql`cross join lateral (
+      select page_url, user_email, raw from fullstory_events e
+      where e.org_id = ${target.orgId} and e.stream = ${target.stream}
+        and ${sql.raw(`e.event_start = g.${start} and e.tableoid = g.${part} and e.ctid = g.${tid}`)}
+      offset 0
+    ) ${sql.raw(alias)}`;
   return sql`
-    select user_id, session_id,
-      min(event_start) as session_start,
-      max(event_start) as session_end,
-      count(distinct page_id)::integer as page_count,
-      count(*)::integer as event_count,
-      (array_agg(page_url order by event_start desc, row_sha256 desc))[count(*)] as entry_url,
-      ${newest('page_url')} as exit_url,
-      ${newest('device')} as device,
-      ${newest('browser')} as browser,
-      ${newest('platform')} as platform,
-      ${newest('operating_system')} as operating_system,
-      ${newest('uid')} as uid,
-      ${newest('user_email')} as email,
-      ${newest('display_name')} as display_name
-    from (${facts} offset 0) facts
-    where user_id is not null and session_id is not null
-    group by user_id, session_id`;
+    select g.user_id, g.session_id, g.session_start, g.session_end, g.page_count, g.event_count,
+      oldest.page_url as entry_url,
+      newest.page_url as exit_url,
+      newest.raw->>'PageDevice' as device,
+      newest.raw->>'PageBrowser' as browser,
+      newest.raw->>'PagePlatform' as platform,
+      newest.raw->>'PageOperatingSystem' as operating_system,
+      newest.raw->>'UserAppKey' as uid,
+      newest.user_email as email,
+      newest.raw->>'UserDisplayName' as display_name
+    from (
+      select user_id, session_id,
+        min(event_start) as session_start,
+        max(event_start) as session_end,
+        count(distinct page_id)::integer as page_count,
+        count(*)::integer as event_count,
+        ${byNewest('part', '1')} as newest_part, ${byNewest('tid', '1')} as newest_tid,
+        ${byNewest('part', 'count(*)')} as oldest_part, ${byNewest('tid', 'count(*)')} as oldest_tid
+      from (${keys} offset 0) k
+      where user_id is not null and session_id is not null
+      group by user_id, session_id
+    ) g
+    ${event('newest', 'session_end', 'newest_part', 'newest_tid')}
+    ${event('oldest', 'session_start', 'oldest_part', 'oldest_tid')}`;
 }
 
 const columnList = () => sql.join(SESSION_COLUMNS.map((c) => sql.ref(c)));
@@ -54,10 +78,10 @@ const columnList = () => sql.join(SESSION_COLUMNS.map((c) => sql.ref(c)));
  * has kept (test/partitions.test.ts shows it with EXPLAIN ANALYZE).
  */
 export async function refreshTouchedSessions(trx: Transaction<Database>, target: StreamTarget, window: SyncWindow): Promise<void> {
-  const facts = sql`
-    select ${EVENT_FACTS} from ${touchedWithBounds(target, window)}
+  const keys = sql`
+    select e.* from ${touchedWithBounds(target, window)}
     cross join lateral (
-      select * from fullstory_events e
+      select ${EVENT_KEYS} from fullstory_events e
       where e.org_id = ${target.orgId} and e.stream = ${target.stream} and e.user_id = t.user_id and e.session_id = t.session_id
         and e.event_start >= t.first_at and e.event_start < t.end_at
       -- Kept a subquery run for each session (not joined with every partition at once), so its
@@ -66,7 +90,7 @@ export async function refreshTouchedSessions(trx: Transaction<Database>, target:
     ) e`;
   await sql`
     insert into fullstory_sessions (org_id, stream, user_id, session_id, ${columnList()})
-    select ${target.orgId}, ${target.stream}, user_id, session_id, ${columnList()} from (${sessionFigures(facts)}) derived
+    select ${target.orgId}, ${target.stream}, user_id, session_id, ${columnList()} from (${sessionFigures(target, keys)}) derived
     on conflict (org_id, stream, user_id, session_id) do update set
       ${sql.join(SESSION_COLUMNS.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`))}, updated_at = now()
     where (${sql.join(SESSION_COLUMNS.map((c) => sql.ref(`fullstory_sessions.${c}`)))}) is distinct from (${sql.join(SESSION_COLUMNS.map((c) => sql.ref(`excluded.${c}`)))})
@@ -107,14 +131,14 @@ function touchedWithBounds(target: StreamTarget, window: SyncWindow): RawBuilder
  * (it has a row) is derived again from all of them by refreshTouchedSessions.
  */
 export async function deriveSessionsOfNewWindow(trx: Transaction<Database>, target: StreamTarget, window: SyncWindow): Promise<void> {
-  const facts = sql`
-    select ${EVENT_FACTS} from fullstory_events e
+  const keys = sql`
+    select ${EVENT_KEYS} from fullstory_events e
     where e.org_id = ${target.orgId} and e.stream = ${target.stream} and e.event_start >= ${new Date(window.start)} and e.event_start < ${new Date(window.end)}`;
   // The window's rows were just written, so Postgres has no statistics of
   // them and would read them by index, in key order, at random in the heap:
   // a bitmap scan reads them in the heap's order.
   await sql`set local enable_indexscan = off`.execute(trx);
-  await sql`create temp table fullstory_window_sessions on commit drop as ${sessionFigures(facts)}`.execute(trx);
+  await sql`create temp table fullstory_window_sessions on commit drop as ${sessionFigures(target, keys)}`.execute(trx);
   await sql`set local enable_indexscan = on`.execute(trx);
   await sql`
     create temp table fullstory_touched on commit drop as
