@@ -59,7 +59,7 @@ export async function commitUnit(db: Kysely<Database>, key: CheckpointKey, check
       throw ApplicationFailure.retryable(`checkpoint of window ${new Date(key.windowStart).toISOString()} moved during the page`, FailureType.checkpointMoved);
     }
     if (done) await recordCoveredWindow(trx, key, checkpoint.started_at);
-    await addToRun(trx, run.runId, { pages: 1, sessions: written.synced, requests: run.requests, rejects: written.rejectReasons.length, windowsDone: done ? 1 : 0 });
+    await addToRun(trx, run.runId, { pages: 1, sessions: written.synced, requests: run.requests, rejects: written.rejectReasons.length, suppressed: written.suppressed ?? 0, windowsDone: done ? 1 : 0 });
     return written;
   });
   return { ...wrote, done };

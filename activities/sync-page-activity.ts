@@ -117,7 +117,7 @@ async function syncNextPage(deps: SyncPageDeps, input: SyncPageInput, tally: Req
   const unit = await deps.sources.forSite(site).fetchUnit({ site, window, lookbackMs, cursor: checkpoint.cursor ?? undefined, signal: Context.current().cancellationSignal, onApiRequest: tally.count });
   timer.lap('fetch');
   const requests = tally.pending;
-  const { done, synced, written, rejectReasons, phaseMs } = await commitUnit(deps.db, key, checkpoint, unit, { runId: input.runId, requests });
+  const { done, synced, written, rejectReasons, suppressed, phaseMs } = await commitUnit(deps.db, key, checkpoint, unit, { runId: input.runId, requests });
   tally.settled(requests);
   timer.lap('write');
 
@@ -127,6 +127,7 @@ async function syncNextPage(deps: SyncPageDeps, input: SyncPageInput, tally: Req
   deps.metrics.sessionsUpserted.inc(labels, written);
   deps.metrics.rejects.inc(labels, rejectReasons.length);
   const result: SyncPageResult = { windowDone: done, requests, pages: 1, sessionsSynced: synced, sessionsWritten: written, sessionsReceived: unit.received, rejects: rejectReasons.length };
+  if (suppressed) result.suppressed = suppressed;
   if (unit.waitMs !== undefined) result.waitMs = unit.waitMs;
   if (unit.jobPercent !== undefined) result.jobPercent = unit.jobPercent;
   if (unit.reachedMs !== undefined) result.reachedMs = unit.reachedMs;
@@ -135,6 +136,7 @@ async function syncNextPage(deps: SyncPageDeps, input: SyncPageInput, tally: Req
   // A unit that loads a whole file: where its time went, for whoever finds a window slow.
   if (phaseMs) log.info({ ...result, phaseMs }, 'export file loaded');
   if (rejectReasons.length > 0) log.warn({ rejects: rejectReasons }, 'sessions rejected');
+  if (suppressed) log.info({ suppressed }, 'records of erased people dropped');
   return result;
 }
 

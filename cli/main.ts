@@ -13,6 +13,8 @@ import { backfillGapsCommand } from './backfill-gaps-command.js';
 import { checkCommand, listCredentialsCommand } from './credentials-commands.js';
 import { coverageCommand } from './coverage-command.js';
 import { retentionCommand } from './retention-command.js';
+import { forgetCommand, listErasuresCommand } from './forget-command.js';
+import { ErasureKeyError, requireErasureKey } from '../erasure/erasure-key.js';
 import { findSite } from './find-site.js';
 import { mcpCommand } from './mcp-command.js';
 import { createMcpKeyCommand, deleteMcpKeyCommand, levelOption, listMcpKeysCommand, renameMcpKeyCommand, setMcpKeyLevelCommand } from './mcp-keys-command.js';
@@ -196,6 +198,28 @@ program
   });
 
 program
+  .command('forget')
+  .description("erase one person from an account's copy, every table, and keep them out of every later load (a keyed hash on a suppression list; ERASURE_HASH_KEY); --list shows past erasures, never who")
+  .option('--account <id>', 'the account (FullStory org id, FullSession customer id)')
+  .option('--email <address>', 'the person by email')
+  .option('--user-id <id>', "the person by user id (FullStory: your own user id or FullStory's; FullSession: the identify call's)")
+  .option('--dry-run', 'only count what would go', false)
+  .option('--list', 'show every erasure: when, account, kind of identity, rows by table', false)
+  .option('--json', 'machine-readable output', false)
+  .action(async (options: { account?: string; email?: string; userId?: string; dryRun: boolean; list: boolean; json: boolean }) => {
+    const config = loadConfig(env);
+    if (options.list) {
+      await withDatabase(config, (db) => listErasuresCommand(db, options, print));
+      return;
+    }
+    if (!options.account) throw new UsageError('forget needs --account <id> (or --list)');
+    if ((options.email === undefined) === (options.userId === undefined)) throw new UsageError('forget needs exactly one of --email <address> and --user-id <id>');
+    if ((options.email ?? options.userId)!.trim() === '') throw new UsageError('forget needs a non-empty --email or --user-id');
+    const key = requireErasureKey(env, '`session-sync forget`');
+    await withDatabase(config, (db) => forgetCommand(config, db, key, { ...options, account: options.account! }, print));
+  });
+
+program
   .command('mcp')
   .description('serve the copy to AI assistants over MCP (Streamable HTTP at /mcp, or --stdio); clients send an MCP key as Authorization: Bearer <key>')
   .option('--host <host>', 'address to bind (MCP_HOST; default 127.0.0.1: this machine only)')
@@ -256,7 +280,7 @@ program.parseAsync().catch((error: unknown) => {
     // Help and --version end well; anything else commander refused was printed as one line above.
     process.exit(['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code) ? 0 : 2);
   }
-  if (error instanceof ConfigError || error instanceof UsageError) {
+  if (error instanceof ConfigError || error instanceof UsageError || error instanceof ErasureKeyError) {
     process.stderr.write(`session-sync: ${error.message}\n`);
     process.exit(2);
   }

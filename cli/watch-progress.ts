@@ -48,5 +48,5 @@ function delay(ms: number): Promise<undefined> {
 /** The one-line summary operators and the demo print at the end of a run; records named as the source names them. */
 export function summaryLine(totals: RunResult, elapsedMs: number, names: { site: string; recordNoun: string }): string {
   const { recordNoun } = names;
-  return `done: ${names.site}: windows ${totals.windowsDone}, pages ${totals.pages}, ${recordNoun} ${totals.records}, requests ${totals.requests}, rejects ${totals.rejects}, elapsed ${(elapsedMs / 1000).toFixed(1)}s`;
+  return `done: ${names.site}: windows ${totals.windowsDone}, pages ${totals.pages}, ${recordNoun} ${totals.records}, requests ${totals.requests}, rejects ${totals.rejects}${totals.suppressed ? `, suppressed ${totals.suppressed}` : ''}, elapsed ${(elapsedMs / 1000).toFixed(1)}s`;
 }

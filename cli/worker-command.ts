@@ -2,6 +2,8 @@ import { sql, type Kysely } from 'kysely';
 import type { LoadedConfig } from '../config/load-config.js';
 import { connectDatabase } from '../db/connect.js';
 import type { Database } from '../db/database.js';
+import { erasureKeyFromEnv } from '../erasure/erasure-key.js';
+import { checkSuppressionKey } from '../erasure/suppression-list.js';
 import { migrateToLatest } from '../db/migrate.js';
 import type { Logger } from '../logging/logger.js';
 import { registerSiteGauges } from '../metrics/site-gauges.js';
@@ -24,12 +26,14 @@ type Env = Record<string, string | undefined>;
 /**
  * `session-sync worker`: migrates (under the advisory lock, so a fleet can
  * start together), checks every credential against its sites and logs the
- * outcome, serves /metrics, /healthz and /readyz, then polls the task queue
+ * outcome, checks it holds the key of any suppression list of erased
+ * people (ERASURE_HASH_KEY), serves /metrics, /healthz and /readyz, then polls the task queue
  * until SIGINT or SIGTERM, when in-flight activities get the configured
  * grace time to finish their page.
  */
 export async function workerCommand(config: LoadedConfig, env: Env, log: Logger): Promise<void> {
   limitHeapGrowth();
+  const erasureKey = erasureKeyFromEnv(env);
   const { metricsPort, metricsHost } = config.worker;
   const temporalMetricsAddress = metricsPort > 0 ? `127.0.0.1:${metricsPort + 1}` : undefined;
   try {
@@ -42,6 +46,8 @@ export async function workerCommand(config: LoadedConfig, env: Env, log: Logger)
   const statusDb = connectDatabase({ url: config.database.url, maxConnections: STATUS_PAGE_CONNECTIONS, statementTimeoutMs: STATUS_PAGE_STATEMENT_TIMEOUT_MS });
   try {
     await migrateToLatest(db, log.child({ module: 'migrate' }));
+    // A worker that could not apply a suppression list would fail every load of its account: stop here instead.
+    await checkSuppressionKey(db, erasureKey);
     await logCredentialChecks(config, env, db, log);
     const metrics = new SyncMetrics({ processMetrics: true });
     // A client of its own for the schedules' counters on /metrics, the status page and the check for
@@ -50,7 +56,7 @@ export async function workerCommand(config: LoadedConfig, env: Env, log: Logger)
     // Workflows set these attributes: a namespace without them would fail every workflow task.
     await ensureSearchAttributes(client, config.temporal.namespace);
     registerSiteGauges(metrics, db, config.sites.sites, { client, taskQueue: config.temporal.taskQueue });
-    const syncWorker = await createSyncWorker({ config, credentials: config.credentials, db, log, metrics });
+    const syncWorker = await createSyncWorker({ config, credentials: config.credentials, db, log, metrics, ...(erasureKey ? { erasureKey } : {}) });
     const server =
       metricsPort > 0
         ? await startObservabilityServer({

@@ -50,6 +50,8 @@ export interface SyncRunsTable {
   sessions: Generated<number>;
   requests: Generated<number>;
   rejects: Generated<number>;
+  /** Records dropped because they carry an erased person's identity (erasure/suppression-list.ts). */
+  suppressed: Generated<string>;
   error: string | null;
   started_at: DefaultedTimestamp;
   finished_at: Timestamp | null;
@@ -150,6 +152,31 @@ export interface CredentialChecksTable {
   checked_at: DefaultedTimestamp;
 }
 
+/** One erasure (`session-sync forget`): when, which account, by which kind of identity, and what each table lost; never who. */
+export interface ErasuresTable {
+  id: Generated<string>;
+  customer_id: string;
+  source: string;
+  requested_by: 'email' | 'user-id';
+  /** Identities found for the person (the one given and those it led to), suppressed from then on. */
+  identities: number;
+  /** Rows deleted, by table. */
+  rows_deleted: ColumnType<Record<string, number>, string, string>;
+  started_at: DefaultedTimestamp;
+  /** Null while it runs, or when it stopped before the end (run it again: it picks up). */
+  finished_at: Timestamp | null;
+}
+
+/** An identity no load may store again: its keyed hash (erasure/erasure-key.ts), never the identity. */
+export interface ErasureSuppressionsTable {
+  customer_id: string;
+  identity_hash: string;
+  /** Which key made the hash: a worker with another refuses to load the account. */
+  key_id: string;
+  erasure_id: string;
+  added_at: DefaultedTimestamp;
+}
+
 /** Every table: the shared ones here, each source's own in its folder. */
 export interface Database extends FullSessionTables, FullStoryTables {
   sync_checkpoints: SyncCheckpointsTable;
@@ -163,6 +190,8 @@ export interface Database extends FullSessionTables, FullStoryTables {
   mcp_api_keys: McpApiKeysTable;
   mcp_audit: McpAuditTable;
   sync_partitions: SyncPartitionsTable;
+  erasures: ErasuresTable;
+  erasure_suppressions: ErasureSuppressionsTable;
 }
 
 export type CheckpointRow = Selectable<SyncCheckpointsTable>;

@@ -59,6 +59,7 @@ export async function addToRun(db: Db, runId: string, increment: RunTotals): Pro
       sessions: sql`sessions + ${increment.sessions}`,
       requests: sql`requests + ${increment.requests}`,
       rejects: sql`rejects + ${increment.rejects}`,
+      suppressed: sql`suppressed + ${increment.suppressed ?? 0}`,
       windows_done: sql`windows_done + ${increment.windowsDone}`,
     })
     .where('id', '=', runId)
@@ -74,7 +75,7 @@ export async function finishRun(db: Db, runId: string, status: Exclude<RunStatus
     .updateTable('sync_runs')
     .set({ status, error: error === null ? null : scrubSecrets(error), finished_at: sql`now()` })
     .where('id', '=', runId)
-    .returning(['pages', 'sessions', 'requests', 'rejects'])
+    .returning(['pages', 'sessions', 'requests', 'rejects', sql<number>`suppressed::integer`.as('suppressed')])
     .executeTakeFirstOrThrow();
 }
 

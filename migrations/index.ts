@@ -18,6 +18,7 @@ import * as runDeadline from './20261203020000_run_deadline.js';
 import * as mcpAuditAt from './20261206000000_mcp_audit_at.js';
 import * as partitionedFullstoryEvents from './20261207000000_partitioned_fullstory_events.js';
 import * as partitionedFullsessionSessions from './20261208000000_partitioned_fullsession_sessions.js';
+import * as erasure from './20261209000000_erasure.js';
 
 /**
  * A migration that must first do work no transaction should hold (such as
@@ -53,4 +54,5 @@ export const migrations: Record<string, PreparedMigration> = {
   '20261206000000_mcp_audit_at': mcpAuditAt,
   '20261207000000_partitioned_fullstory_events': partitionedFullstoryEvents,
   '20261208000000_partitioned_fullsession_sessions': partitionedFullsessionSessions,
+  '20261209000000_erasure': erasure,
 };

@@ -1,3 +1,4 @@
+import type { ErasureKey } from '../erasure/erasure-key.js';
 import type { Kysely } from 'kysely';
 import type { Config } from '../config/load-config.js';
 import type { Secret } from '../config/secret.js';
@@ -37,6 +38,8 @@ export interface SourceDeps {
   db: Kysely<Database>;
   metrics?: SyncMetrics;
   log?: Logger;
+  /** The key erased people's identities are hashed with (ERASURE_HASH_KEY): loads of an account with a suppression list need it. */
+  erasureKey?: ErasureKey;
 }
 
 /**
@@ -48,8 +51,8 @@ export interface SourceDeps {
 export function createSources(deps: SourceDeps): SourceRegistry {
   const { sources: settings, sites } = deps.config;
   return new SourceRegistry([
-    new FullSessionSource({ ...settings.fullsession, ratesPerMinute: ratesOf(sites.sites, 'fullsession'), partitionSpanOf: partitionSpans(sites.sites, 'fullsession') }, deps.credentials, deps.db, deps.metrics, deps.log),
-    new FullStorySource({ ...settings.fullstory, ratesPerMinute: ratesOf(sites.sites, 'fullstory'), partitionSpanOf: partitionSpans(sites.sites, 'fullstory') }, deps.credentials, deps.db, deps.metrics, deps.log),
+    new FullSessionSource({ ...settings.fullsession, ratesPerMinute: ratesOf(sites.sites, 'fullsession'), partitionSpanOf: partitionSpans(sites.sites, 'fullsession'), erasureKey: deps.erasureKey }, deps.credentials, deps.db, deps.metrics, deps.log),
+    new FullStorySource({ ...settings.fullstory, ratesPerMinute: ratesOf(sites.sites, 'fullstory'), partitionSpanOf: partitionSpans(sites.sites, 'fullstory'), erasureKey: deps.erasureKey }, deps.credentials, deps.db, deps.metrics, deps.log),
   ]);
 }
 

@@ -79,6 +79,8 @@ export interface UnitWrite {
   written: number;
   /** Why each rejected record was refused (the records are in the source's rejects table). */
   rejectReasons: string[];
+  /** Records dropped because they carry an erased person's identity (never stored, never rejects). */
+  suppressed?: number;
   /** Records read while writing, for a unit that streams its file in `write` (its `received` was not known before). */
   received?: number;
   /** Milliseconds each phase of a long write took (staging, merging, …), logged for operators. */

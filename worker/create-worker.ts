@@ -7,6 +7,7 @@ import { SiteSchedules } from '../activities/site-schedules.js';
 import type { Config } from '../config/load-config.js';
 import type { Secret } from '../config/secret.js';
 import type { Database } from '../db/database.js';
+import type { ErasureKey } from '../erasure/erasure-key.js';
 import type { Logger } from '../logging/logger.js';
 import { SyncMetrics } from '../metrics/sync-metrics.js';
 import { createSources } from '../sources/source-registry.js';
@@ -26,6 +27,8 @@ export interface SyncWorkerDeps {
   log: Logger;
   /** Where activities count requests, pages and sessions; a throw-away registry when omitted. */
   metrics?: SyncMetrics;
+  /** The key of the suppression lists of erased people (ERASURE_HASH_KEY). */
+  erasureKey?: ErasureKey;
 }
 
 export interface SyncWorker {
@@ -44,7 +47,7 @@ export async function createSyncWorker(deps: SyncWorkerDeps): Promise<SyncWorker
   const connection = await connectTemporalWorker(temporal.connection);
   const metrics = deps.metrics ?? new SyncMetrics();
   const log = deps.log.child({ module: 'activities' });
-  const sources = createSources({ config: deps.config, credentials: deps.credentials, db: deps.db, metrics, log });
+  const sources = createSources({ config: deps.config, credentials: deps.credentials, db: deps.db, metrics, log, ...(deps.erasureKey ? { erasureKey: deps.erasureKey } : {}) });
   const schedules = new SiteSchedules(temporal, log);
   // Read by activities between pages; set once the worker exists.
   const lifecycle: { worker?: Worker } = {};

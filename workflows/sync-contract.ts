@@ -28,6 +28,8 @@ export interface SyncCounts {
   /** HTTP requests made, 429s included. */
   requests: number;
   rejects: number;
+  /** Records dropped for an erased person's identity (absent in runs recorded before erasure existed). */
+  suppressed?: number;
 }
 
 export interface RunTotals extends SyncCounts {
@@ -45,6 +47,7 @@ export interface RunResult {
   records: number;
   requests: number;
   rejects: number;
+  suppressed: number;
 }
 
 export interface SyncPageInput {
@@ -73,6 +76,8 @@ export interface SyncPageResult {
   sessionsWritten: number;
   sessionsReceived: number;
   rejects: number;
+  /** Records dropped for an erased person's identity; absent in histories recorded before erasure existed. */
+  suppressed?: number;
   /** An export still running: the workflow waits this long (a durable timer) before the next call. */
   waitMs?: number;
   /** How far that export has come, 0–100, as the vendor estimates it. */

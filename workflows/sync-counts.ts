@@ -2,12 +2,12 @@ import type { RunResult, RunTotals, SyncPageResult } from './sync-contract.js';
 
 /** Totals of a run that has done nothing yet. */
 export function emptyTotals(): RunTotals {
-  return { windowsDone: 0, pages: 0, sessions: 0, requests: 0, rejects: 0 };
+  return { windowsDone: 0, pages: 0, sessions: 0, requests: 0, rejects: 0, suppressed: 0 };
 }
 
 /** A run's totals as the workflow returns them. */
 export function runResult(totals: RunTotals): RunResult {
-  return { windowsDone: totals.windowsDone, pages: totals.pages, records: totals.sessions, requests: totals.requests, rejects: totals.rejects };
+  return { windowsDone: totals.windowsDone, pages: totals.pages, records: totals.sessions, requests: totals.requests, rejects: totals.rejects, suppressed: totals.suppressed ?? 0 };
 }
 
 /** A result of a run that had nothing to do. */
@@ -17,7 +17,7 @@ export function emptyResult(): RunResult {
 
 /** A `syncPages` result as the run's totals count it. */
 export function pageTotals(page: SyncPageResult): RunTotals {
-  return { pages: page.pages, sessions: page.sessionsSynced, requests: page.requests, rejects: page.rejects, windowsDone: page.windowDone ? 1 : 0 };
+  return { pages: page.pages, sessions: page.sessionsSynced, requests: page.requests, rejects: page.rejects, suppressed: page.suppressed ?? 0, windowsDone: page.windowDone ? 1 : 0 };
 }
 
 /**

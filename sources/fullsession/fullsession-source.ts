@@ -1,3 +1,4 @@
+import type { ErasureKey } from '../../erasure/erasure-key.js';
 import type { Kysely } from 'kysely';
 import { DEFAULT_RATE_PER_MINUTE } from '../../config/defaults.js';
 import type { Secret } from '../../config/secret.js';
@@ -23,6 +24,8 @@ export interface FullSessionSourceSettings extends FullSessionSettings {
   ratesPerMinute: ReadonlyMap<string, number>;
   /** The partition span of a site's sessions (its `sync.partition`). */
   partitionSpanOf(site: PartitionSite): PartitionSpan;
+  /** The key of the suppression lists (erasure/erasure-key.ts); absent: an account with one cannot be loaded. */
+  erasureKey?: ErasureKey;
 }
 
 /** A one-millisecond window: the cheapest request the API answers with real authorisation. */
@@ -63,7 +66,7 @@ export class FullSessionSource implements SyncSource {
       () => client.fetchPage({ customerId: site.customerId, siteId: site.siteId, ...query, cursor: request.cursor, signal: request.signal }),
       this.budgets.callOptions(site, request.onApiRequest),
     );
-    return pageUnit(site, window, page, query.startTime);
+    return pageUnit(site, window, page, query.startTime, this.settings.erasureKey);
   }
 
   /** FullSession has no identity endpoint: a one-millisecond page proves the token, its scope and the ids. */

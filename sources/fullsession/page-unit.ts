@@ -6,6 +6,9 @@ import { insertRejects } from './rejects-table.js';
 import { parseSessionRecord, type FullSessionRecord, type RejectedRecord } from './session-record.js';
 import { upsertSessions } from './sessions-table.js';
 
+import type { ErasureKey } from '../../erasure/erasure-key.js';
+import { suppressionsFor } from '../../erasure/suppression-list.js';
+import { sessionIdentities } from './session-identities.js';
 /**
  * One FullSession page as a unit of its window: the sessions the window owns
  * (valid, de-duplicated by id, last wins since the API's order is
@@ -13,9 +16,10 @@ import { upsertSessions } from './sessions-table.js';
  * fullsession_rejects with their reason, in the loop's transaction.
  * `startsFrom` is the query's startTime: the partitions made for the
  * window hold sessions that started from it on, and a session the API
- * sends though it started before is rejected, not a failed page.
+ * sends though it started before is rejected, not a failed page. Sessions
+ * of people on the account's suppression list are dropped and counted.
  */
-export function pageUnit(site: Pick<SiteRef, 'customerId' | 'siteId'>, window: SyncWindow, page: FullSessionPage, startsFrom: number): FetchedUnit {
+export function pageUnit(site: Pick<SiteRef, 'customerId' | 'siteId'>, window: SyncWindow, page: FullSessionPage, startsFrom: number, erasureKey?: ErasureKey): FetchedUnit {
   const { owned, rejects, reachedMs } = splitPage(page.sessions, (record) => ownsSession(window, record.endTime), startsFrom);
   return {
     nextCursor: page.nextCursor,
@@ -23,9 +27,14 @@ export function pageUnit(site: Pick<SiteRef, 'customerId' | 'siteId'>, window: S
     // `startAfter` follows session start times, so pages come in start order.
     ...(reachedMs === undefined ? {} : { reachedMs }),
     async write(trx) {
-      const written = await upsertSessions(trx, site.customerId, site.siteId, owned);
-      await insertRejects(trx, site.customerId, site.siteId, rejects);
-      return { synced: owned.length, written, rejectReasons: rejects.map((reject) => reject.reason) };
+      // Erased people's sessions are dropped here, valid or not: never stored, never rejects.
+      const suppressions = await suppressionsFor(trx, site.customerId, erasureKey);
+      const kept = owned.filter((record) => !suppressions.suppresses(sessionIdentities(record.payload)));
+      const keptRejects = rejects.filter((reject) => !suppressions.suppresses(sessionIdentities(reject.raw)));
+      const written = await upsertSessions(trx, site.customerId, site.siteId, kept);
+      await insertRejects(trx, site.customerId, site.siteId, keptRejects);
+      const suppressed = owned.length - kept.length + rejects.length - keptRejects.length;
+      return { synced: kept.length, written, rejectReasons: keptRejects.map((reject) => reject.reason), ...(suppressed ? { suppressed } : {}) };
     },
   };
 }

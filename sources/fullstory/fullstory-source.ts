@@ -1,6 +1,8 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Secret } from '../../config/secret.js';
 import type { Database } from '../../db/database.js';
+import type { ErasureKey } from '../../erasure/erasure-key.js';
+import { suppressionsFor } from '../../erasure/suppression-list.js';
 import type { Logger } from '../../logging/logger.js';
 import { SyncMetrics } from '../../metrics/sync-metrics.js';
 import type { StreamKey } from '../../workflows/stream-key.js';
@@ -12,7 +14,7 @@ import { AccountBudgets } from '../http/account-budgets.js';
 import { waitOutRateLimits } from '../http/wait-out-rate-limits.js';
 import { credentialMissingError } from '../credential-missing.js';
 import { SourceError } from '../source-error.js';
-import type { CredentialReport, FetchedUnit, SyncSource, UnitRequest } from '../sync-source.js';
+import type { CredentialReport, FetchedUnit, SyncSource, UnitRequest, UnitWrite } from '../sync-source.js';
 import { countEvents, eventsByDay, replaceWindowEvents } from './events-table.js';
 import { FullStoryClient, type ExportType } from './fullstory-client.js';
 import { countIndividuals, upsertIndividuals } from './individuals-table.js';
@@ -20,12 +22,15 @@ import type { FullStorySettings } from './fullstory-definition.js';
 import { dataCentreMismatch } from './fullstory-error.js';
 import { apiBaseUrlFor, keyDataCentre, levelName, orgDataCentre } from './fullstory-key.js';
 import { nextExportStep, type ExportCursor } from './export-steps.js';
+import { withoutSuppressedLines } from './suppressed-lines.js';
 
 export interface FullStorySourceSettings extends FullStorySettings {
   /** Each org's requests per minute. */
   ratesPerMinute: ReadonlyMap<string, number>;
   /** The partition span of a stream's events (its `sync.partition`). */
   partitionSpanOf(site: PartitionSite): PartitionSpan;
+  /** The key of the suppression lists (erasure/erasure-key.ts); absent: an account with one cannot be loaded. */
+  erasureKey?: ErasureKey;
 }
 
 const KEYS_PAGE = 'Settings > Integrations > API Keys';
@@ -71,12 +76,29 @@ export class FullStorySource implements SyncSource {
       const target = { orgId: site.customerId, stream: site.siteId };
       const lines = () => client.downloadLines(step.location, request.signal);
       const table = partitionedTableOf(site);
-      if (!table) return { nextCursor: undefined, received: 0, write: (trx, copyIn) => upsertIndividuals(trx, copyIn, target, lines()) };
+      if (!table) return { nextCursor: undefined, received: 0, write: (trx, copyIn) => this.withoutErased(trx, target.orgId, lines, (open) => upsertIndividuals(trx, copyIn, target, open())) };
       const partition = await this.partitionFor(table, site, window);
-      return { nextCursor: undefined, received: 0, write: (trx, copyIn) => replaceWindowEvents(trx, copyIn, target, window, lines, { partition }) };
+      return { nextCursor: undefined, received: 0, write: (trx, copyIn) => this.withoutErased(trx, target.orgId, lines, (open) => replaceWindowEvents(trx, copyIn, target, window, open, { partition })) };
     }
     return { nextCursor: step.cursor, received: 0, jobStep: true, ...(step.kind === 'wait' ? { waitMs: this.settings.pollIntervalMs, jobPercent: step.percent } : {}), write: async () => ({ synced: 0, written: 0, rejectReasons: [] }) };
   }
+  /**
+   * Runs a load of an export file with the lines of erased people dropped
+   * (the org's suppression list, read in the load's transaction), and
+   * counts them. `open` may be called twice (a load falls back to staging
+   * from a new download): each download counts afresh.
+   */
+  private async withoutErased(trx: Transaction<Database>, orgId: string, lines: () => AsyncIterable<string>, load: (open: () => AsyncIterable<string>) => Promise<UnitWrite>): Promise<UnitWrite> {
+    const suppressions = await suppressionsFor(trx, orgId, this.settings.erasureKey);
+    if (suppressions.isEmpty) return load(lines);
+    const dropped = { suppressed: 0 };
+    const written = await load(() => {
+      dropped.suppressed = 0;
+      return withoutSuppressedLines(lines(), suppressions, dropped);
+    });
+    return dropped.suppressed ? { ...written, suppressed: dropped.suppressed } : written;
+  }
+
 
   /**
    * `GET /me`: the key works, belongs to the configured org, and may export

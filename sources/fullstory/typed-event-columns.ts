@@ -11,7 +11,7 @@ export const TYPED_EVENT_COLUMNS = [
   ['user_email', 'UserEmail'],
 ] as const;
 
-const FIELD_KEYS = TYPED_EVENT_COLUMNS.map(([, field]) => new RegExp(`"${field}"\\s*:\\s*`, 'g'));
+const FIELD_KEYS = fieldKeys(TYPED_EVENT_COLUMNS.map(([, field]) => field));
 const PLAIN_INTEGER = /^-?(?:0|[1-9]\d*)$/;
 const LITERAL = /[^,}\s]*/y;
 
@@ -27,9 +27,23 @@ const LITERAL = /[^,}\s]*/y;
  * @example typedEventValues('{"UserId":8658262255227649805,"EventType":"click"}') // ['8658262255227649805', null, null, null, 'click', null, null]
  */
 export function typedEventValues(line: string): Array<string | null> | undefined {
+  return plainFieldValues(line, FIELD_KEYS);
+}
+
+/** What finds each field's key in a line, for plainFieldValues. */
+export function fieldKeys(fields: readonly string[]): RegExp[] {
+  return fields.map((field) => new RegExp(`"${field}"\\s*:\\s*`, 'g'));
+}
+
+/**
+ * The values of the fields whose keys are given, read from the text of a
+ * plain flat line as `nullif(raw->>field, '')` gives them; undefined when
+ * the text alone cannot say for sure (see typedEventValues).
+ */
+export function plainFieldValues(line: string, keys: readonly RegExp[]): Array<string | null> | undefined {
   if (line.includes('\\') || line.includes('[') || line.indexOf('{', 1) !== -1) return undefined;
   const values: Array<string | null> = [];
-  for (const key of FIELD_KEYS) {
+  for (const key of keys) {
     const value = fieldValue(line, key);
     if (value === undefined) return undefined;
     values.push(value);

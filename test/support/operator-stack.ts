@@ -1,3 +1,4 @@
+import { erasureKeyFromEnv } from '../../erasure/erasure-key.js';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -61,7 +62,8 @@ export async function startOperatorStack(options: { yaml: string; secrets: Recor
     writeConfig: (yaml) => writeFileSync(configPath, yaml),
     async startWorker() {
       const config = stack.config();
-      running = await startInProcessWorker({ config, credentials: config.credentials, db: database.db, log: options.log });
+      const erasureKey = erasureKeyFromEnv(env);
+      running = await startInProcessWorker({ config, credentials: config.credentials, db: database.db, log: options.log, ...(erasureKey ? { erasureKey } : {}) });
     },
     async stopWorker() {
       await running?.stop();
