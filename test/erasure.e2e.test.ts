@@ -90,6 +90,12 @@ describe('session-sync forget: a person erased from the copy, and kept out of it
   }
 
   const forget = (...args: string[]) => runCli(['forget', '--account', ORG, ...args], stack.env);
+  /** What coverage claims of the events' stream: each day's state, the gaps and the watermark. */
+  const claims = async () => {
+    const result = await runCli(['coverage', '--site', `${ORG}/events`, '--from', new Date(T0).toISOString(), '--to', new Date(T0 + 3 * HOUR).toISOString(), '--json'], stack.env);
+    const site = (JSON.parse(result.stdout) as { sites: Array<{ watermark: string; gaps: unknown[]; days: Array<{ state: string }> }> }).sites[0]!;
+    return { watermark: site.watermark, gaps: site.gaps, states: site.days.map((day) => day.state), code: result.code };
+  };
 
   it('--dry-run counts what would go and changes nothing', async () => {
     const person = rowsOfPerson(events, { email: 'user0@example.com' });
@@ -114,6 +120,7 @@ describe('session-sync forget: a person erased from the copy, and kept out of it
     expect(byUserId.userIds.size).toBeGreaterThan(1); // followed through the email to the user's other sessions
     const everyoneElse = (row: Row) => !byEmail.ofPerson(row) && !byUserId.ofPerson(row);
     const before = await copy();
+    const claimsBefore = await claims();
     expect(await traces(byEmail)).toBeGreaterThan(0);
 
     const first = await forget('--email', 'User0@Example.com');
@@ -125,6 +132,8 @@ describe('session-sync forget: a person erased from the copy, and kept out of it
     expect(second.rows.fullstory_individuals).toBe(individuals.filter(byUserId.ofPerson).length);
     expect(await traces(byEmail)).toBe(0);
     expect(await traces(byUserId)).toBe(0);
+    // An erased person's rows are neither missing nor a gap: coverage claims what it claimed.
+    expect(await claims()).toEqual(claimsBefore);
 
     const after = await copy();
     const remaining = (rows: string[], gone: number) => expect(rows.length).toBe(gone);
