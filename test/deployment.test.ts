@@ -117,7 +117,7 @@ const manifest = <T>(file: string) => parse(read(`deploy/kubernetes/${file}`)) a
 const podOf = (file: string) => manifest<{ spec: { template: { spec: PodSpec } } }>(file).spec.template.spec;
 const mebibytes = (quantity: string) => Number(/^(\d+)Mi$/.exec(quantity)?.[1]);
 /** Variables that hold a secret: each must come from a Secret, never a literal in a manifest. */
-const SECRET_VARIABLES = ['DATABASE_URL', 'TEMPORAL_API_KEY', 'MCP_KEY_PEPPER'];
+const SECRET_VARIABLES = ['DATABASE_URL', 'TEMPORAL_API_KEY', 'MCP_KEY_PEPPER', 'ERASURE_HASH_KEY'];
 
 describe('the Kubernetes manifests (validated against the schemas and scanned by checkov in CI: scripts/check-deployment.mjs)', () => {
   it('the kustomization applies every manifest in the folder', () => {

@@ -41,7 +41,7 @@ describe('FullStory individuals, their own stream from the individuals export', 
     const truth = sandbox.individuals(ORG, T0, T0 + 3 * HOUR);
     expect(truth.length).toBeGreaterThan(20);
     // The run's result counts records, never "sessions": these are individuals.
-    expect(totals).toEqual({ windowsDone: 3, pages: expect.any(Number), records: truth.length, requests: expect.any(Number), rejects: 0 });
+    expect(totals).toEqual({ windowsDone: 3, pages: expect.any(Number), records: truth.length, requests: expect.any(Number), rejects: 0, suppressed: 0 });
     const rows = await stored();
     const byId = (list: Array<Record<string, unknown>>) => Object.fromEntries(list.map((row) => [String(row.IndvId), row]));
     expect(byId(rows.map((row) => parseLosslessJson(row.raw) as Record<string, unknown>))).toEqual(byId(truth));

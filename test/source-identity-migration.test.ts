@@ -28,9 +28,9 @@ async function seedOldSchema(database: TestDatabase): Promise<void> {
             values ('backfill:cust-1:site-a', 'run-1', 'backfill', 'cust-1', 'site-a', ${W1.start}, ${W2.end}, 'succeeded', 2, 2, 4, 3500, 4, now())`.execute(database.db);
 }
 
-/** Rows as text without the columns this migration adds or sets, nor `swept_until`, `started_at` and `deadline_at` (added later, null for old rows). */
+/** Rows as text without the columns this migration adds or sets, nor `swept_until`, `started_at`, `deadline_at` and `suppressed` (added later: null or 0 for old rows). */
 async function tableText(database: TestDatabase, table: string): Promise<string[]> {
-  const rows = await sql<{ row: string }>`select (to_jsonb(t) - 'source' - 'updated_at' - 'checked_at' - 'swept_until' - 'started_at' - 'deadline_at')::text as row from ${sql.table(table)} t order by 1`.execute(database.db);
+  const rows = await sql<{ row: string }>`select (to_jsonb(t) - 'source' - 'updated_at' - 'checked_at' - 'swept_until' - 'started_at' - 'deadline_at' - 'suppressed')::text as row from ${sql.table(table)} t order by 1`.execute(database.db);
   return rows.rows.map((r) => r.row);
 }
 
