@@ -35,7 +35,7 @@ export async function forgetCommand(config: Config, db: Kysely<Database>, key: E
     options.dryRun
       ? `dry run: one person of ${source} account ${options.account}, by ${requestedBy}: ${report.identities} identities found; nothing deleted, nothing suppressed`
       : `forgot one person of ${source} account ${options.account}, by ${requestedBy}: ${report.identities} identities found, suppressed from every later load (erasure ${report.erasureId})`,
-    ...Object.entries(report.rows).map(([table, rows]) => `  ${table.padEnd(24)} ${rows.toLocaleString('en').padStart(12)} rows ${options.dryRun ? 'would be deleted' : 'deleted'}`),
+    ...Object.entries(report.rows).map(([table, rows]) => `  ${table.padEnd(24)} ${rows.toLocaleString('en').padStart(12)} ${table === 'mcp_audit' ? "MCP calls' arguments redacted" : `rows ${options.dryRun ? 'would be deleted' : 'deleted'}`}`),
   ];
   if (!options.dryRun) lines.push(`${total.toLocaleString('en')} rows in all. Erase them at the source too: until then it still sends them, and every load drops them (counted as suppressed).`);
   print(lines.join('\n'));

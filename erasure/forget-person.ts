@@ -21,7 +21,7 @@ export interface ForgetReport {
   erasureId: string | null;
   /** Identities found: the one given and those it led to. */
   identities: number;
-  /** Rows deleted (or, dry, that would be), by table, every table listed. */
+  /** Rows deleted (or, dry, that would be), by table, every table listed; `mcp_audit`: MCP calls whose arguments were redacted (absent in a dry run). */
   rows: Record<string, number>;
 }
 
@@ -38,6 +38,8 @@ export interface ForgetReport {
  *    a transaction where partitioned). Rows that turn up with identities
  *    not seen before are followed too: those go on the list and the
  *    tables are gone over again.
+ *
+ * 4. Redacts the arguments of MCP calls that named one of the identities.
  *
  * The audit row (erasures) records the account, the kind of identity and
  * the rows each table lost, never who. Run again after a stop, it picks up
@@ -63,8 +65,24 @@ export async function forgetPerson(db: Kysely<Database>, key: ErasureKey, erasur
     if (round >= MAX_ROUNDS) throw new Error(`erasure ${erasureId} of account ${request.customerId} still finds new identities after ${MAX_ROUNDS} rounds; the rows found so far are deleted and suppressed: run it again, or look for rows that link many people`);
     await suppress(db, key, request.customerId, erasureId, identities);
   }
+  rows.mcp_audit = await redactMcpAudit(db, identities, erasureId);
   await finishErasure(db, erasureId, identityCount(identities), rows);
   return { erasureId, identities: identityCount(identities), rows };
+}
+
+/**
+ * MCP calls whose arguments name one of the identities (a search for the
+ * person's email or user id): the call stays in the audit, its arguments
+ * are replaced by a note of the erasure. Returns how many.
+ */
+async function redactMcpAudit(db: Kysely<Database>, identities: Identities, erasureId: string): Promise<number> {
+  const needles = entriesOf(identities).map(([, value]) => value.toLowerCase());
+  const result = await db
+    .updateTable('mcp_audit')
+    .set({ arguments: JSON.stringify({ redacted: `erasure ${erasureId}` }) })
+    .where(sql<boolean>`exists (select 1 from unnest(${needles}::text[]) n where strpos(lower(arguments::text), n) > 0)`)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 /** Grows `identities` with every identity found on rows that carry one of them, until none is new. */

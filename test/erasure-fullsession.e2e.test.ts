@@ -58,7 +58,7 @@ describe('session-sync forget, FullSession', () => {
 
     const forgot = await runCli(['forget', '--account', CUSTOMER, '--user-id', user, '--json'], stack.env);
     expect(forgot.code, forgot.stderr).toBe(0);
-    expect((JSON.parse(forgot.stdout) as { rows: Record<string, number> }).rows).toEqual({ fullsession_sessions: sessions, fullsession_rejects: 0 });
+    expect((JSON.parse(forgot.stdout) as { rows: Record<string, number> }).rows).toEqual({ fullsession_sessions: sessions, fullsession_rejects: 0, mcp_audit: 0 });
     const others = before.filter((row) => row.user_id !== user);
     expect(await stored()).toEqual(others);
 

@@ -3,9 +3,10 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backfillRequest } from '../cli/backfill-request.js';
 import type { FullStorySandbox } from '../devstack/sandboxes/fullstory/fullstory-sandbox.js';
-import { runCli } from '../devstack/session-sync-process.js';
 import { ErasureKey } from '../erasure/erasure-key.js';
-import { checkSuppressionKey } from '../erasure/suppression-list.js';
+import { recordMcpCall } from '../db/mcp-keys-repository.js';
+import { checkSuppressionKey, suppressionsFor } from '../erasure/suppression-list.js';
+import { runCli, waitFor } from '../devstack/session-sync-process.js';
 import { syncRangeWorkflow } from '../workflows/sync-range-workflow.js';
 import { capturingLogger } from './support/capturing-logger.js';
 import { startFullStoryStack, type FullStoryStack } from './support/fullstory-stack.js';
@@ -162,6 +163,41 @@ describe('session-sync forget: a person erased from the copy, and kept out of it
     expect(list.stdout).not.toMatch(/user0|user1|@/);
     const { rows: stored } = await sql<{ t: string }>`select row(e.*)::text || (select string_agg(row(s.*)::text, ',') from erasure_suppressions s) as t from erasures e`.execute(stack.database.db);
     expect(stored.map((row) => row.t).join()).not.toMatch(/user0|user1|example\.com|${secondHourUser}/);
+  });
+
+  it('a load in flight for the account commits first: forget waits for it, then deletes what it wrote; MCP calls that named the person are redacted', async () => {
+    const db = stack.database.db;
+    const person = 'user5@example.com';
+    await recordMcpCall(db, { keyName: 'analyst', keySuffix: 'ABCDEFG', tool: 'search_sessions', arguments: { site: `${ORG}/events`, email: 'User5@example.com' }, rows: 3, durationMs: 12, error: null });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // A load's transaction: it has read the suppression list (without the person) and writes after.
+    const load = db.transaction().execute(async (trx) => {
+      const list = await suppressionsFor(trx, ORG, new ErasureKey(ERASURE_KEY));
+      expect(list.suppresses([['email', person]])).toBe(false);
+      await held;
+      await sql`insert into fullstory_sessions (org_id, stream, user_id, session_id, session_start, session_end, page_count, event_count, email)
+                values (${ORG}, 'events', '1', 'late', now(), now(), 1, 1, ${person})`.execute(trx);
+    });
+    const forgetting = forget('--email', person, '--json');
+    const waiting = async () => Number((await sql<{ n: string }>`select count(*) as n from pg_locks where locktype = 'advisory' and not granted`.execute(db)).rows[0]!.n) > 0;
+    await waitFor(waiting, 30_000, 'forget to wait for the load in flight');
+    release();
+    await load;
+    const result = await forgetting;
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as { rows: Record<string, number> };
+    expect(report.rows.mcp_audit).toBe(1);
+    expect(await traces(rowsOfPerson(events, { email: person }))).toBe(0);
+    expect((await sql<{ n: string }>`select count(*) as n from fullstory_sessions where session_id = 'late'`.execute(db)).rows[0]!.n).toBe('0');
+    const audit = await sql<{ a: string }>`select arguments::text as a from mcp_audit`.execute(db);
+    expect(audit.rows.map((row) => row.a)).toEqual([expect.stringMatching(/^\{"redacted": "erasure \d+"\}$/)]);
+    // A load after it reads the person on the list.
+    const after = await db.transaction().execute((trx) => suppressionsFor(trx, ORG, new ErasureKey(ERASURE_KEY)));
+    expect(after.suppresses([['email', 'USER5@example.com']])).toBe(true);
+    // The MCP server's role reads neither the audit nor the list.
+    const grants = await sql<{ t: string; r: boolean }>`select t, has_table_privilege('session_sync_mcp_reader', t, 'select') as r from unnest(array['erasures', 'erasure_suppressions', 'fullstory_events']) t`.execute(db);
+    expect(grants.rows).toEqual([{ t: 'erasures', r: false }, { t: 'erasure_suppressions', r: false }, { t: 'fullstory_events', r: true }]);
   });
 
   it('a missing hash key is a clear error: forget refuses, and so does a worker over a suppression list', async () => {
