@@ -90,16 +90,26 @@ async function followIdentities(db: Kysely<Database>, tables: readonly PersonTab
   for (let round = 0; round < MAX_ROUNDS; round++) {
     let added = 0;
     for (const table of tables) {
-      const { rows } = await sql<Record<string, string | null>>`select distinct ${identityColumns(table)} from ${sql.table(table.table)} where ${matching(table, customerId, identities)}`.execute(db);
-      added += addIdentities(identities, rows.flatMap((row) => table.identities.map(([kind], i): [IdentityKind, string | null] => [kind, row[`i${i}`] ?? null]))).length;
+      for (const part of await partsOf(db, table, customerId)) {
+        const { rows } = await sql<Record<string, string | null>>`select distinct ${identityColumns(table)} from ${sql.table(part.relation)} where ${matching(table, customerId, identities)} and ${part.where}`.execute(db);
+        added += addIdentities(identities, identitiesOfRows(table, rows)).length;
+      }
     }
     if (added === 0) return;
   }
 }
 
 async function countRows(db: Kysely<Database>, table: PersonTable, customerId: string, identities: Identities): Promise<number> {
-  const { rows } = await sql<{ n: string }>`select count(*) as n from ${sql.table(table.table)} where ${matching(table, customerId, identities)}`.execute(db);
-  return Number(rows[0]!.n);
+  let count = 0;
+  for (const part of await partsOf(db, table, customerId)) {
+    const { rows } = await sql<{ n: string }>`select count(*) as n from ${sql.table(part.relation)} where ${matching(table, customerId, identities)} and ${part.where}`.execute(db);
+    count += Number(rows[0]!.n);
+  }
+  return count;
+}
+
+function identitiesOfRows(table: PersonTable, rows: Array<Record<string, string | null>>): Array<[IdentityKind, string | null]> {
+  return rows.flatMap((row) => table.identities.map(([kind], i): [IdentityKind, string | null] => [kind, row[`i${i}`] ?? null]));
 }
 
 /** Deletes the person's rows of one table, a partition a transaction where it is partitioned; the identities the rows carried go into `found`. */
@@ -107,37 +117,50 @@ async function deleteRows(db: Kysely<Database>, table: PersonTable, customerId: 
   let deleted = 0;
   for (const part of await partsOf(db, table, customerId)) {
     const { rows } = await sql<Record<string, string | null>>`
-      delete from ${sql.table(table.table)} where ${matching(table, customerId, identities)} and ${part}
+      delete from ${sql.table(part.relation)} where ${matching(table, customerId, identities)} and ${part.where}
       returning ${identityColumns(table)}`.execute(db);
-    addIdentities(found, rows.flatMap((row) => table.identities.map(([kind], i): [IdentityKind, string | null] => [kind, row[`i${i}`] ?? null])));
+    addIdentities(found, identitiesOfRows(table, rows));
     deleted += rows.length;
   }
   return deleted;
 }
 
+/** One transaction's worth of a table: a relation and the condition that picks the account's rows of one partition in it. */
+interface TablePart {
+  relation: string;
+  where: RawBuilder<unknown>;
+}
+
 /**
- * The conditions that each pick one partition of the account's rows (by
- * site and time range, which Postgres prunes on), or the whole table
- * where it is not partitioned. Partitions retention took are left out.
+ * The parts of a table a person is erased from, one transaction each: each
+ * attached partition of the account (picked through the parent by site and
+ * time range, which Postgres prunes on), and each partition retention
+ * detached but kept as a table of its own (sync.retentionDetachOnly), which
+ * still holds the person. The whole table where it is not partitioned.
  */
-async function partsOf(db: Kysely<Database>, table: PersonTable, customerId: string): Promise<Array<RawBuilder<unknown>>> {
-  if (!table.partitioned) return [sql`true`];
+async function partsOf(db: Kysely<Database>, table: PersonTable, customerId: string): Promise<TablePart[]> {
+  const whole = { relation: table.table, where: sql`true` };
+  if (!table.partitioned) return [whole];
   const { siteColumn, timeColumn } = table.partitioned;
   const partitions = await db
     .selectFrom('sync_partitions')
-    .select(['site_id', 'range_start', 'range_end'])
+    .select(['partition_name', 'site_id', 'range_start', 'range_end', 'expired_at', 'retention_action', sql<string | null>`to_regclass(partition_name)::text`.as('kept')])
     .where('parent_table', '=', table.table)
     .where((eb) => eb.or([eb('customer_id', '=', customerId), eb('customer_id', 'is', null)]))
-    .where('expired_at', 'is', null)
     .orderBy('range_end')
     .execute();
+  const attached = partitions.filter((part) => part.expired_at === null);
+  const detached = partitions.filter((part) => part.retention_action === 'detached' && part.kept !== null).map((part) => ({ relation: part.partition_name, where: sql`true` }));
   // A table partitioned before any partition was recorded holds its rows in the table alone.
-  if (partitions.length === 0) return [sql`true`];
-  return partitions.map((part) => {
-    const site = part.site_id === null ? sql`true` : sql`${sql.ref(siteColumn)} = ${part.site_id}`;
-    const from = part.range_start === null ? sql`true` : sql`${sql.ref(timeColumn)} >= ${part.range_start}`;
-    return sql`${site} and ${from} and ${sql.ref(timeColumn)} < ${part.range_end}`;
-  });
+  if (attached.length === 0) return [whole, ...detached];
+  return [
+    ...attached.map((part) => {
+      const site = part.site_id === null ? sql`true` : sql`${sql.ref(siteColumn)} = ${part.site_id}`;
+      const from = part.range_start === null ? sql`true` : sql`${sql.ref(timeColumn)} >= ${part.range_start}`;
+      return { relation: table.table, where: sql`${site} and ${from} and ${sql.ref(timeColumn)} < ${part.range_end}` };
+    }),
+    ...detached,
+  ];
 }
 
 /** The account's rows that carry any of the identities (none when there are none). */

@@ -5,6 +5,7 @@ import { backfillRequest } from '../cli/backfill-request.js';
 import type { FullStorySandbox } from '../devstack/sandboxes/fullstory/fullstory-sandbox.js';
 import { ErasureKey } from '../erasure/erasure-key.js';
 import { recordMcpCall } from '../db/mcp-keys-repository.js';
+import { applySiteRetention } from '../operations/site-retention.js';
 import { checkSuppressionKey, suppressionsFor } from '../erasure/suppression-list.js';
 import { runCli, waitFor } from '../devstack/session-sync-process.js';
 import { syncRangeWorkflow } from '../workflows/sync-range-workflow.js';
@@ -198,6 +199,27 @@ describe('session-sync forget: a person erased from the copy, and kept out of it
     // The MCP server's role reads neither the audit nor the list.
     const grants = await sql<{ t: string; r: boolean }>`select t, has_table_privilege('session_sync_mcp_reader', t, 'select') as r from unnest(array['erasures', 'erasure_suppressions', 'fullstory_events']) t`.execute(db);
     expect(grants.rows).toEqual([{ t: 'erasures', r: false }, { t: 'erasure_suppressions', r: false }, { t: 'fullstory_events', r: true }]);
+  });
+
+  it('erases from a partition retention detached and kept (sync.retentionDetachOnly) too', async () => {
+    const db = stack.database.db;
+    const site = stack.config().sites.sites.find((candidate) => candidate.siteId === 'events')!;
+    const [retained] = await applySiteRetention(db, [{ ...site, sync: { ...site.sync, retentionMs: 24 * HOUR, retentionDetachOnly: true } }], { now: Date.now(), dryRun: false });
+    expect(retained!.action).toBe('detached');
+    const kept = retained!.partitions.map((partition) => partition.name);
+    expect(kept.length).toBeGreaterThan(0);
+    const person = rowsOfPerson(events, { email: 'user6@example.com' });
+    const inKept = async (where: string) => {
+      let n = 0;
+      for (const name of kept) n += Number((await sql<{ n: string }>`select count(*) as n from ${sql.table(name)} where ${sql.raw(where)}`.execute(db)).rows[0]!.n);
+      return n;
+    };
+    const before = await inKept('true');
+    expect(await inKept("lower(user_email) = 'user6@example.com'")).toBe(events.filter(person.ofPerson).length);
+    const result = JSON.parse((await forget('--email', 'user6@example.com', '--json')).stdout) as { rows: Record<string, number> };
+    expect(result.rows.fullstory_events).toBe(events.filter(person.ofPerson).length);
+    expect(await inKept("lower(user_email) = 'user6@example.com'")).toBe(0);
+    expect(await inKept('true')).toBe(before - events.filter(person.ofPerson).length);
   });
 
   it('a missing hash key is a clear error: forget refuses, and so does a worker over a suppression list', async () => {
