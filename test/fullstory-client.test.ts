@@ -85,7 +85,7 @@ describe('FullStory client against the sandbox over HTTP', () => {
     expect(states.slice(0, 2)).toEqual(['PENDING', 'PENDING']);
     expect(states.at(-1)).toBe('COMPLETED');
     const rows: Array<Record<string, unknown>> = [];
-    for await (const line of fs.downloadLines(await fs.exportLocation(searchExportId))) rows.push(parseLosslessJson(line) as Record<string, unknown>);
+    for await (const batch of fs.downloadLines(await fs.exportLocation(searchExportId))) rows.push(...batch.map((line) => parseLosslessJson(line) as Record<string, unknown>));
 
     const truth = na.events(ORG, T0, T0 + 2 * HOUR);
     expect(rows.length).toBeGreaterThan(400);
@@ -107,11 +107,11 @@ describe('FullStory client against the sandbox over HTTP', () => {
     const location = await fs.exportLocation(searchExportId);
     na.expireLocations();
     const expired = await failure((async () => {
-      for await (const line of fs.downloadLines(location)) void line;
+      for await (const batch of fs.downloadLines(location)) void batch;
     })());
     expect([expired.kind, expired.details.reason]).toEqual(['transient', 'location_expired']);
     let count = 0;
-    for await (const line of fs.downloadLines(await fs.exportLocation(searchExportId))) count += line ? 1 : 0;
+    for await (const batch of fs.downloadLines(await fs.exportLocation(searchExportId))) count += batch.filter((line) => line).length;
     expect(count).toBe(na.events(ORG, T0, T0 + HOUR).length);
   });
 });

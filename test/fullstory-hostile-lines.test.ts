@@ -32,7 +32,7 @@ async function replace(target: { orgId: string; stream: string }, lines: string[
   // As the source does before a load: the window's partition exists first.
   await new SitePartitions(database.db).ensure(FULLSTORY_EVENTS_TABLE, { customerId: target.orgId, siteId: target.stream }, '1d', WINDOW);
   return transactionWithCopy(database.db, (trx, copyIn) => replaceWindowEvents(trx, copyIn, target, WINDOW, async function* () {
-    yield* lines;
+    yield lines;
   }, options));
 }
 

@@ -8,25 +8,25 @@ const INVALID_TEXT_REPRESENTATION = '22P02';
 const CHUNK_CHARS = 64 * 1024;
 
 /**
- * Runs a COPY of an export file's rows, given as COPY text lines, sent in
- * chunks. A line Postgres refuses as JSON fails the file as malformed, as
+ * Runs a COPY of an export file's rows, given as pieces of COPY text (a
+ * line or a batch of lines each), sent in chunks. A line Postgres refuses as JSON fails the file as malformed, as
  * one JavaScript refuses does (nothing of it is quoted: it came from the API).
  *
- * @example await copyExportLines(copyIn, 'copy fullstory_staging (raw) from stdin', copyTextLines)
+ * @example await copyExportLines(copyIn, 'copy fullstory_staging (raw) from stdin', copyText)
  */
-export async function copyExportLines(copyIn: CopyIn, statement: string, copyTextLines: AsyncIterable<string>): Promise<void> {
+export async function copyExportLines(copyIn: CopyIn, statement: string, copyText: AsyncIterable<string>): Promise<void> {
   try {
-    await copyIn(statement, inChunks(copyTextLines));
+    await copyIn(statement, inChunks(copyText));
   } catch (error) {
     if ((error as { code?: string }).code === INVALID_TEXT_REPRESENTATION) throw malformedFile('a line is not JSON');
     throw error;
   }
 }
 
-async function* inChunks(lines: AsyncIterable<string>): AsyncGenerator<string> {
+async function* inChunks(pieces: AsyncIterable<string>): AsyncGenerator<string> {
   let chunk = '';
-  for await (const line of lines) {
-    chunk += line;
+  for await (const piece of pieces) {
+    chunk += piece;
     if (chunk.length >= CHUNK_CHARS) {
       yield chunk;
       chunk = '';

@@ -71,7 +71,7 @@ const UNSURE_TYPED = TYPED_EVENT_COLUMNS.map(() => null);
  *
  * @example await loadEmptyWindow(trx, copyIn, target, window, eventShape(window), lines, phaseClock())
  */
-export async function loadEmptyWindow(trx: Transaction<Database>, copyIn: CopyIn, target: StreamTarget, window: SyncWindow, shape: LineShape, lines: AsyncIterable<string>, clock: PhaseClock, options: EmptyWindowOptions = {}): Promise<EmptyWindowLoad | undefined> {
+export async function loadEmptyWindow(trx: Transaction<Database>, copyIn: CopyIn, target: StreamTarget, window: SyncWindow, shape: LineShape, lines: AsyncIterable<string[]>, clock: PhaseClock, options: EmptyWindowOptions = {}): Promise<EmptyWindowLoad | undefined> {
   const occurrences = new StreamedOccurrences(options.filterBits);
   const load: LoadState = { received: 0, copied: 0, rejected: [], rejectChars: 0, maxHeldRejectChars: options.maxHeldRejectChars ?? 8 * 1024 * 1024 };
   await sql`savepoint fullstory_empty_window`.execute(trx);
@@ -90,26 +90,34 @@ export async function loadEmptyWindow(trx: Transaction<Database>, copyIn: CopyIn
   return { received: load.received, copied: load.copied, rejectReasons: load.rejected.map((line) => line.reason) };
 }
 
-async function* eventRows(lines: AsyncIterable<string>, shape: LineShape, target: StreamTarget, occurrences: StreamedOccurrences, load: LoadState): AsyncGenerator<string> {
-  for await (const line of lines) {
-    load.received += 1;
-    const judged = judgeLine(line, shape);
-    if (judged.rejectReason !== null) {
-      load.rejected.push({ reason: judged.rejectReason, raw: ownCopy(judged.raw), rawOriginal: ownCopy(line) });
-      load.rejectChars += judged.raw.length + line.length;
-      if (load.rejectChars > load.maxHeldRejectChars) throw new StagingNeeded();
-      continue;
-    }
-    const [eventStart, sha256] = judged.values as [string, string];
-    load.copied += 1;
-    const typed = judged.rawOriginal === null ? typedEventValues(line) : undefined;
-    // Counted even when the row is left for its typed columns: every copy of
-    // such a line is (the typed columns depend on the line's text alone).
-    const streamed = occurrences.next(sha256);
-    // Left rows get distinct negative occurrences, so the primary key holds during the COPY.
-    const occurrence = streamed !== undefined && typed !== undefined ? streamed : -load.copied;
-    yield copyLine([target.orgId, target.stream, eventStart, sha256, String(occurrence), judged.raw, judged.rawOriginal, ...(typed ?? UNSURE_TYPED)]);
+/** Each batch of lines as one piece of COPY text. */
+async function* eventRows(batches: AsyncIterable<string[]>, shape: LineShape, target: StreamTarget, occurrences: StreamedOccurrences, load: LoadState): AsyncGenerator<string> {
+  for await (const batch of batches) {
+    let text = '';
+    for (const line of batch) text += eventRow(line, shape, target, occurrences, load);
+    yield text;
   }
+}
+
+/** One line as a COPY text line of fullstory_events, or '' when it is refused (held for fullstory_rejects). */
+function eventRow(line: string, shape: LineShape, target: StreamTarget, occurrences: StreamedOccurrences, load: LoadState): string {
+  load.received += 1;
+  const judged = judgeLine(line, shape);
+  if (judged.rejectReason !== null) {
+    load.rejected.push({ reason: judged.rejectReason, raw: ownCopy(judged.raw), rawOriginal: ownCopy(line) });
+    load.rejectChars += judged.raw.length + line.length;
+    if (load.rejectChars > load.maxHeldRejectChars) throw new StagingNeeded();
+    return '';
+  }
+  const [eventStart, sha256] = judged.values as [string, string];
+  load.copied += 1;
+  const typed = judged.rawOriginal === null ? typedEventValues(line) : undefined;
+  // Counted even when the row is left for its typed columns: every copy of
+  // such a line is (the typed columns depend on the line's text alone).
+  const streamed = occurrences.next(sha256);
+  // Left rows get distinct negative occurrences, so the primary key holds during the COPY.
+  const occurrence = streamed !== undefined && typed !== undefined ? streamed : -load.copied;
+  return copyLine([target.orgId, target.stream, eventStart, sha256, String(occurrence), judged.raw, judged.rawOriginal, ...(typed ?? UNSURE_TYPED)]);
 }
 
 /**

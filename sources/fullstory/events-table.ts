@@ -22,7 +22,7 @@ import { stageExportFile, type StreamTarget } from './staging-table.js';
  * inserted: an unchanged window writes nothing. Then the sessions of the
  * rows that came or went are derived again.
  */
-export async function replaceWindowEvents(trx: Transaction<Database>, copyIn: CopyIn, target: StreamTarget, window: SyncWindow, openLines: () => AsyncIterable<string>, options: EmptyWindowOptions = {}): Promise<UnitWrite> {
+export async function replaceWindowEvents(trx: Transaction<Database>, copyIn: CopyIn, target: StreamTarget, window: SyncWindow, openLines: () => AsyncIterable<string[]>, options: EmptyWindowOptions = {}): Promise<UnitWrite> {
   const clock = phaseClock();
   // Sorting and hashing a window's keys in memory instead of temp files;
   // no JIT compiling, which costs a second per statement and gains nothing here.

@@ -20,7 +20,7 @@ export interface ExportFileDownloadOptions {
 const EXPIRED_LINK_STATUSES: ReadonlySet<number> = new Set([400, 403, 404, 410]);
 
 /**
- * Streams the lines of an export file from its signed location on
+ * Streams the lines of an export file, in batches (ndjson-lines.ts), from its signed location on
  * FullStory's file storage, which is not the API: it has faults of its own.
  * What goes wrong is classified for the retry policy:
  * - an expired link (403, 410, …): transient, reason `location_expired`;
@@ -30,7 +30,7 @@ const EXPIRED_LINK_STATUSES: ReadonlySet<number> = new Set([400, 403, 404, 410])
  * - bad gzip, text that is not UTF-8 or lines that are not JSON: malformed.
  * Messages name the storage host only: the link's query is its signature.
  */
-export async function* downloadExportFile(location: string, options: ExportFileDownloadOptions): AsyncGenerator<string> {
+export async function* downloadExportFile(location: string, options: ExportFileDownloadOptions): AsyncGenerator<string[]> {
   const host = new URL(location).origin;
   const idle = idleWatch(options.idleTimeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, idle.signal]) : idle.signal;
@@ -51,7 +51,7 @@ export async function* downloadExportFile(location: string, options: ExportFileD
   }
 }
 
-async function* classified(lines: AsyncGenerator<string>, host: string, idle: IdleWatch, cancel: AbortSignal | undefined): AsyncGenerator<string> {
+async function* classified(lines: AsyncGenerator<string[]>, host: string, idle: IdleWatch, cancel: AbortSignal | undefined): AsyncGenerator<string[]> {
   try {
     yield* lines;
   } catch (error) {

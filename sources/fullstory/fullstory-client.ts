@@ -101,10 +101,10 @@ export class FullStoryClient {
   /**
    * Streams the export file's lines from its signed location (see
    * export-file-download.ts): gunzipped, one JSON object a line, as text
-   * (parse with parseLosslessJson: ids exceed 2^53). Memory holds one chunk
-   * and one line at a time.
+   * (parse with parseLosslessJson: ids exceed 2^53), in batches: the lines
+   * each downloaded chunk completes. Memory holds one chunk and its lines.
    */
-  downloadLines(location: string, signal?: AbortSignal): AsyncGenerator<string> {
+  downloadLines(location: string, signal?: AbortSignal): AsyncGenerator<string[]> {
     return downloadExportFile(location, { idleTimeoutMs: this.options.downloadIdleTimeoutMs, ...(signal ? { signal } : {}) });
   }
 

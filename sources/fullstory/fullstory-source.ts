@@ -88,7 +88,7 @@ export class FullStorySource implements SyncSource {
    * counts them. `open` may be called twice (a load falls back to staging
    * from a new download): each download counts afresh.
    */
-  private async withoutErased(trx: Transaction<Database>, orgId: string, lines: () => AsyncIterable<string>, load: (open: () => AsyncIterable<string>) => Promise<UnitWrite>): Promise<UnitWrite> {
+  private async withoutErased(trx: Transaction<Database>, orgId: string, lines: () => AsyncIterable<string[]>, load: (open: () => AsyncIterable<string[]>) => Promise<UnitWrite>): Promise<UnitWrite> {
     const suppressions = await suppressionsFor(trx, orgId, this.settings.erasureKey);
     if (suppressions.isEmpty) return load(lines);
     const dropped = { suppressed: 0 };

@@ -46,7 +46,7 @@ const INDIVIDUAL_SHAPE: LineShape = {
  * when its exported row changed. Individuals are not tied to a window, so
  * none is deleted: one merged into another by identification keeps its row.
  */
-export async function upsertIndividuals(trx: Transaction<Database>, copyIn: CopyIn, target: StreamTarget, lines: AsyncIterable<string>): Promise<UnitWrite> {
+export async function upsertIndividuals(trx: Transaction<Database>, copyIn: CopyIn, target: StreamTarget, lines: AsyncIterable<string[]>): Promise<UnitWrite> {
   const staged = await stageExportFile(trx, copyIn, target, INDIVIDUAL_SHAPE, lines);
   const columns = [...TYPED.map(([column]) => column), ...TEXT.map(([column]) => column)];
   const text = TEXT.map(([, field]) => sql`nullif(s.raw->>${field}, '')`);

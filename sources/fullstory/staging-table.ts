@@ -25,7 +25,7 @@ export interface StagedFile {
  *
  * @example await stageExportFile(trx, copyIn, target, eventShape(window), lines)
  */
-export async function stageExportFile(trx: Transaction<Database>, copyIn: CopyIn, target: StreamTarget, shape: LineShape, lines: AsyncIterable<string>): Promise<StagedFile> {
+export async function stageExportFile(trx: Transaction<Database>, copyIn: CopyIn, target: StreamTarget, shape: LineShape, lines: AsyncIterable<string[]>): Promise<StagedFile> {
   const definitions = shape.columns.map(([name, type]) => `${name} ${type}`).join(', ');
   await sql.raw(`create temp table fullstory_staging (${definitions}${definitions ? ', ' : ''}raw jsonb not null, raw_original text, reject_reason text) on commit drop`).execute(trx);
   const staged: StagedFile = { received: 0, rejectReasons: [] };
@@ -40,11 +40,16 @@ export async function stageExportFile(trx: Transaction<Database>, copyIn: CopyIn
   return staged;
 }
 
-async function* stagedLines(lines: AsyncIterable<string>, shape: LineShape, staged: StagedFile): AsyncGenerator<string> {
-  for await (const line of lines) {
-    staged.received += 1;
-    const { copyLine, rejectReason } = stagedLine(line, shape);
-    if (rejectReason !== null) staged.rejectReasons.push(rejectReason);
-    yield copyLine;
+/** Each batch of lines as one piece of COPY text. */
+async function* stagedLines(batches: AsyncIterable<string[]>, shape: LineShape, staged: StagedFile): AsyncGenerator<string> {
+  for await (const batch of batches) {
+    let text = '';
+    for (const line of batch) {
+      staged.received += 1;
+      const { copyLine, rejectReason } = stagedLine(line, shape);
+      if (rejectReason !== null) staged.rejectReasons.push(rejectReason);
+      text += copyLine;
+    }
+    yield text;
   }
 }

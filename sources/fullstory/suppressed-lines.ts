@@ -15,19 +15,17 @@ const IDENTITY_FIELDS: ReadonlyArray<[field: string, kind: IdentityKind]> = [
 const IDENTITY_KEYS = fieldKeys(IDENTITY_FIELDS.map(([field]) => field));
 
 /**
- * An export file's lines without those of erased people (any identity
+ * An export file's lines (in batches) without those of erased people (any identity
  * field on the suppression list), counted in `dropped.suppressed`: they
  * never reach a table, the rejects included.
  *
  * @example withoutSuppressedLines(lines, suppressions, counter)
  */
-export async function* withoutSuppressedLines(lines: AsyncIterable<string>, suppressions: SuppressionList, dropped: { suppressed: number }): AsyncGenerator<string> {
-  for await (const line of lines) {
-    if (suppressions.suppresses(lineIdentities(line))) {
-      dropped.suppressed += 1;
-      continue;
-    }
-    yield line;
+export async function* withoutSuppressedLines(batches: AsyncIterable<string[]>, suppressions: SuppressionList, dropped: { suppressed: number }): AsyncGenerator<string[]> {
+  for await (const batch of batches) {
+    const kept = batch.filter((line) => !suppressions.suppresses(lineIdentities(line)));
+    dropped.suppressed += batch.length - kept.length;
+    if (kept.length > 0) yield kept;
   }
 }
 
