@@ -126,6 +126,7 @@ async function syncNextPage(deps: SyncPageDeps, input: SyncPageInput, tally: Req
   deps.metrics.sessionsSynced.inc(labels, synced);
   deps.metrics.sessionsUpserted.inc(labels, written);
   deps.metrics.rejects.inc(labels, rejectReasons.length);
+  if (suppressed) deps.metrics.suppressed.inc(labels, suppressed);
   const result: SyncPageResult = { windowDone: done, requests, pages: 1, sessionsSynced: synced, sessionsWritten: written, sessionsReceived: unit.received, rejects: rejectReasons.length };
   if (suppressed) result.suppressed = suppressed;
   if (unit.waitMs !== undefined) result.waitMs = unit.waitMs;

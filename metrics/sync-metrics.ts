@@ -57,6 +57,13 @@ export class SyncMetrics {
     registers: [this.registry],
   });
 
+  readonly suppressed = new Counter({
+    name: 'session_sync_suppressed_total',
+    help: 'Records dropped because they carry the identity of a person `session-sync forget` erased (never stored)',
+    labelNames: ['source', 'account', 'site'] as const,
+    registers: [this.registry],
+  });
+
   readonly pagePhaseSeconds = new Histogram({
     name: 'session_sync_page_phase_seconds',
     help: "Where a page's time goes: fetch (rate budget wait, HTTP, parse, validate and de-duplicate), write (the transaction)",
