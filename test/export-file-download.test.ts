@@ -36,9 +36,10 @@ describe('downloading an export file from the storage host', () => {
 
   const lineCount = async (url: string, pauseMs = 0) => {
     let count = 0;
-    for await (const line of downloadExportFile(url, { idleTimeoutMs: IDLE_MS })) {
-      count += line ? 1 : 0;
-      if (pauseMs > 0 && count === 1) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    for await (const batch of downloadExportFile(url, { idleTimeoutMs: IDLE_MS })) {
+      // A slow reader: it stops for pauseMs after the first batch of lines, longer than the idle timeout.
+      if (pauseMs > 0 && count === 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      count += batch.filter((line) => line).length;
     }
     return count;
   };
@@ -100,7 +101,7 @@ describe('an export file that is malformed', () => {
 
   it('fails bad gzip as malformed (bad data), not as a storage fault', async () => {
     const error = await (async () => {
-      for await (const line of downloadExportFile(`${url}/bad-gzip?X-Goog-Signature=s3cr3t`, { idleTimeoutMs: 5_000 })) void line;
+      for await (const batch of downloadExportFile(`${url}/bad-gzip?X-Goog-Signature=s3cr3t`, { idleTimeoutMs: 5_000 })) void batch;
     })().catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(SourceError);
     expect([(error as SourceError).kind, (error as SourceError).details.reason]).toEqual(['bad_data', 'malformed']);
