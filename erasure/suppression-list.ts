@@ -66,9 +66,7 @@ export async function suppressionsFor(trx: Transaction<Database>, customerId: st
   await sql`select pg_advisory_xact_lock_shared(${erasureLockKeys(customerId)})`.execute(trx);
   const rows = await trx.selectFrom('erasure_suppressions').select(['identity_hash', 'key_id']).where('customer_id', '=', customerId).execute();
   if (rows.length === 0) return NOTHING_SUPPRESSED;
-  assertKeyFits(key, rows[0]!.key_id, `account ${customerId} has erased people on its suppression list`);
-  const otherKey = rows.find((row) => row.key_id !== key!.id);
-  if (otherKey) assertKeyFits(key, otherKey.key_id, `account ${customerId} has erased people on its suppression list`);
+  for (const keyId of new Set(rows.map((row) => row.key_id))) assertKeyFits(key, keyId, `account ${customerId} has erased people on its suppression list`);
   return new SuppressionList(new Set(rows.map((row) => row.identity_hash)), key);
 }
 
