@@ -10,6 +10,7 @@ import { definitionOf } from '../sources/source-definitions.js';
 import { createProgressDisplay } from './progress-display.js';
 import { connectTemporalClient } from '../temporal/connect-temporal.js';
 import { watchProgress } from './watch-progress.js';
+import { holdInterrupt } from './interrupt-notice.js';
 
 export interface BackfillOptions extends BackfillArgs {
   detach: boolean;
@@ -23,18 +24,34 @@ export interface BackfillOptions extends BackfillArgs {
 export async function backfillCommand(config: Config, options: BackfillOptions, print: Print, interactive = false): Promise<RunResult | null> {
   // Arguments first: a mistake in them is the operator's to fix before anything is reached.
   backfillRequest(config, options);
-  const client = await connectTemporalClient(config.temporal.connection);
+  const interrupt = holdInterrupt(print, 'interrupted while starting the backfill; whether it started, `session-sync status` shows');
   try {
-    const { workflowId, site, handle, alreadyRunning } = await startBackfill(client, config, options);
-    print(`${alreadyRunning ? 'attached to running' : 'started'} backfill ${workflowId} (run ${handle.firstExecutionRunId}) on task queue ${config.temporal.taskQueue}`);
-    if (options.detach) {
-      print(`detached: follow it with \`session-sync status\` or the Temporal UI; stop it with \`session-sync backfill cancel ${workflowId}\``);
-      return null;
+    const client = await connectTemporalClient(config.temporal.connection);
+    try {
+      const { workflowId, site, handle, alreadyRunning } = await startBackfill(client, config, options);
+      print(`${alreadyRunning ? 'attached to running' : 'started'} backfill ${workflowId} (run ${handle.firstExecutionRunId}) on task queue ${config.temporal.taskQueue}`);
+      if (options.detach) {
+        interrupt.say(`interrupted after the backfill ${workflowId} started; it goes on in Temporal`);
+        print(`detached: follow it with \`session-sync status\` or the Temporal UI; stop it with \`session-sync backfill cancel ${workflowId}\``);
+        return null;
+      }
+      const recordNoun = definitionOf(site.source).recordNoun(site.siteId);
+      const display = createProgressDisplay(print, interactive, recordNoun);
+      // Ctrl-C stops the watching, not the backfill: say so, and how to follow or stop it.
+      interrupt.say(
+        `stopped watching; the backfill goes on in Temporal. Follow it with \`session-sync status\` (or attach again by running the same backfill), stop it with \`session-sync backfill cancel ${workflowId}\``,
+        () => display.stop(),
+      );
+      try {
+        return await watchProgress(handle, display, print, { site: `${site.customerId}/${site.siteId}`, recordNoun });
+      } finally {
+        interrupt.say(`interrupted after the backfill ${workflowId} ended`);
+      }
+    } finally {
+      await client.connection.close();
     }
-    const recordNoun = definitionOf(site.source).recordNoun(site.siteId);
-    return await watchProgress(handle, createProgressDisplay(print, interactive, recordNoun), print, { site: `${site.customerId}/${site.siteId}`, recordNoun });
   } finally {
-    await client.connection.close();
+    interrupt.release();
   }
 }
 

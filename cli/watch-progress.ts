@@ -12,13 +12,6 @@ const POLL_MS = 2_000;
  */
 export async function watchProgress(handle: WorkflowHandle<typeof syncRangeWorkflow>, display: ProgressDisplay, print: Print, names: { site: string; recordNoun: string }): Promise<RunResult> {
   const started = Date.now();
-  // Ctrl-C stops the watching, not the backfill: say so, and how to follow or stop it.
-  const onInterrupt = () => {
-    display.stop();
-    print(`\nstopped watching; the backfill goes on in Temporal. Follow it with \`session-sync status\` (or attach again by running the same backfill), stop it with \`session-sync backfill cancel ${handle.workflowId}\``);
-    process.exit(130);
-  };
-  process.once('SIGINT', onInterrupt);
   const outcome = handle.result().then(
     (totals) => ({ totals }),
     (error: unknown) => ({ error }),
@@ -36,7 +29,6 @@ export async function watchProgress(handle: WorkflowHandle<typeof syncRangeWorkf
       if (progress) display.update(progress);
     }
   } finally {
-    process.removeListener('SIGINT', onInterrupt);
     display.stop();
   }
 }

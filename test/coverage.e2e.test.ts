@@ -100,17 +100,19 @@ describe('coverage and backfill --gaps', () => {
   });
 
   it('Ctrl-C on an attached backfill stops the watching, says the backfill goes on and how to follow or cancel it', async () => {
-    sandbox.faults.setRandom({ rate: 1, kinds: ['latency'], latencyMs: 1_000 });
+    // Its first request is held: the backfill is certainly still running when the operator presses Ctrl-C.
+    const held = sandbox.faults.holdNext();
     const child = spawn(process.execPath, ['bin/session-sync.js', 'backfill', '--site', SITE, '--from', iso(day1 - 2 * DAY), '--to', iso(day1 - DAY)], { cwd: fileURLToPath(new URL('../', import.meta.url)), env: { PATH: process.env.PATH ?? '', ...stack.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await held.arrived;
     await waitFor(() => stdout.includes('started backfill'), 30_000, 'the backfill to start');
     child.kill('SIGINT');
     expect(await exited).toBe(130);
     const workflowId = /started backfill (\S+) /.exec(stdout)![1]!;
     expect(stdout).toContain(`stopped watching; the backfill goes on in Temporal. Follow it with \`session-sync status\` (or attach again by running the same backfill), stop it with \`session-sync backfill cancel ${workflowId}\``);
-    sandbox.faults.setRandom(undefined);
+    held.release();
     await stack.client.workflow.getHandle(workflowId).result();
   });
 
