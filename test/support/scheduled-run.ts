@@ -17,15 +17,46 @@ export async function triggerScheduledRun(client: Client, scheduleId: string): P
   lastTriggerSecond.set(scheduleId, Math.floor(Date.now() / 1000));
   const before = (await handle.describe()).info.numActionsTaken;
   await handle.trigger();
-  let workflowId = '';
+  let started = { workflowId: '', firstExecutionRunId: '' };
   await waitFor(
     async () => {
       const info = (await handle.describe()).info;
-      workflowId = info.recentActions.at(-1)?.action.workflow.workflowId ?? '';
+      started = info.recentActions.at(-1)?.action.workflow ?? started;
       return info.numActionsTaken > before;
     },
     30_000,
     `a run of schedule ${scheduleId}`,
   );
-  return client.workflow.getHandle(workflowId).result();
+  return resultOfTriggeredRun(client, started);
+}
+
+/**
+ * The result of the first run under a triggered workflow id, which must
+ * have synced something (the trigger waited for a new second). On a busy
+ * server Temporal's scheduler can start a triggered run twice under the same
+ * id: its workflow task times out after the start, the retried task starts
+ * it again, and manual starts allow a duplicate id once the first run has
+ * closed (temporalio/temporal#8035). The schedule records the second. The
+ * first run synced the slot; any later one must have found nothing new
+ * (null), or two runs synced the same slot, which this says.
+ */
+async function resultOfTriggeredRun(client: Client, recorded: { workflowId: string; firstExecutionRunId: string }): Promise<ScheduledSyncResult> {
+  const { workflowId, firstExecutionRunId } = recorded;
+  await client.workflow.getHandle(workflowId, firstExecutionRunId).result();
+  let runs: { runId: string; startTime: Date }[] = [];
+  await waitFor(
+    async () => {
+      runs = [];
+      for await (const run of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push({ runId: run.runId, startTime: run.startTime });
+      return runs.some((run) => run.runId === firstExecutionRunId);
+    },
+    30_000,
+    `the runs of ${workflowId} in Temporal's visibility`,
+  );
+  runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+  const results: (ScheduledSyncResult | null)[] = [];
+  for (const run of runs) results.push(await client.workflow.getHandle(workflowId, run.runId).result());
+  if (results.slice(1).some((result) => result !== null)) throw new Error(`${runs.length} runs of ${workflowId} each synced something: ${JSON.stringify(results)}`);
+  if (!results[0]) throw new Error(`the run ${workflowId} found nothing new to sync`);
+  return results[0];
 }
