@@ -61,9 +61,9 @@ export function siteIds(count: number, prefix: string): string[] {
 }
 
 /** How a scenario's sites' traffic looks; the default is benchmark density with short sessions. */
-export type TrafficProfile = Pick<SiteSpec, 'sessionsPerHour' | 'maxSessionDurationMs' | 'dailyCycle'>;
+export type TrafficProfile = Pick<SiteSpec, 'sessionsPerHour' | 'maxSessionDurationMs' | 'dailyCycle' | 'steady'>;
 
-const BENCH_DENSITY: TrafficProfile = { sessionsPerHour: SESSIONS_PER_HOUR, maxSessionDurationMs: MAX_SESSION };
+export const BENCH_DENSITY: TrafficProfile = { sessionsPerHour: SESSIONS_PER_HOUR, maxSessionDurationMs: MAX_SESSION };
 
 /** A sandbox at benchmark density (or the given profile): 1,000-session pages, as the real API's. */
 export function startBenchSandbox(sites: string[], limitPerMinute: number | null, profile: TrafficProfile = BENCH_DENSITY): Promise<FullSessionSandbox> {

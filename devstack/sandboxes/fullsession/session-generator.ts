@@ -22,6 +22,8 @@ export interface SiteSpec {
   dailyCycle?: boolean;
   /** Longest session the generator makes; sync settings must cover it. */
   maxSessionDurationMs: number;
+  /** Every hour holds exactly its average, so days compare like for like (benchmarks); by default an hour holds 0.5 to 1.5 times it. */
+  steady?: boolean;
 }
 
 const COUNTRIES = [
@@ -46,7 +48,8 @@ const REFERRERS = ['https://www.google.com/', 'https://news.ycombinator.com/', '
  */
 export function generateHour(site: SiteSpec, hourStart: number): SandboxSession[] {
   const random = seededRandom(hashSeed(`${site.customerId}/${site.siteId}/${hourStart}`));
-  const count = Math.round(site.sessionsPerHour * hourOfDayFactor(site, hourStart) * (0.5 + random()));
+  const spread = 0.5 + random();
+  const count = Math.round(site.sessionsPerHour * hourOfDayFactor(site, hourStart) * (site.steady ? 1 : spread));
   const offsets = Array.from({ length: count }, () => Math.floor(random() * (HOUR_MS - count)));
   offsets.sort((a, b) => a - b);
   // Strictly increasing offsets keep start times unique within the hour.

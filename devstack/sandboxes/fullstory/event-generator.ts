@@ -6,6 +6,8 @@ export interface OrgSpec {
   orgId: string;
   /** Average events starting per hour. */
   eventsPerHour: number;
+  /** Every hour holds exactly `eventsPerHour`, so days compare like for like (benchmarks); by default an hour holds 0.5 to 1.5 times it. */
+  steady?: boolean;
 }
 
 /** The id fields FullStory sends as JSON integers beyond 2^53. */
@@ -27,7 +29,8 @@ const PAGES = ['https://shop.example/', 'https://shop.example/cart', 'https://sh
  */
 export function generateHour(org: OrgSpec, hourStart: number): Array<Record<string, unknown>> {
   const random = seededRandom(hashSeed(`${org.orgId}/${hourStart}`));
-  const count = Math.round(org.eventsPerHour * (0.5 + random()));
+  const spread = 0.5 + random();
+  const count = org.steady ? org.eventsPerHour : Math.round(org.eventsPerHour * spread);
   const users = Array.from({ length: Math.max(1, Math.ceil(count / 40)) }, (_, i) => ({ userId: bigId(random), indvId: bigId(random), email: `user${i}@example.com`, sessionId: bigId(random), sessionStart: hourStart }));
   const rows: Array<Record<string, unknown>> = [];
   for (let i = 0; i < count; i++) {
