@@ -139,7 +139,7 @@ export async function startScenario(stack: BenchStack, name: string, sites: stri
             METRICS_HOST: '127.0.0.1',
             LOG_LEVEL: 'warn',
             ...env,
-          }, options.root),
+          }, options.root, cpuProfileFlags()),
         );
       }
       await Promise.all(scenario.workers.slice(-count).map((worker, i) => waitUntilReady(scenario.metricsPorts.slice(-count)[i]!, worker)));
@@ -149,13 +149,24 @@ export async function startScenario(stack: BenchStack, name: string, sites: stri
     },
     startBackfill: (siteId, from, to) => start(siteId, from, to, {}),
     async close() {
-      for (const worker of scenario.workers) worker.child.kill('SIGKILL');
+      // A profiled worker writes its profile only when it exits by itself.
+      for (const worker of scenario.workers) worker.child.kill(cpuProfileFlags().length > 0 ? 'SIGTERM' : 'SIGKILL');
       await Promise.all(scenario.workers.map((worker) => worker.exited));
       await sandbox.close();
       await database.drop();
     },
   };
   return scenario;
+}
+
+/**
+ * With BENCH_CPU_PROFILE_DIR set, workers write a V8 CPU profile there
+ * when they exit (stop them with SIGTERM, not SIGKILL): open it in Chrome's
+ * DevTools or summarise it with `node scripts/cpu-profile-summary.mjs`.
+ */
+export function cpuProfileFlags(): string[] {
+  const dir = process.env.BENCH_CPU_PROFILE_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
 /** Waits for a worker's /readyz; fails with its output when it does not come up. */

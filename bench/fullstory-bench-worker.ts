@@ -5,7 +5,7 @@ import { freeMetricsPort } from '../devstack/free-port.js';
 import type { ScratchDatabase } from '../devstack/scratch-database.js';
 import { spawnWorker, type WorkerProcess } from '../devstack/session-sync-process.js';
 import type { FullStorySandbox } from '../devstack/sandboxes/fullstory/fullstory-sandbox.js';
-import { waitUntilReady, type BenchStack } from './bench-stack.js';
+import { cpuProfileFlags, waitUntilReady, type BenchStack } from './bench-stack.js';
 
 export interface FullStoryBenchWorker {
   worker: WorkerProcess;
@@ -51,16 +51,6 @@ ${options.sites}
   const worker = spawnWorker(env, options.root, cpuProfileFlags());
   await waitUntilReady(port, worker);
   return { worker, env };
-}
-
-/**
- * With BENCH_CPU_PROFILE_DIR set, the worker writes a V8 CPU profile there
- * when it exits (stop it with SIGTERM, not SIGKILL): open it in Chrome's
- * DevTools or summarise it with `node scripts/cpu-profile-summary.mjs`.
- */
-function cpuProfileFlags(): string[] {
-  const dir = process.env.BENCH_CPU_PROFILE_DIR;
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
 /**
