@@ -12,7 +12,7 @@ import type { Database } from './database.js';
  *
  * @example await copyIn('copy staging (raw) from stdin', lines)
  */
-export type CopyIn = (statement: string, lines: AsyncIterable<string>) => Promise<void>;
+export type CopyIn = (statement: string, lines: AsyncIterable<string> | Iterable<string>) => Promise<void>;
 
 /**
  * Runs `work` in one transaction that offers both Kysely (`trx`) and COPY

@@ -7,7 +7,8 @@ import { FULLSESSION_SESSIONS_TABLE, partitionName, SitePartitions } from '../db
 import { migrations } from '../migrations/index.js';
 import { countSessions as countByGroup, getSession, searchSessions } from '../read-model/session-queries.js';
 import { parseSessionRecord, type FullSessionRecord } from '../sources/fullsession/session-record.js';
-import { countSessions, sessionsByDay, upsertSessions } from '../sources/fullsession/sessions-table.js';
+import { countSessions, sessionsByDay } from '../sources/fullsession/sessions-table.js';
+import { upsertPage } from './support/upsert-sessions.js';
 import { queryRecorder } from './support/query-plans.js';
 import { silentLogger } from './support/silent-logger.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
@@ -61,7 +62,7 @@ describe('fullsession_sessions, partitioned by site and start time', () => {
   it("a page's sessions land in the partitions of their starts, count on the day they ended, and raise the site's longest session only when longer", async () => {
     // s-night starts on day 2 and ends on day 3: stored in day 2's partition, counted on day 3.
     const page = [session('s-day2', FIRST + 2 * DAY + HOUR, FIRST + 2 * DAY + 2 * HOUR), session('s-night', FIRST + 3 * DAY - HOUR, FIRST + 3 * DAY + 2 * HOUR), session('s-day4', FIRST + 4 * DAY, FIRST + 4 * DAY + 1_000)];
-    expect(await upsertSessions(database.db, SITE_A.customerId, SITE_A.siteId, page)).toBe(3);
+    expect(await upsertPage(database.db, SITE_A.customerId, SITE_A.siteId, page)).toBe(3);
     expect(await partitionsOf(database.db)).toEqual([
       { partition: dayOf(SITE_A, 2), session: 's-day2' },
       { partition: dayOf(SITE_A, 4), session: 's-day4' },
@@ -75,11 +76,11 @@ describe('fullsession_sessions, partitioned by site and start time', () => {
     const longest = async () => (await database.db.selectFrom('fullsession_longest_sessions').select(['customer_id', 'site_id', 'longest_ms']).execute()).map((row) => ({ customerId: row.customer_id, siteId: row.site_id, longest_ms: Number(row.longest_ms) }));
     expect(await longest()).toEqual([{ ...SITE_A, longest_ms: 3 * HOUR }]);
     // The same page again writes nothing; a shorter session leaves the longest as it was.
-    expect(await upsertSessions(database.db, SITE_A.customerId, SITE_A.siteId, page)).toBe(0);
-    expect(await upsertSessions(database.db, SITE_A.customerId, SITE_A.siteId, [session('s-short', FIRST + 5 * DAY, FIRST + 5 * DAY + 10)])).toBe(1);
+    expect(await upsertPage(database.db, SITE_A.customerId, SITE_A.siteId, page)).toBe(0);
+    expect(await upsertPage(database.db, SITE_A.customerId, SITE_A.siteId, [session('s-short', FIRST + 5 * DAY, FIRST + 5 * DAY + 10)])).toBe(1);
     expect(await longest()).toEqual([{ ...SITE_A, longest_ms: 3 * HOUR }]);
     // A session whose end moved (it went on) is rewritten in place, under its start.
-    expect(await upsertSessions(database.db, SITE_A.customerId, SITE_A.siteId, [session('s-day4', FIRST + 4 * DAY, FIRST + 4 * DAY + 5 * HOUR)])).toBe(1);
+    expect(await upsertPage(database.db, SITE_A.customerId, SITE_A.siteId, [session('s-day4', FIRST + 4 * DAY, FIRST + 4 * DAY + 5 * HOUR)])).toBe(1);
     expect(await longest()).toEqual([{ ...SITE_A, longest_ms: 5 * HOUR }]);
     expect(await countSessions(database.db, SITE_A)).toBe(4);
   });
@@ -105,7 +106,7 @@ describe('fullsession_sessions, partitioned by site and start time', () => {
   });
 
   it('a session whose start changed would be stored under both starts (FullSession never changes one: docs/scale.md), and the query in docs/scale.md finds it', async () => {
-    await upsertSessions(database.db, SITE_A.customerId, SITE_A.siteId, [session('s-day2', FIRST + 2 * DAY + 30 * 60_000, FIRST + 2 * DAY + 2 * HOUR)]);
+    await upsertPage(database.db, SITE_A.customerId, SITE_A.siteId, [session('s-day2', FIRST + 2 * DAY + 30 * 60_000, FIRST + 2 * DAY + 2 * HOUR)]);
     const twice = await sql<{ session_id: string; starts: number }>`
       select session_id, count(*)::int as starts from fullsession_sessions
       where customer_id = ${SITE_A.customerId} and site_id = ${SITE_A.siteId} group by session_id having count(*) > 1`.execute(database.db);
@@ -163,10 +164,10 @@ describe('the migration that partitions a filled fullsession_sessions', () => {
       sql`insert into fullsession_sessions (customer_id, site_id, session_id, start_time, end_time, payload)
           values ('cust-1', 'site-a', 's-9', now(), now(), '{}') on conflict (customer_id, site_id, session_id) do nothing`.execute(database.db),
     ).rejects.toThrow('there is no unique or exclusion constraint matching the ON CONFLICT specification');
-    expect(await upsertSessions(database.db, 'cust-1', 'site-a', [session('s-1', FIRST, FIRST + HOUR)])).toBe(0);
+    expect(await upsertPage(database.db, 'cust-1', 'site-a', [session('s-1', FIRST, FIRST + HOUR)])).toBe(0);
     const later = Date.parse('2030-01-01T00:00:00Z');
     await new SitePartitions(database.db).ensure(FULLSESSION_SESSIONS_TABLE, SITE_A, '1d', { start: later, end: later + DAY });
-    expect(await upsertSessions(database.db, 'cust-1', 'site-a', [session('s-1', FIRST, FIRST + HOUR, { device: 'phone' }), session('s-4', later, later + 1000)])).toBe(2);
+    expect(await upsertPage(database.db, 'cust-1', 'site-a', [session('s-1', FIRST, FIRST + HOUR, { device: 'phone' }), session('s-4', later, later + 1000)])).toBe(2);
     expect(await partitionsOf(database.db)).toEqual([
       { partition: 'fullsession_sessions_legacy', session: 's-1' },
       { partition: 'fullsession_sessions_legacy', session: 's-2' },

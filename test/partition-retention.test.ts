@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyRetention, expiredRanges, planRetention, type SiteRetention } from '../db/partition-retention.js';
 import { FULLSESSION_SESSIONS_TABLE, FULLSTORY_EVENTS_TABLE, partitionName, SitePartitions } from '../db/site-partitions.js';
 import { parseSessionRecord, type FullSessionRecord } from '../sources/fullsession/session-record.js';
-import { sessionsByDay, upsertSessions } from '../sources/fullsession/sessions-table.js';
+import { sessionsByDay } from '../sources/fullsession/sessions-table.js';
+import { upsertPage } from './support/upsert-sessions.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const DAY = 86_400_000;
@@ -84,7 +85,7 @@ describe('retention of partitions', () => {
     const daily = Array.from({ length: 10 }, (_, n) => session(`s-${n}`, FIRST + n * DAY + HOUR, FIRST + n * DAY + 2 * HOUR));
     // Starts on day 2 at 22:00 and ends on day 3 at 03:00, after the horizon (day 3, 01:00): five hours, the site's longest.
     const long = session('s-long', FIRST + 2 * DAY + 22 * HOUR, FIRST + 3 * DAY + 3 * HOUR);
-    await upsertSessions(database.db, site.customerId, site.siteId, [...daily, long]);
+    await upsertPage(database.db, site.customerId, site.siteId, [...daily, long]);
     const retention: SiteRetention = { table: FULLSESSION_SESSIONS_TABLE, site, retentionMs: 7 * DAY, action: 'dropped' };
     const plan = await planRetention(database.db, retention, NOW);
     expect(plan.horizon).toBe(FIRST + 3 * DAY + HOUR);

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { copyRowsPerSecond } from '../copy-baseline.js';
+import { cpuBetween, cpuSnapshot, type CpuSeconds } from '../process-cpu.js';
 import { HOUR, memoryOf, siteIds, startScenario, T0, type BenchStack, type Scenario } from '../bench-stack.js';
 
 export interface PipelineFigure {
@@ -10,6 +11,8 @@ export interface PipelineFigure {
   ratio: number;
   /** Share of page time per phase, from the worker's histogram. */
   phases: Record<string, number>;
+  /** CPU seconds each process used during the backfill: on 2 cores, where the pipeline's time goes. */
+  cpuSeconds: CpuSeconds;
 }
 
 export interface MemoryFigure {
@@ -60,9 +63,11 @@ export async function measurePipelineMemoryResync(stack: BenchStack): Promise<{ 
     const idleRssMb = await rssMbAfter(7_000);
     const samples: Array<{ synced: number; rss: number }> = [];
     const sampler = setInterval(() => void sampleProgress(scenario).then((synced) => samples.push({ synced, rss: memoryOf(worker.child.pid!).rssBytes })), 500);
+    const cpuBefore = cpuSnapshot([worker.child.pid!]);
     const started = performance.now();
     const totals = await Promise.all(sites.map((site) => scenario.backfill(site, T0, T0 + RANGE)));
     const seconds = (performance.now() - started) / 1000;
+    const cpuSeconds = cpuBetween(cpuBefore, cpuSnapshot([worker.child.pid!]));
     clearInterval(sampler);
     const sessions = totals.reduce((sum, t) => sum + t.records, 0);
     const peakRss = memoryOf(worker.child.pid!).peakBytes;
@@ -70,7 +75,7 @@ export async function measurePipelineMemoryResync(stack: BenchStack): Promise<{ 
     const copySessionsPerSecond = await copyRowsPerSecond(scenario.database.url, 'fullsession_sessions');
     const resync = await forcedResync(scenario, sites[0]!);
     return {
-      pipeline: { sessions, seconds, sessionsPerSecond: sessions / seconds, copySessionsPerSecond, ratio: sessions / seconds / copySessionsPerSecond, phases },
+      pipeline: { sessions, seconds, sessionsPerSecond: sessions / seconds, copySessionsPerSecond, ratio: sessions / seconds / copySessionsPerSecond, phases, cpuSeconds },
       memory: { startupSeconds, readyRssMb, idleRssMb, ...memoryFigure(sessions, peakRss, samples) },
       resync,
     };

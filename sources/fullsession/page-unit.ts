@@ -26,12 +26,12 @@ export function pageUnit(site: Pick<SiteRef, 'customerId' | 'siteId'>, window: S
     received: page.sessions.length,
     // `startAfter` follows session start times, so pages come in start order.
     ...(reachedMs === undefined ? {} : { reachedMs }),
-    async write(trx) {
+    async write(trx, copyIn) {
       // Erased people's sessions are dropped here, valid or not: never stored, never rejects.
       const suppressions = await suppressionsFor(trx, site.customerId, erasureKey);
       const kept = owned.filter((record) => !suppressions.suppresses(sessionIdentities(record.payload)));
       const keptRejects = rejects.filter((reject) => !suppressions.suppresses(sessionIdentities(reject.raw)));
-      const written = await upsertSessions(trx, site.customerId, site.siteId, kept);
+      const written = await upsertSessions(trx, copyIn, site.customerId, site.siteId, kept);
       await insertRejects(trx, site.customerId, site.siteId, keptRejects);
       const suppressed = owned.length - kept.length + rejects.length - keptRejects.length;
       return { synced: kept.length, written, rejectReasons: keptRejects.map((reject) => reject.reason), ...(suppressed ? { suppressed } : {}) };

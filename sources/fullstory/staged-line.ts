@@ -1,4 +1,5 @@
 import { boundedJsonText, MAX_JSON_DEPTH, scanJson, toStorableJson } from '../../db/storable-values.js';
+import { copyLine } from '../../db/copy-text.js';
 import { parseLosslessJson } from './lossless-json.js';
 import { malformedFile } from './malformed-file.js';
 
@@ -101,16 +102,3 @@ function openingBrackets(line: string): number {
   for (let i = line.indexOf('['); i !== -1; i = line.indexOf('[', i + 1)) count++;
   return count;
 }
-
-/** Fields as one line of COPY's text format, null as `\N`. */
-export function copyLine(fields: Array<string | null>): string {
-  return `${fields.map((field) => (field === null ? '\\N' : copyText(field))).join('\t')}\n`;
-}
-
-/** A value in COPY's text format: backslash, tab, newline and carriage return escaped. */
-function copyText(value: string): string {
-  const plain = !value.includes('\\') && !value.includes('\t') && !value.includes('\n') && !value.includes('\r');
-  return plain ? value : value.replace(/[\\\t\n\r]/g, (char) => COPY_ESCAPES[char]!);
-}
-
-const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
