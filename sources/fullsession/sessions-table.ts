@@ -47,7 +47,15 @@ export async function upsertSessions(trx: Transaction<Database>, copyIn: CopyIn,
  */
 async function stagePage(trx: Transaction<Database>, copyIn: CopyIn, records: FullSessionRecord[]): Promise<void> {
   await sql.raw(`create temp table if not exists fullsession_staging (${COLUMNS.map((c) => `${c} ${COLUMN_TYPES[c]}`).join(', ')}) on commit delete rows`).execute(trx);
-  await copyIn(`copy fullsession_staging (${COLUMNS.join(', ')}) from stdin`, [records.map(copyRow).join('')]);
+  await copyIn(`copy fullsession_staging (${COLUMNS.join(', ')}) from stdin`, copyText(records));
+}
+
+/** Lines of COPY text per piece handed to the connection. */
+const LINES_PER_PIECE = 100;
+
+/** The records as COPY text, a hundred lines at a time as the connection takes them: a page's text is never whole in memory. */
+function* copyText(records: FullSessionRecord[]): Generator<string> {
+  for (let start = 0; start < records.length; start += LINES_PER_PIECE) yield records.slice(start, start + LINES_PER_PIECE).map(copyRow).join('');
 }
 
 /** The columns a page sets, with their types in the staging table. */
