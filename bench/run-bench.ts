@@ -41,9 +41,9 @@ async function main(): Promise<void> {
   try {
     const results: BenchResults = { ranAt: new Date().toISOString(), machine: await machine(stack), figures: {} };
     if (runs('rate')) {
-      log('rate efficiency, 1 worker (about 2.5 min)');
+      log('rate efficiency, 1 worker (about 5.5 min)');
       results.figures.rate1 = await measureRateEfficiency(stack, 1);
-      log('rate efficiency, 3 workers (about 2.5 min)');
+      log('rate efficiency, 3 workers (about 5.5 min)');
       results.figures.rate3 = await measureRateEfficiency(stack, 3);
     }
     if (runs('requests')) {
