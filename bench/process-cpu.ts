@@ -8,6 +8,9 @@ const GROUPS = ['worker', 'postgres connections', 'postgres exited (autovacuum w
 /** CPU seconds (user and system) used so far by each part of the bench's world. */
 export type CpuSeconds = Record<(typeof GROUPS)[number], number>;
 
+/** Each live process's CPU ticks so far, by the group they count in (the postmaster's in two). */
+export type CpuSnapshot = Map<number, Array<[keyof CpuSeconds, number]>>;
+
 /**
  * What every process on the machine has used so far, grouped: the given
  * worker processes; Postgres's connections, the processes it has reaped
@@ -17,33 +20,38 @@ export type CpuSeconds = Record<(typeof GROUPS)[number], number>;
  * Two snapshots' difference says where a figure's CPU went. Linux only:
  * read from /proc.
  */
-export function cpuSnapshot(workerPids: number[]): CpuSeconds {
-  const seconds = Object.fromEntries(GROUPS.map((group) => [group, 0])) as CpuSeconds;
+export function cpuSnapshot(workerPids: number[]): CpuSnapshot {
+  const snapshot: CpuSnapshot = new Map();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
     const stat = readStat(pid);
     if (!stat) continue;
     if (stat.command !== 'postgres') {
-      seconds[groupOf(pid, stat.command, workerPids)] += (stat.own + stat.reaped) / TICKS_PER_SECOND;
-      continue;
-    }
-    const title = readCommandLine(pid);
-    if (!title.startsWith('postgres: ')) {
+      snapshot.set(pid, [[groupOf(pid, stat.command, workerPids), stat.own + stat.reaped]]);
+    } else if (!readCommandLine(pid).startsWith('postgres: ')) {
       // The postmaster: the children it has reaped are counted in its own stat.
-      seconds['postgres background'] += stat.own / TICKS_PER_SECOND;
-      seconds['postgres exited (autovacuum workers)'] += stat.reaped / TICKS_PER_SECOND;
+      snapshot.set(pid, [['postgres background', stat.own], ['postgres exited (autovacuum workers)', stat.reaped]]);
     } else {
       // A connection's title names its client, "user database 127.0.0.1(5432) idle".
-      seconds[/\(\d+\)|\[local\]/.test(title) ? 'postgres connections' : 'postgres background'] += stat.own / TICKS_PER_SECOND;
+      snapshot.set(pid, [[/\(\d+\)|\[local\]/.test(readCommandLine(pid)) ? 'postgres connections' : 'postgres background', stat.own]]);
     }
   }
-  return seconds;
+  return snapshot;
 }
 
-/** `later` minus `earlier`, group by group. */
-export function cpuBetween(earlier: CpuSeconds, later: CpuSeconds): CpuSeconds {
-  return Object.fromEntries(Object.entries(later).map(([group, value]) => [group, value - earlier[group as keyof CpuSeconds]])) as CpuSeconds;
+/**
+ * CPU seconds by group between two snapshots, process by process: one
+ * started between them counts whole, one that ended between them (and
+ * was not reaped by a process counted here) is missing, never negative.
+ */
+export function cpuBetween(earlier: CpuSnapshot, later: CpuSnapshot): CpuSeconds {
+  const seconds = Object.fromEntries(GROUPS.map((group) => [group, 0])) as CpuSeconds;
+  for (const [pid, parts] of later) {
+    const before = new Map(earlier.get(pid) ?? []);
+    for (const [group, ticks] of parts) seconds[group] += (ticks - (before.get(group) ?? 0)) / TICKS_PER_SECOND;
+  }
+  return seconds;
 }
 
 function groupOf(pid: number, command: string, workerPids: number[]): keyof CpuSeconds {
