@@ -29,12 +29,15 @@ export function cpuSnapshot(workerPids: number[]): CpuSnapshot {
     if (!stat) continue;
     if (stat.command !== 'postgres') {
       snapshot.set(pid, [[groupOf(pid, stat.command, workerPids), stat.own + stat.reaped]]);
-    } else if (!readCommandLine(pid).startsWith('postgres: ')) {
+      continue;
+    }
+    const title = readCommandLine(pid);
+    if (!title.startsWith('postgres: ')) {
       // The postmaster: the children it has reaped are counted in its own stat.
       snapshot.set(pid, [['postgres background', stat.own], ['postgres exited (autovacuum workers)', stat.reaped]]);
     } else {
       // A connection's title names its client, "user database 127.0.0.1(5432) idle".
-      snapshot.set(pid, [[/\(\d+\)|\[local\]/.test(readCommandLine(pid)) ? 'postgres connections' : 'postgres background', stat.own]]);
+      snapshot.set(pid, [[/\(\d+\)|\[local\]/.test(title) ? 'postgres connections' : 'postgres background', stat.own]]);
     }
   }
   return snapshot;

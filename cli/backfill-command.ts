@@ -10,7 +10,7 @@ import { definitionOf } from '../sources/source-definitions.js';
 import { createProgressDisplay } from './progress-display.js';
 import { connectTemporalClient } from '../temporal/connect-temporal.js';
 import { watchProgress } from './watch-progress.js';
-import { holdInterrupt } from './interrupt-notice.js';
+import { holdInterrupt, type InterruptNotice } from './interrupt-notice.js';
 
 export interface BackfillOptions extends BackfillArgs {
   detach: boolean;
@@ -28,30 +28,36 @@ export async function backfillCommand(config: Config, options: BackfillOptions, 
   try {
     const client = await connectTemporalClient(config.temporal.connection);
     try {
-      const { workflowId, site, handle, alreadyRunning } = await startBackfill(client, config, options);
-      print(`${alreadyRunning ? 'attached to running' : 'started'} backfill ${workflowId} (run ${handle.firstExecutionRunId}) on task queue ${config.temporal.taskQueue}`);
-      if (options.detach) {
-        interrupt.say(`interrupted after the backfill ${workflowId} started; it goes on in Temporal`);
-        print(`detached: follow it with \`session-sync status\` or the Temporal UI; stop it with \`session-sync backfill cancel ${workflowId}\``);
-        return null;
-      }
-      const recordNoun = definitionOf(site.source).recordNoun(site.siteId);
-      const display = createProgressDisplay(print, interactive, recordNoun);
-      // Ctrl-C stops the watching, not the backfill: say so, and how to follow or stop it.
-      interrupt.say(
-        `stopped watching; the backfill goes on in Temporal. Follow it with \`session-sync status\` (or attach again by running the same backfill), stop it with \`session-sync backfill cancel ${workflowId}\``,
-        () => display.stop(),
-      );
-      try {
-        return await watchProgress(handle, display, print, { site: `${site.customerId}/${site.siteId}`, recordNoun });
-      } finally {
-        interrupt.say(`interrupted after the backfill ${workflowId} ended`);
-      }
+      return await startAndWatch(client, config, options, { print, interactive, interrupt });
     } finally {
       await client.connection.close();
     }
   } finally {
     interrupt.release();
+  }
+}
+
+/** Starts (or attaches to) the backfill, then watches it unless detached; Ctrl-C says what is true at each step. */
+async function startAndWatch(client: Client, config: Config, options: BackfillOptions, out: { print: Print; interactive: boolean; interrupt: InterruptNotice }): Promise<RunResult | null> {
+  const { print, interrupt } = out;
+  const { workflowId, site, handle, alreadyRunning } = await startBackfill(client, config, options);
+  print(`${alreadyRunning ? 'attached to running' : 'started'} backfill ${workflowId} (run ${handle.firstExecutionRunId}) on task queue ${config.temporal.taskQueue}`);
+  if (options.detach) {
+    interrupt.say(`interrupted after the backfill ${workflowId} started; it goes on in Temporal`);
+    print(`detached: follow it with \`session-sync status\` or the Temporal UI; stop it with \`session-sync backfill cancel ${workflowId}\``);
+    return null;
+  }
+  const recordNoun = definitionOf(site.source).recordNoun(site.siteId);
+  const display = createProgressDisplay(print, out.interactive, recordNoun);
+  // Ctrl-C stops the watching, not the backfill: say so, and how to follow or stop it.
+  interrupt.say(
+    `stopped watching; the backfill goes on in Temporal. Follow it with \`session-sync status\` (or attach again by running the same backfill), stop it with \`session-sync backfill cancel ${workflowId}\``,
+    () => display.stop(),
+  );
+  try {
+    return await watchProgress(handle, display, print, { site: `${site.customerId}/${site.siteId}`, recordNoun });
+  } finally {
+    interrupt.say(`interrupted after the backfill ${workflowId} ended`);
   }
 }
 

@@ -145,10 +145,10 @@ async function measureGrowth(subject: GrowingTable, log: (line: string) => void)
       }
       const storedRows = await countRows(db, subject.table);
       const loads: LoadFigures[] = [];
-      for (let load = 0; load < LOADS_PER_SIZE; load++) {
+      for (let load = 0, holding = storedRows; load < LOADS_PER_SIZE; load++, holding += loads.at(-1)!.rows) {
         // Measured days lie after the first: the copies fill the days before T0.
         const day = T0 + (index * LOADS_PER_SIZE + load) * DAY;
-        log(`scale: loading the day ${new Date(day).toISOString().slice(0, 10)} into ${subject.table} holding ${(await countRows(db, subject.table)).toLocaleString('en')} rows`);
+        log(`scale: loading the day ${new Date(day).toISOString().slice(0, 10)} into ${subject.table} holding ${holding.toLocaleString('en')} rows`);
         loads.push(await measureLoad(subject, day));
       }
       const mean = (figure: (load: LoadFigures) => number) => loads.reduce((sum, load) => sum + figure(load), 0) / loads.length;
