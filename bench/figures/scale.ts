@@ -9,10 +9,13 @@ import { BENCH_DENSITY, CUSTOMER, DAY, HOUR, startScenario, T0, type BenchStack 
 import { startFullStoryBenchWorker } from '../fullstory-bench-worker.js';
 import { copyRowsPerSecond } from '../copy-baseline.js';
 import { PREVIOUS_RELEASE, previousReleaseRoot } from '../../devstack/previous-release.js';
-import { FULLSESSION_SESSIONS_TABLE, FULLSTORY_EVENTS_TABLE, SitePartitions } from '../../db/site-partitions.js';
+import { FULLSESSION_SESSIONS_TABLE, FULLSTORY_EVENTS_TABLE, SitePartitions, type PartitionedTable, type PartitionSite } from '../../db/site-partitions.js';
 import { applyRetention } from '../../db/partition-retention.js';
 import { getSession, searchSessions } from '../../read-model/session-queries.js';
 import type { SiteConfig } from '../../config/site-config.js';
+import { forgetPerson } from '../../erasure/forget-person.js';
+import { ErasureKey } from '../../erasure/erasure-key.js';
+import { PERSON_ERASURES } from '../../sources/person-erasures.js';
 
 /** Loads of equal days into a table that already holds `storedRows` rows (before the first of them). */
 export interface ScaleStep {
@@ -23,12 +26,18 @@ export interface ScaleStep {
   secondsPerMillionRows: number;
   /** Each load's, in order. */
   secondsPerMillionRowsEach: number[];
-  /** The mean of the loads'. */
+  /** The load's own WAL, the mean of the loads'. */
   walBytesPerRow: number;
+  /** The WAL of the vacuum each load's rows need once (setting every new page all-visible), the mean of the loads'. */
+  vacuumWalBytesPerRow: number;
+  /** That vacuum's time, the mean of the loads'. */
+  vacuumSeconds: number;
   /** Shared buffers hit or read by the database per row loaded (pg_stat_database), the mean of the loads'. */
   buffersPerRow: number;
   /** The table with its indexes and TOAST, per row, after the load: what the copy costs on disk. */
   diskBytesPerRow: number;
+  /** Where the loads' WAL went: the relations that took the most of it, per row loaded, the mean of the loads'. */
+  walByRelation: WalShare[];
 }
 
 export interface ScaleSeries {
@@ -52,6 +61,15 @@ export interface PartitionedFigures {
   searchSessionsP95Ms: number;
   /** The best of the loads' rows a second at that size (from its file download to its commit) over a plain COPY's of the last one's rows into a table like its partition. */
   loadOverCopy: number;
+  /** `session-sync forget` of the person with the most events on the day loaded last, by email, over every day stored. */
+  erasure: ErasureFigures;
+}
+
+export interface ErasureFigures {
+  seconds: number;
+  identities: number;
+  /** Rows deleted, by table. */
+  rows: Record<string, number>;
 }
 
 export interface ScaleFigure {
@@ -66,6 +84,8 @@ interface GrowingTable {
   database: ScratchDatabase;
   /** Figures only partitions have, taken after the last load (the day loaded last). */
   atLargest?(day: number): Promise<PartitionedFigures>;
+  /** The table or partition that holds the day at `day`. */
+  dayRelation(day: number): Promise<string>;
   /** Loads the day at `day` through a real worker; returns the records it stored. */
   load(day: number, to?: number): Promise<number>;
   /** Copies the day at `firstDay` to earlier days until the table holds `target` rows. */
@@ -116,7 +136,7 @@ const SERIES: Record<string, (stack: BenchStack) => Promise<GrowingTable>> = {
 export async function measureScale(stack: BenchStack, log: (line: string) => void): Promise<ScaleFigure> {
   const names = process.env.BENCH_SCALE_SERIES ? process.env.BENCH_SCALE_SERIES.split(',') : Object.keys(SERIES);
   log(`scale: ${names.join(', ')}: loads into ${SIZES.map((size) => size.toLocaleString('en')).join(', ')} rows, shared_buffers ${SHARED_BUFFERS}`);
-  const postgres = await startEmbeddedPostgresProcess({ settings: { shared_buffers: SHARED_BUFFERS, max_wal_size: '4GB', checkpoint_timeout: '30min' } });
+  const postgres = await startEmbeddedPostgresProcess({ settings: { shared_buffers: SHARED_BUFFERS, max_wal_size: '4GB', checkpoint_timeout: '30min', wal_keep_size: '8GB', autovacuum: 'off' } });
   const onPostgres = { ...stack, adminDatabaseUrl: postgres.url };
   try {
     const series: ScaleSeries[] = [];
@@ -141,8 +161,9 @@ async function measureGrowth(subject: GrowingTable, log: (line: string) => void)
       if (size > 0) {
         log(`scale: filling ${subject.table} to ${size.toLocaleString('en')} rows`);
         await subject.fillTo(size, T0);
-        await sql`vacuum analyze ${sql.table(subject.table)}`.execute(db);
       }
+      // Whatever earlier loads and the fill left to vacuum (autovacuum is off), so that no load pays for another's.
+      await sql`vacuum analyze`.execute(db);
       const storedRows = await countRows(db, subject.table);
       const loads: LoadFigures[] = [];
       for (let load = 0, holding = storedRows; load < LOADS_PER_SIZE; load++, holding += loads.at(-1)!.rows) {
@@ -161,12 +182,21 @@ async function measureGrowth(subject: GrowingTable, log: (line: string) => void)
         secondsPerMillionRows: Math.min(...each),
         secondsPerMillionRowsEach: each,
         walBytesPerRow: mean((load) => load.walBytes / load.rows),
+        vacuumWalBytesPerRow: mean((load) => load.vacuumWalBytes / load.rows),
+        vacuumSeconds: mean((load) => load.vacuumSeconds),
         buffersPerRow: mean((load) => load.buffers / load.rows),
         diskBytesPerRow: Number(disk[0]!.bytes) / (await countRows(db, subject.table)),
+        walByRelation: meanWalShares(loads),
       });
+      log(`scale: WAL per row by relation at ${size.toLocaleString('en')}: ${steps.at(-1)!.walByRelation.map((share) => `${share.relation} ${share.bytesPerRow.toFixed(0)} (whole pages ${share.wholePageBytesPerRow.toFixed(0)})`).join(', ')}`);
     }
     const [first, last] = [steps[0]!, steps.at(-1)!];
-    const worstRatio = Math.max(last.secondsPerMillionRows / first.secondsPerMillionRows, last.walBytesPerRow / first.walBytesPerRow, last.buffersPerRow / first.buffersPerRow);
+    const worstRatio = Math.max(
+      last.secondsPerMillionRows / first.secondsPerMillionRows,
+      last.walBytesPerRow / first.walBytesPerRow,
+      last.vacuumWalBytesPerRow / first.vacuumWalBytesPerRow,
+      last.buffersPerRow / first.buffersPerRow,
+    );
     const lastDay = T0 + (SIZES.length * LOADS_PER_SIZE - 1) * DAY;
     const atLargest = subject.atLargest ? await subject.atLargest(lastDay) : undefined;
     return { table: subject.table, layout: subject.layout, steps, worstRatio, ...(atLargest ? { atLargest } : {}) };
@@ -180,15 +210,23 @@ interface LoadFigures {
   seconds: number;
   walBytes: number;
   buffers: number;
+  walByRelation: RelationWal[];
+  vacuumWalBytes: number;
+  vacuumSeconds: number;
 }
 
 /**
  * One day loaded through the worker: its rows, wall time, WAL and shared
- * buffers touched. A checkpoint first: after one, the first change to each
- * page writes the whole page to the WAL, so where the server's own
- * checkpoints fell (the fill's 50 GB of WAL sets them off) decided much of
- * a load's WAL: partitions at 50M measured 1.06× in one run and 1.16× in
- * the next. From a checkpoint, every load pays for the pages it touches.
+ * buffers touched; then the vacuum its rows need once, on its own. A
+ * checkpoint first: after one, the first change to each page writes the
+ * whole page to the WAL, so where the server's own checkpoints fell (the
+ * fill's 50 GB of WAL sets them off) decided much of a load's WAL:
+ * partitions at 50M measured 1.06× in one run and 1.16× in the next. From
+ * a checkpoint, every load pays for the pages it touches. Autovacuum is
+ * off on the bench's server: it vacuumed the day before's partition
+ * during whichever load it fell into (400 WAL bytes a row, all whole
+ * pages, in some loads and not others: pg_walinspect), so each load's own
+ * vacuum is run after it and counted apart.
  */
 async function measureLoad(subject: GrowingTable, day: number): Promise<LoadFigures> {
   const db = subject.database.db;
@@ -198,7 +236,13 @@ async function measureLoad(subject: GrowingTable, day: number): Promise<LoadFigu
   const rows = await subject.load(day);
   const seconds = (performance.now() - started) / 1000;
   const after = await counters(db);
-  return { rows, seconds, walBytes: after.walBytes - before.walBytes, buffers: after.buffers - before.buffers };
+  const walByRelation = await walByRelationBetween(db, before.lsn, after.lsn, day);
+  const vacuumStarted = performance.now();
+  await sql`vacuum`.execute(db);
+  await sql`analyze ${sql.table(await subject.dayRelation(day))}`.execute(db);
+  const vacuumSeconds = (performance.now() - vacuumStarted) / 1000;
+  const vacuumed = await counters(db);
+  return { rows, seconds, walBytes: after.walBytes - before.walBytes, buffers: after.buffers - before.buffers, walByRelation, vacuumWalBytes: vacuumed.walBytes - after.walBytes, vacuumSeconds };
 }
 
 /**
@@ -221,6 +265,7 @@ async function fullStoryEvents(stack: BenchStack, layout: 'partitioned' | 'previ
     table: 'fullstory_events',
     layout: layout === 'partitioned' ? 'this release, partitioned by site and day' : `the release before (${PREVIOUS_RELEASE.slice(0, 7)}), one table`,
     database,
+    dayRelation: (day) => (layout === 'partitioned' ? partitionHolding(partitions, FULLSTORY_EVENTS_TABLE, site, day) : Promise.resolve('fullstory_events')),
     async load(day, to = day + DAY) {
       const handle = await stack.client.workflow.start(syncRangeWorkflow, {
         workflowId: `bench-scale-fullstory-${day}-${Date.now()}`,
@@ -281,7 +326,24 @@ async function partitionedFigures(database: ScratchDatabase, site: { customerId:
   const partition = await new SitePartitions(db).holding(FULLSTORY_EVENTS_TABLE, site, { start: day, end: day + DAY });
   const copyPerSecond = await copyRowsPerSecond(database.url, partition as 'fullstory_events');
   const bestPerSecond = Math.max(...loads.map((load) => load.rows / load.seconds));
-  return { dropDaySeconds, getSessionP95Ms, searchSessionsP95Ms, loadOverCopy: bestPerSecond / copyPerSecond };
+  return { dropDaySeconds, getSessionP95Ms, searchSessionsP95Ms, loadOverCopy: bestPerSecond / copyPerSecond, erasure: await measureErasure(db, site.customerId, day) };
+}
+
+/**
+ * Forgets the person with the most events on `day`, by email, as
+ * `session-sync forget` does. The fill copied that day's people to every
+ * earlier day, so they are in every partition: the deletes' worst case.
+ */
+async function measureErasure(db: Kysely<Database>, customerId: string, day: number): Promise<ErasureFigures> {
+  const { rows } = await sql<{ email: string }>`
+    select user_email as email from fullstory_events
+    where org_id = ${customerId} and event_start >= ${new Date(day)} and event_start < ${new Date(day + DAY)} and user_email is not null
+    group by 1 order by count(*) desc limit 1`.execute(db);
+  const email = rows[0]?.email;
+  if (!email) throw new Error(`no event of ${new Date(day).toISOString()} has an email to erase`);
+  const started = performance.now();
+  const report = await forgetPerson(db, new ErasureKey(randomBytes(32).toString('base64')), PERSON_ERASURES['fullstory']!, { customerId, source: 'fullstory', requestedBy: 'email', value: email, dryRun: false });
+  return { seconds: (performance.now() - started) / 1000, identities: report.identities, rows: report.rows };
 }
 
 /** The 95th percentile of the calls' times, in milliseconds, one call at a time. */
@@ -311,6 +373,7 @@ async function fullSessionSessions(stack: BenchStack, layout: 'partitioned' | 'p
     table: 'fullsession_sessions',
     layout: layout === 'partitioned' ? 'this release, partitioned by site and day of start' : `the release before (${PREVIOUS_RELEASE.slice(0, 7)}), one table`,
     database: scenario.database,
+    dayRelation: (day) => (layout === 'partitioned' ? partitionHolding(partitions, FULLSESSION_SESSIONS_TABLE, site, day) : Promise.resolve('fullsession_sessions')),
     load: async (day, to = day + DAY) => (await scenario.backfill('site-1', day, to)).records,
     // Each copy takes new session ids, as new sessions would; its sessions may start the day before the one they end on.
     fillTo: (target, firstDay) =>
@@ -324,6 +387,13 @@ async function fullSessionSessions(stack: BenchStack, layout: 'partitioned' | 'p
       }),
     close: () => scenario.close(),
   };
+}
+
+/** The partition of `table` that holds the day at `day`, which a load has made. */
+async function partitionHolding(partitions: SitePartitions, table: PartitionedTable, site: PartitionSite, day: number): Promise<string> {
+  const name = await partitions.holding(table, site, { start: day, end: day + DAY });
+  if (!name) throw new Error(`no partition of ${table.name} holds ${new Date(day).toISOString()}`);
+  return name;
 }
 
 /**
@@ -350,11 +420,70 @@ async function countRows(db: Kysely<Database>, table: string): Promise<number> {
 }
 
 /** The server's WAL position and the database's shared-buffer hits and reads, after the statistics are flushed. */
-async function counters(db: Kysely<Database>): Promise<{ walBytes: number; buffers: number }> {
+async function counters(db: Kysely<Database>): Promise<{ walBytes: number; buffers: number; lsn: string }> {
   // Backends flush their statistics within a second of going idle.
   await new Promise((resolve) => setTimeout(resolve, 1_500));
-  const { rows } = await sql<{ wal: string; buffers: string }>`
-    select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint as wal,
+  const { rows } = await sql<{ wal: string; buffers: string; lsn: string }>`
+    select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint as wal, pg_current_wal_lsn()::text as lsn,
            (select blks_hit + blks_read from pg_stat_database where datname = current_database()) as buffers`.execute(db);
-  return { walBytes: Number(rows[0]!.wal), buffers: Number(rows[0]!.buffers) };
+  return { walBytes: Number(rows[0]!.wal), buffers: Number(rows[0]!.buffers), lsn: rows[0]!.lsn };
+}
+
+/** A relation's WAL in one load: the bytes of its blocks' changes and whole-page images. */
+interface RelationWal {
+  relation: string;
+  bytes: number;
+  wholePageBytes: number;
+}
+
+/** A relation's share of the loads' WAL, per row loaded. */
+export interface WalShare {
+  relation: string;
+  bytesPerRow: number;
+  wholePageBytesPerRow: number;
+}
+
+/** How many relations a step names: the rest of the WAL is small beside them. */
+const WAL_RELATIONS_SHOWN = 6;
+
+/**
+ * The WAL between two positions by the relation its blocks belong to
+ * (pg_walinspect): block data and whole-page images, the records' own
+ * data left out. A partition goes by its parent's name (an index's by
+ * its partitioned index's) and `[day loaded]` or `[other day]`, so the
+ * loads of different days add up.
+ * Needs the WAL still on disk: the bench's server keeps it (wal_keep_size).
+ */
+async function walByRelationBetween(db: Kysely<Database>, from: string, to: string, day: number): Promise<RelationWal[]> {
+  await sql`create extension if not exists pg_walinspect`.execute(db);
+  const dayLoaded = new Date(day).toISOString().slice(0, 10).replaceAll('-', '');
+  const { rows } = await sql<{ relation: string; bytes: string; whole_page_bytes: string }>`
+    with blocks as (
+      select pg_filenode_relation(reltablespace, relfilenode) as oid, relfilenode,
+             sum(block_data_length + block_fpi_length) as bytes, sum(block_fpi_length) as whole_page_bytes
+      from pg_get_wal_block_info(${from}::pg_lsn, ${to}::pg_lsn, false) group by 1, 2
+    ), named as (
+      select b.*, coalesce(parent.relname, c.relname, 'relfilenode ' || b.relfilenode) as base,
+             coalesce((select t.relname from pg_index i join pg_class t on t.oid = i.indrelid where i.indexrelid = c.oid), c.relname) as table_name
+      from blocks b left join pg_class c on c.oid = b.oid
+      left join pg_inherits h on h.inhrelid = c.oid left join pg_class parent on parent.oid = h.inhparent
+    )
+    select base || case when table_name ~ ${`_[0-9a-f]{10}_${dayLoaded}$`} then ' [day loaded]' when table_name ~ '_[0-9a-f]{10}_[0-9]{8}$' then ' [other day]' else '' end as relation,
+           sum(bytes)::bigint as bytes, sum(whole_page_bytes)::bigint as whole_page_bytes
+    from named group by 1 order by 2 desc`.execute(db);
+  return rows.map((row) => ({ relation: row.relation, bytes: Number(row.bytes), wholePageBytes: Number(row.whole_page_bytes) }));
+}
+
+/** Each relation's WAL per row, the mean over the loads; the largest first. */
+function meanWalShares(loads: LoadFigures[]): WalShare[] {
+  const shares = new Map<string, WalShare>();
+  for (const load of loads) {
+    for (const { relation, bytes, wholePageBytes } of load.walByRelation) {
+      const share = shares.get(relation) ?? { relation, bytesPerRow: 0, wholePageBytesPerRow: 0 };
+      share.bytesPerRow += bytes / load.rows / loads.length;
+      share.wholePageBytesPerRow += wholePageBytes / load.rows / loads.length;
+      shares.set(relation, share);
+    }
+  }
+  return [...shares.values()].sort((a, b) => b.bytesPerRow - a.bytesPerRow).slice(0, WAL_RELATIONS_SHOWN);
 }
