@@ -40,7 +40,7 @@ export function renderTable(results: BenchResults): string {
       `rate efficiency, ${rate.workers} worker${rate.workers > 1 ? 's' : ''}`,
       `${rate.efficiency.toFixed(3)}, ${rate.rateLimited} × 429`,
       '≥ 0.98, 0 × 429',
-      `${int(rate.sessionsPerMinute)} sessions/min at ${rate.limitPerMinute} requests/min; at most ${rate.maxRequestsPerMinute} requests in any 60 s`,
+      `${int(rate.sessionsPerMinute)} sessions/min at ${rate.limitPerMinute} requests/min; at most ${rate.maxRequestsPerMinute} requests in any 60 s; a grant to its request's arrival ${rate.arrivalLagMs.min}–${rate.arrivalLagMs.max} ms (p50 ${rate.arrivalLagMs.p50}, p99 ${rate.arrivalLagMs.p99})`,
     ]);
   }
   if (backfillRequests) {

@@ -9,6 +9,8 @@ export interface RateFigure {
   rateLimited: number;
   /** Most requests the sandbox saw in any sliding 60 s. */
   maxRequestsPerMinute: number;
+  /** From a grant's time in Postgres to its request's arrival at the sandbox: what the budget's margin must cover is their spread. */
+  arrivalLagMs: { min: number; p50: number; p99: number; max: number };
 }
 
 const LIMIT = 600;
@@ -42,6 +44,8 @@ export async function measureRateEfficiency(stack: BenchStack, workers: number):
     const { rows } = await sql<{ n: string }>`select count(*) as n from fullsession_sessions where first_synced_at >= ${from} and first_synced_at < ${to}`.execute(scenario.database.db);
     const sessionsPerMinute = (Number(rows[0]!.n) * 60_000) / (to.getTime() - from.getTime());
     const requests = scenario.sandbox.requests.filter((r) => r.at >= started);
+    // Every grant of this database is this run's, and so is every request the sandbox saw.
+    const grants = await sql<{ at: Date }>`select granted_at as at from rate_budget_log where granted_at < ${to} order by granted_at`.execute(scenario.database.db);
     await Promise.all(runs.map((run) => run.terminate('benchmark measured')));
     return {
       workers,
@@ -50,6 +54,7 @@ export async function measureRateEfficiency(stack: BenchStack, workers: number):
       efficiency: sessionsPerMinute / (LIMIT * 1000),
       rateLimited: requests.filter((r) => r.status === 429).length,
       maxRequestsPerMinute: maxInSlidingMinute(requests.map((r) => r.at)),
+      arrivalLagMs: arrivalLags(grants.rows.map((grant) => grant.at.getTime()), requests.map((r) => r.at)),
     };
   } finally {
     await scenario.close();
@@ -64,6 +69,22 @@ function maxInSlidingMinute(times: number[]): number {
     max = Math.max(max, end - start + 1);
   }
   return max;
+}
+
+/**
+ * Each grant's lag to its request's arrival, pairing the n-th grant with
+ * the n-th arrival, both counted from the run's start (the budget and the
+ * sandbox began empty) up to the end of the measure: requests of a moment
+ * may overtake each other, so this is the lag of the budget's timeline
+ * against the API's, which is what the margin covers. Same machine, same
+ * clock.
+ */
+function arrivalLags(grants: number[], arrivals: number[]): RateFigure['arrivalLagMs'] {
+  const sortedArrivals = [...arrivals].sort((a, b) => a - b);
+  const count = Math.min(grants.length, sortedArrivals.length);
+  const lags = Array.from({ length: count }, (_, n) => sortedArrivals[n]! - grants[n]!).sort((a, b) => a - b);
+  const at = (q: number) => lags[Math.min(count - 1, Math.floor(q * count))]!;
+  return { min: lags[0]!, p50: at(0.5), p99: at(0.99), max: lags[count - 1]! };
 }
 
 function sleep(ms: number): Promise<void> {
