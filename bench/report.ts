@@ -139,10 +139,8 @@ export function renderTable(results: BenchResults): string {
       const at = series.atLargest;
       if (at) {
         rows.push([`at ${int(last.storedRows)} rows (${series.layout})`, `drop a day ${at.dropDaySeconds.toFixed(2)} s; load ${at.loadOverCopy.toFixed(2)} of COPY`, 'drop < 1 s; load ≥ 0.8 of COPY; MCP p95 < 50 ms', `retention's drop of the oldest day; MCP get_session p95 ${at.getSessionP95Ms.toFixed(1)} ms, search_sessions p95 ${at.searchSessionsP95Ms.toFixed(1)} ms (200 calls each, in process); the best load at that size (from its download to its commit) over a plain COPY of the last one's rows into a table like its partition`]);
-        if (at.erasure) {
-          const deleted = Object.entries(at.erasure.rows).filter(([, n]) => n > 0).map(([table, n]) => `${table} ${int(n)}`).join(', ');
-          rows.push([`forget one person at ${int(last.storedRows)} rows`, `${at.erasure.seconds.toFixed(1)} s`, '—', `by email, the person with the most events on the day loaded last, in every stored day: ${at.erasure.identities} identities; rows deleted: ${deleted}`]);
-        }
+        const deleted = Object.entries(at.erasure.rows).filter(([, n]) => n > 0).map(([table, n]) => `${table} ${int(n)}`).join(', ');
+        rows.push([`forget one person at ${int(last.storedRows)} rows`, `${at.erasure.seconds.toFixed(1)} s`, '—', `by email, the person with the most events on the day loaded last, in every stored day: ${at.erasure.identities} identities; rows deleted: ${deleted}`]);
       }
       rows.push(...series.steps.map((step) => [`WAL by relation into ${int(step.storedRows)} rows (${series.layout})`, `${int(step.walBytesPerRow)} bytes/row`, '—', step.walByRelation.map((share) => `${share.relation} ${int(share.bytesPerRow)} (whole pages ${int(share.wholePageBytesPerRow)})`).join(', ')]));
     }

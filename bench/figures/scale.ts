@@ -219,14 +219,13 @@ interface LoadFigures {
  * One day loaded through the worker: its rows, wall time, WAL and shared
  * buffers touched; then the vacuum its rows need once, on its own. A
  * checkpoint first: after one, the first change to each page writes the
- * whole page to the WAL, so where the server's own checkpoints fell (the
- * fill's 50 GB of WAL sets them off) decided much of a load's WAL:
- * partitions at 50M measured 1.06× in one run and 1.16× in the next. From
- * a checkpoint, every load pays for the pages it touches. Autovacuum is
+ * whole page to the WAL, so every load pays for the pages it touches
+ * rather than for where the server's own checkpoints fell. Autovacuum is
  * off on the bench's server: it vacuumed the day before's partition
- * during whichever load it fell into (400 WAL bytes a row, all whole
- * pages, in some loads and not others: pg_walinspect), so each load's own
- * vacuum is run after it and counted apart.
+ * during whichever load it fell into (200 to 400 WAL bytes a row, all
+ * whole pages, in some loads and not others: pg_walinspect), which made
+ * the partitions' WAL at 50M 1.06×, 1.16× and 1.30× in three runs; each
+ * load's own vacuum is run after it and counted apart.
  */
 async function measureLoad(subject: GrowingTable, day: number): Promise<LoadFigures> {
   const db = subject.database.db;
