@@ -14,20 +14,21 @@ const lastTriggerSecond = new Map<string, number>();
 export async function triggerScheduledRun(client: Client, scheduleId: string): Promise<ScheduledSyncResult> {
   const handle = client.schedule.getHandle(scheduleId);
   while (Math.floor(Date.now() / 1000) <= (lastTriggerSecond.get(scheduleId) ?? 0)) await new Promise((resolve) => setTimeout(resolve, 50));
-  lastTriggerSecond.set(scheduleId, Math.floor(Date.now() / 1000));
-  const before = (await handle.describe()).info.numActionsTaken;
+  const triggerSecond = Math.floor(Date.now() / 1000);
+  lastTriggerSecond.set(scheduleId, triggerSecond);
   await handle.trigger();
-  let started = { workflowId: '', firstExecutionRunId: '' };
+  let started: { workflowId: string; firstExecutionRunId: string } | undefined;
+  // This trigger's run, by its nominal time: counting the schedule's actions
+  // would take a late duplicate start of the trigger before (below) for it.
   await waitFor(
     async () => {
-      const info = (await handle.describe()).info;
-      started = info.recentActions.at(-1)?.action.workflow ?? started;
-      return info.numActionsTaken > before;
+      started = (await handle.describe()).info.recentActions.find((action) => action.scheduledAt.getTime() >= triggerSecond * 1000)?.action.workflow;
+      return started !== undefined;
     },
     30_000,
     `a run of schedule ${scheduleId}`,
   );
-  return resultOfTriggeredRun(client, started);
+  return resultOfTriggeredRun(client, started!);
 }
 
 /**
