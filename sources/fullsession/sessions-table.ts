@@ -1,10 +1,10 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { CopyIn } from '../../db/copy-transaction.js';
-import { copyLine } from '../../db/copy-text.js';
 import type { FullSessionRecord } from './session-record.js';
 import type { Database } from '../../db/database.js';
 import type { StreamKey } from '../../workflows/stream-key.js';
-import type { NewSessionRow } from './fullsession-tables.js';
+import { copyNewSessions } from './new-sessions-copy.js';
+import { PAGE_COLUMN_TYPES, PAGE_COLUMNS, pageCopyText } from './page-copy-text.js';
 import { longestOf, raiseLongestSession, sessionsEndedIn } from './longest-sessions.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -16,19 +16,26 @@ type Db = Kysely<Database> | Transaction<Database>;
  * keyed by its start as well (the table is partitioned by it), which
  * FullSession never changes; one whose start did change would be stored
  * again under the new start (docs/scale.md). Raises the site's longest
- * session in the same statement. `trx` and `copyIn` are one transaction on
- * one connection (db/copy-transaction.ts).
+ * session in the same transaction. `trx` and `copyIn` are one transaction on
+ * one connection (db/copy-transaction.ts). A page of sessions all new goes
+ * by COPY straight into the table (new-sessions-copy.ts); any other is merged.
  *
  * @example await transactionWithCopy(db, (trx, copyIn) => upsertSessions(trx, copyIn, 'cust', 'site', records))
  */
 export async function upsertSessions(trx: Transaction<Database>, copyIn: CopyIn, customerId: string, siteId: string, records: FullSessionRecord[]): Promise<number> {
   if (records.length === 0) return 0;
-  await stagePage(trx, copyIn, records);
   const site = { customerId, siteId };
+  if (await copyNewSessions(trx, copyIn, site, records)) return records.length;
+  return mergeSessions(trx, copyIn, site, records);
+}
+
+/** The page staged, then merged: new sessions inserted, stored ones rewritten only where their payload changed. */
+async function mergeSessions(trx: Transaction<Database>, copyIn: CopyIn, site: Pick<StreamKey, 'customerId' | 'siteId'>, records: FullSessionRecord[]): Promise<number> {
+  await stagePage(trx, copyIn, records);
   const result = await sql`
     with longest as (${raiseLongestSession(site, longestOf(records))})
-    insert into fullsession_sessions (customer_id, site_id, ${sql.join(COLUMNS.map((c) => sql.ref(c)))})
-    select ${customerId}, ${siteId}, ${sql.join(COLUMNS.map((c) => sql.ref(c)))}
+    insert into fullsession_sessions (customer_id, site_id, ${sql.join(PAGE_COLUMNS.map((c) => sql.ref(c)))})
+    select ${site.customerId}, ${site.siteId}, ${sql.join(PAGE_COLUMNS.map((c) => sql.ref(c)))}
     from fullsession_staging
     on conflict (customer_id, site_id, start_time, session_id) do update set
       ${sql.join(UPDATED_COLUMNS.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`))},
@@ -46,73 +53,11 @@ export async function upsertSessions(trx: Transaction<Database>, copyIn: CopyIn,
  * the catalog does not churn.
  */
 async function stagePage(trx: Transaction<Database>, copyIn: CopyIn, records: FullSessionRecord[]): Promise<void> {
-  await sql.raw(`create temp table if not exists fullsession_staging (${COLUMNS.map((c) => `${c} ${COLUMN_TYPES[c]}`).join(', ')}) on commit delete rows`).execute(trx);
-  await copyIn(`copy fullsession_staging (${COLUMNS.join(', ')}) from stdin`, copyText(records));
+  await sql.raw(`create temp table if not exists fullsession_staging (${PAGE_COLUMNS.map((c) => `${c} ${PAGE_COLUMN_TYPES[c]}`).join(', ')}) on commit delete rows`).execute(trx);
+  await copyIn(`copy fullsession_staging (${PAGE_COLUMNS.join(', ')}) from stdin`, pageCopyText(records));
 }
 
-/** Lines of COPY text per piece handed to the connection. */
-const LINES_PER_PIECE = 100;
-
-/** The records as COPY text, a hundred lines at a time as the connection takes them: a page's text is never whole in memory. */
-function* copyText(records: FullSessionRecord[]): Generator<string> {
-  for (let start = 0; start < records.length; start += LINES_PER_PIECE) yield records.slice(start, start + LINES_PER_PIECE).map(copyRow).join('');
-}
-
-/** The columns a page sets, with their types in the staging table. */
-const COLUMN_TYPES = {
-  session_id: 'text',
-  user_id: 'text',
-  start_time: 'timestamptz',
-  end_time: 'timestamptz',
-  duration_ms: 'bigint',
-  active_time_ms: 'bigint',
-  country: 'text',
-  country_code: 'text',
-  city: 'text',
-  os: 'text',
-  browser: 'text',
-  browser_full_version: 'text',
-  device: 'text',
-  referrer: 'text',
-  landing_page: 'text',
-  exit_page: 'text',
-  page_count: 'integer',
-  payload: 'jsonb',
-  payload_original: 'text',
-} as const satisfies Partial<Record<keyof NewSessionRow, string>>;
-
-type PageColumn = keyof typeof COLUMN_TYPES;
-const COLUMNS = Object.keys(COLUMN_TYPES) as PageColumn[];
-const UPDATED_COLUMNS = COLUMNS.filter((column) => column !== 'session_id' && column !== 'start_time');
-
-/** A record as a line of COPY text, its fields in COLUMNS' order. */
-function copyRow(record: FullSessionRecord): string {
-  return copyLine([
-    record.sessionId,
-    record.userId,
-    new Date(record.startTime).toISOString(),
-    new Date(record.endTime).toISOString(),
-    numberText(record.durationMs),
-    numberText(record.activeTimeMs),
-    record.country,
-    record.countryCode,
-    record.city,
-    record.os,
-    record.browser,
-    record.browserFullVersion,
-    record.device,
-    record.referrer,
-    record.landingPage,
-    record.exitPage,
-    numberText(record.pageCount),
-    JSON.stringify(record.payload),
-    record.payloadOriginal,
-  ]);
-}
-
-function numberText(value: number | null): string | null {
-  return value === null ? null : String(value);
-}
+const UPDATED_COLUMNS = PAGE_COLUMNS.filter((column) => column !== 'session_id' && column !== 'start_time');
 
 /** How many sessions of a site the table holds. */
 export async function countSessions(db: Db, site: Pick<StreamKey, 'customerId' | 'siteId'>): Promise<number> {
