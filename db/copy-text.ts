@@ -1,6 +1,11 @@
 /** Fields as one line of COPY's text format, null as `\N`. */
 export function copyLine(fields: Array<string | null>): string {
-  return `${fields.map((field) => (field === null ? '\\N' : copyText(field))).join('\t')}\n`;
+  return `${fields.map(copyField).join('\t')}\n`;
+}
+
+/** One field of a line in COPY's text format, null as `\N`. */
+export function copyField(field: string | null): string {
+  return field === null ? '\\N' : copyText(field);
 }
 
 /** A value in COPY's text format: backslash, tab, newline and carriage return escaped. */
