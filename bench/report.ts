@@ -40,7 +40,7 @@ export function renderTable(results: BenchResults): string {
       `rate efficiency, ${rate.workers} worker${rate.workers > 1 ? 's' : ''}`,
       `${rate.efficiency.toFixed(3)}, ${rate.rateLimited} × 429`,
       '≥ 0.98, 0 × 429',
-      `${int(rate.sessionsPerMinute)} sessions/min at ${rate.limitPerMinute} requests/min; at most ${rate.maxRequestsPerMinute} requests in any 60 s; a grant to its request's arrival ${rate.arrivalLagMs.min}–${rate.arrivalLagMs.max} ms (p50 ${rate.arrivalLagMs.p50}, p99 ${rate.arrivalLagMs.p99})`,
+      `${int(rate.sessionsPerMinute)} sessions/min at ${rate.limitPerMinute} requests/min; at most ${rate.maxRequestsPerMinute} requests in any 60 s; a grant to its request's arrival ${rate.arrivalLagMs.min}–${rate.arrivalLagMs.max} ms (p50 ${rate.arrivalLagMs.p50}, p99 ${rate.arrivalLagMs.p99}); ${rate.requestShare.toFixed(3)} of the limit's requests × pages ${rate.pageFill.toFixed(3)} full; a slot free ${rate.slotIdleMs.p50} ms before its next grant (p90 ${rate.slotIdleMs.p90}, p99 ${rate.slotIdleMs.p99}, max ${rate.slotIdleMs.max}), ${rate.slotIdleMs.lostRequestsPerMinute.toFixed(1)} requests a minute left unasked`,
     ]);
   }
   if (backfillRequests) {
