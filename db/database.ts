@@ -72,6 +72,12 @@ export interface RateBudgetPausesTable {
   paused_until: Timestamp;
 }
 
+/** When an account's next grant is due if grants go evenly at its limit (db/rate-budget-repository.ts). */
+export interface RateBudgetPaceTable {
+  account: string;
+  due_at: Timestamp;
+}
+
 export interface SyncWatermarksTable {
   source: ColumnType<string, string | undefined, string>;
   customer_id: string;
@@ -184,6 +190,7 @@ export interface Database extends FullSessionTables, FullStoryTables {
   rate_budget_grants: RateBudgetGrantsTable;
   rate_budget_log: RateBudgetLogTable;
   rate_budget_pauses: RateBudgetPausesTable;
+  rate_budget_pace: RateBudgetPaceTable;
   sync_watermarks: SyncWatermarksTable;
   credential_checks: CredentialChecksTable;
   sync_coverage: SyncCoverageTable;

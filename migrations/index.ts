@@ -19,6 +19,7 @@ import * as mcpAuditAt from './20261206000000_mcp_audit_at.js';
 import * as partitionedFullstoryEvents from './20261207000000_partitioned_fullstory_events.js';
 import * as partitionedFullsessionSessions from './20261208000000_partitioned_fullsession_sessions.js';
 import * as erasure from './20261209000000_erasure.js';
+import * as rateBudgetPace from './20261210000000_rate_budget_pace.js';
 
 /**
  * A migration that must first do work no transaction should hold (such as
@@ -55,4 +56,5 @@ export const migrations: Record<string, PreparedMigration> = {
   '20261207000000_partitioned_fullstory_events': partitionedFullstoryEvents,
   '20261208000000_partitioned_fullsession_sessions': partitionedFullsessionSessions,
   '20261209000000_erasure': erasure,
+  '20261210000000_rate_budget_pace': rateBudgetPace,
 };

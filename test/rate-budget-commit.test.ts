@@ -39,7 +39,7 @@ describe('the shared rate budget on a slow disk', () => {
 
     const lags: number[] = [];
     for (let grant = 0; grant < 5; grant++) {
-      expect(await tryTakeSlot(slowCommits, 'fullsession:slow-disk', 10, 61_000)).toBe(0);
+      expect(await tryTakeSlot(slowCommits, 'fullsession:slow-disk', 600, 61_000)).toBe(0);
       const { rows } = await sql<{ lagMs: number }>`select (extract(epoch from clock_timestamp() - max(granted_at)) * 1000)::float8 as "lagMs" from rate_budget_grants where account = 'fullsession:slow-disk'`.execute(slowCommits);
       lags.push(rows[0]!.lagMs);
     }
