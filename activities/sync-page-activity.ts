@@ -7,7 +7,7 @@ import type { SyncMetrics } from '../metrics/sync-metrics.js';
 import { SourceError } from '../sources/source-error.js';
 import type { SyncPageInput, SyncPageResult } from '../workflows/sync-contract.js';
 import { streamKeyOf } from '../workflows/stream-key.js';
-import { addCounts } from '../workflows/sync-counts.js';
+import { addPageToChunk, emptyChunk } from './page-chunk.js';
 import type { SourceRegistry } from '../sources/source-registry.js';
 import { addToRun } from '../db/runs-repository.js';
 import { commitUnit } from './commit-unit.js';
@@ -44,18 +44,14 @@ const MAX_CHUNK_MS = 5_000;
 export function createSyncPagesActivity(deps: SyncPageDeps) {
   return async function syncPages(input: SyncPageInput): Promise<SyncPageResult> {
     const stopHeartbeat = keepHeartbeating();
-    const chunk = emptyResult();
+    const chunk = emptyChunk();
     const deadline = Date.now() + MAX_CHUNK_MS;
     const tally = new RequestTally();
     try {
       do {
         const page = await retryUnit(() => syncNextPage(deps, input, tally), unitRetryOptions(deps, input));
-        addCounts(chunk, page);
-        chunk.windowDone = page.windowDone;
-        // An export still running: hand back, so the workflow waits on a durable timer.
-        if (page.waitMs !== undefined) chunk.waitMs = page.waitMs;
-        if (page.jobPercent !== undefined) chunk.jobPercent = page.jobPercent;
-        if (page.reachedMs !== undefined) chunk.reachedMs = Math.max(chunk.reachedMs ?? -Infinity, page.reachedMs);
+        addPageToChunk(chunk, page);
+        // An export still running (waitMs) hands back, so the workflow waits on a durable timer.
       } while (!chunk.windowDone && chunk.waitMs === undefined && chunk.pages < (input.maxPages ?? 1) && Date.now() < deadline && !deps.draining());
       return chunk;
     } catch (error) {
@@ -101,10 +97,6 @@ function unitRetryOptions(deps: SyncPageDeps, input: SyncPageInput): UnitRetryOp
 function stopsTheWindow(error: unknown): boolean {
   if (error instanceof SourceError) return error.permanent;
   return error instanceof ApplicationFailure && error.nonRetryable === true;
-}
-
-function emptyResult(): SyncPageResult {
-  return { windowDone: false, requests: 0, pages: 0, sessionsSynced: 0, sessionsWritten: 0, sessionsReceived: 0, rejects: 0 };
 }
 
 async function syncNextPage(deps: SyncPageDeps, input: SyncPageInput, tally: RequestTally): Promise<SyncPageResult> {
