@@ -6,7 +6,7 @@ import { createScratchDatabase, type ScratchDatabase } from '../../devstack/scra
 import { FullStorySandbox } from '../../devstack/sandboxes/fullstory/fullstory-sandbox.js';
 import { syncRangeWorkflow } from '../../workflows/sync-range-workflow.js';
 import { BENCH_DENSITY, CUSTOMER, DAY, HOUR, startScenario, T0, type BenchStack } from '../bench-stack.js';
-import { startFullStoryBenchWorker } from '../fullstory-bench-worker.js';
+import { loadPhases, startFullStoryBenchWorker } from '../fullstory-bench-worker.js';
 import { copyRowsPerSecond } from '../copy-baseline.js';
 import { PREVIOUS_RELEASE, previousReleaseRoot } from '../../devstack/previous-release.js';
 import { FULLSESSION_SESSIONS_TABLE, FULLSTORY_EVENTS_TABLE, SitePartitions, type PartitionedTable, type PartitionSite } from '../../db/site-partitions.js';
@@ -38,6 +38,8 @@ export interface ScaleStep {
   diskBytesPerRow: number;
   /** Where the loads' WAL went: the relations that took the most of it, per row loaded, the mean of the loads'. */
   walByRelation: WalShare[];
+  /** Where the loads' time went, as the worker logged it, seconds per million rows, the mean of the loads' (where the worker says). */
+  phaseSecondsPerMillionRows?: Record<string, number>;
 }
 
 export interface ScaleSeries {
@@ -88,6 +90,8 @@ interface GrowingTable {
   dayRelation(day: number): Promise<string>;
   /** Loads the day at `day` through a real worker; returns the records it stored. */
   load(day: number, to?: number): Promise<number>;
+  /** Milliseconds in each phase of the last load, summed over its export files, where the worker logs them. */
+  lastLoadPhases?(): Record<string, number>;
   /** Copies the day at `firstDay` to earlier days until the table holds `target` rows. */
   fillTo(target: number, firstDay: number): Promise<void>;
   close(): Promise<void>;
@@ -187,8 +191,11 @@ async function measureGrowth(subject: GrowingTable, log: (line: string) => void)
         buffersPerRow: mean((load) => load.buffers / load.rows),
         diskBytesPerRow: Number(disk[0]!.bytes) / (await countRows(db, subject.table)),
         walByRelation: meanWalShares(loads),
+        ...meanPhases(loads),
       });
       log(`scale: WAL per row by relation at ${size.toLocaleString('en')}: ${steps.at(-1)!.walByRelation.map((share) => `${share.relation} ${share.bytesPerRow.toFixed(0)} (whole pages ${share.wholePageBytesPerRow.toFixed(0)})`).join(', ')}`);
+      const phases = steps.at(-1)!.phaseSecondsPerMillionRows;
+      if (phases) log(`scale: load phases at ${size.toLocaleString('en')}, seconds per million rows: ${Object.entries(phases).map(([phase, s]) => `${phase} ${s.toFixed(1)}`).join(', ')}`);
     }
     const [first, last] = [steps[0]!, steps.at(-1)!];
     const worstRatio = Math.max(
@@ -208,6 +215,7 @@ async function measureGrowth(subject: GrowingTable, log: (line: string) => void)
 interface LoadFigures {
   rows: number;
   seconds: number;
+  phaseMs?: Record<string, number>;
   walBytes: number;
   buffers: number;
   walByRelation: RelationWal[];
@@ -234,6 +242,7 @@ async function measureLoad(subject: GrowingTable, day: number): Promise<LoadFigu
   const started = performance.now();
   const rows = await subject.load(day);
   const seconds = (performance.now() - started) / 1000;
+  const phaseMs = subject.lastLoadPhases?.();
   const after = await counters(db);
   const walByRelation = await walByRelationBetween(db, before.lsn, after.lsn, day);
   const vacuumStarted = performance.now();
@@ -241,7 +250,15 @@ async function measureLoad(subject: GrowingTable, day: number): Promise<LoadFigu
   await sql`analyze ${sql.table(await subject.dayRelation(day))}`.execute(db);
   const vacuumSeconds = (performance.now() - vacuumStarted) / 1000;
   const vacuumed = await counters(db);
-  return { rows, seconds, walBytes: after.walBytes - before.walBytes, buffers: after.buffers - before.buffers, walByRelation, vacuumWalBytes: vacuumed.walBytes - after.walBytes, vacuumSeconds };
+  return { rows, seconds, ...(phaseMs ? { phaseMs } : {}), walBytes: after.walBytes - before.walBytes, buffers: after.buffers - before.buffers, walByRelation, vacuumWalBytes: vacuumed.walBytes - after.walBytes, vacuumSeconds };
+}
+
+/** The loads' phases in seconds per million rows, each the mean of the loads': none where the worker did not say. */
+function meanPhases(loads: LoadFigures[]): Pick<ScaleStep, 'phaseSecondsPerMillionRows'> {
+  if (!loads.every((load) => load.phaseMs)) return {};
+  const sums: Record<string, number> = {};
+  for (const load of loads) for (const [phase, ms] of Object.entries(load.phaseMs!)) sums[phase] = (sums[phase] ?? 0) + (ms / 1000 / load.rows) * 1e6;
+  return { phaseSecondsPerMillionRows: Object.fromEntries(Object.entries(sums).map(([phase, sum]) => [phase, sum / loads.length])) };
 }
 
 /**
@@ -260,12 +277,15 @@ async function fullStoryEvents(stack: BenchStack, layout: 'partitioned' | 'previ
   const site = { customerId: FULLSTORY_ORG, siteId: 'events' };
   const partitions = new SitePartitions(database.db);
   const loadsSeen: Array<{ seconds: number; rows: number }> = [];
+  // Export files the worker had loaded when the last load began: its phases are those logged since.
+  let filesBeforeLoad = 0;
   return {
     table: 'fullstory_events',
     layout: layout === 'partitioned' ? 'this release, partitioned by site and day' : `the release before (${PREVIOUS_RELEASE.slice(0, 7)}), one table`,
     database,
     dayRelation: (day) => (layout === 'partitioned' ? partitionHolding(partitions, FULLSTORY_EVENTS_TABLE, site, day) : Promise.resolve('fullstory_events')),
     async load(day, to = day + DAY) {
+      filesBeforeLoad = loadPhases(worker).length;
       const handle = await stack.client.workflow.start(syncRangeWorkflow, {
         workflowId: `bench-scale-fullstory-${day}-${Date.now()}`,
         taskQueue,
@@ -274,6 +294,11 @@ async function fullStoryEvents(stack: BenchStack, layout: 'partitioned' | 'previ
       const rows = (await handle.result()).records;
       loadsSeen.push({ seconds: (Date.now() - lastDownloadStart(sandbox)) / 1000, rows });
       return rows;
+    },
+    lastLoadPhases() {
+      const sums: Record<string, number> = {};
+      for (const phases of loadPhases(worker).slice(filesBeforeLoad)) for (const [phase, ms] of Object.entries(phases)) sums[phase] = (sums[phase] ?? 0) + ms;
+      return sums;
     },
     fillTo: (target, firstDay) =>
       copyDays(database.db, 'fullstory_events', 'event_start', target, firstDay, async (shift, copy, take) => {
