@@ -129,6 +129,11 @@ function touchedWithBounds(target: StreamTarget, window: SyncWindow): RawBuilder
  * read of the window's events: a session seen nowhere else is inserted
  * with the window's figures; one that already had events in other windows
  * (it has a row) is derived again from all of them by refreshTouchedSessions.
+ * Which sessions have a row is what the insert finds, not a look before
+ * it: a session that another window's load, running at the same time,
+ * wrote after this transaction began is seen by the insert alone (it waits
+ * on that load's commit), and is derived again with that load's events
+ * (test/fullstory-sessions-race.test.ts).
  */
 export async function deriveSessionsOfNewWindow(trx: Transaction<Database>, target: StreamTarget, window: SyncWindow): Promise<void> {
   const keys = sql`
@@ -140,16 +145,18 @@ export async function deriveSessionsOfNewWindow(trx: Transaction<Database>, targ
   await sql`set local enable_indexscan = off`.execute(trx);
   await sql`create temp table fullstory_window_sessions on commit drop as ${sessionFigures(target, keys)}`.execute(trx);
   await sql`set local enable_indexscan = on`.execute(trx);
+  await sql`create temp table fullstory_touched on commit drop as select user_id, session_id from fullstory_window_sessions with no data`.execute(trx);
+  // The sessions that already have a row conflict here, and are derived in full next.
   await sql`
-    create temp table fullstory_touched on commit drop as
+    with inserted as (
+      insert into fullstory_sessions (org_id, stream, user_id, session_id, ${columnList()})
+      select ${target.orgId}, ${target.stream}, user_id, session_id, ${columnList()} from fullstory_window_sessions
+      on conflict (org_id, stream, user_id, session_id) do nothing
+      returning user_id, session_id
+    )
+    insert into fullstory_touched
     select user_id, session_id from fullstory_window_sessions w
-    where exists (select 1 from fullstory_sessions s where s.org_id = ${target.orgId} and s.stream = ${target.stream} and s.user_id = w.user_id and s.session_id = w.session_id)
-  `.execute(trx);
-  // The sessions noted as touched conflict here, and are derived in full next.
-  await sql`
-    insert into fullstory_sessions (org_id, stream, user_id, session_id, ${columnList()})
-    select ${target.orgId}, ${target.stream}, user_id, session_id, ${columnList()} from fullstory_window_sessions
-    on conflict (org_id, stream, user_id, session_id) do nothing
+    where not exists (select 1 from inserted i where i.user_id = w.user_id and i.session_id = w.session_id)
   `.execute(trx);
   await refreshTouchedSessions(trx, target, window);
 }
