@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/database.js';
 import { FULLSTORY_EVENTS_TABLE, SitePartitions } from '../db/site-partitions.js';
-import { deriveSessionsOfNewWindow } from '../sources/fullstory/sessions-table.js';
+import { deriveSessionsOfNewWindow, refreshTouchedSessions } from '../sources/fullstory/sessions-table.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const DAY = 86_400_000;
@@ -39,6 +39,18 @@ async function loadDay(db: Kysely<Database>, stream: string, day: number, before
   });
 }
 
+/** A re-export of day 2 that holds one more event of s1, merged as the loader merges it: the event, then its session. */
+async function reexportDayTwo(db: Kysely<Database>, stream: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const raw = JSON.stringify({ UserId: 'u1', SessionId: 's1', PageId: 'p4', PageUrl: 'https://shop.example/thanks', PageDevice: 'device-late' });
+    await sql`
+      insert into fullstory_events (org_id, stream, event_start, row_sha256, occurrence, user_id, session_id, page_id, page_url, raw)
+      values (${ORG}, ${stream}, ${new Date(DAY_2 + 40 * 60_000)}, md5(${raw}) || md5(${raw}), 1, 'u1', 's1', 'p4', 'https://shop.example/thanks', ${raw})`.execute(trx);
+    await sql`create temp table fullstory_touched on commit drop as select 'u1'::text as user_id, 's1'::text as session_id`.execute(trx);
+    await refreshTouchedSessions(trx, { orgId: ORG, stream }, { start: DAY_2, end: DAY_2 + DAY });
+  });
+}
+
 /** A stream's session rows, without the columns that name the stream or the moment of the write. */
 async function sessionsOf(db: Kysely<Database>, stream: string): Promise<string[]> {
   const { rows } = await sql<{ row: string }>`
@@ -47,10 +59,10 @@ async function sessionsOf(db: Kysely<Database>, stream: string): Promise<string[
   return rows.map((row) => row.row);
 }
 
-/** Until some backend waits on another transaction: the insert, on the other's uncommitted session. */
+/** Until some backend waits on a lock another transaction holds: the second load, on the first. */
 async function waitUntilBlocked(db: Kysely<Database>): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt += 1) {
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and wait_event = 'transactionid'`.execute(db);
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock'`.execute(db);
     if (rows[0]!.n > 0) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
@@ -62,7 +74,7 @@ describe("a window's sessions when another window's load writes the same session
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    for (const stream of ['one-by-one', 'at-once']) {
+    for (const stream of ['one-by-one', 'at-once', 'reexport-one-by-one', 'reexport-at-once']) {
       await new SitePartitions(database.db).ensure(FULLSTORY_EVENTS_TABLE, { customerId: ORG, siteId: stream }, '1d', { start: DAY_1, end: DAY_2 + DAY });
     }
   });
@@ -89,5 +101,23 @@ describe("a window's sessions when another window's load writes the same session
     });
     await dayTwo;
     expect(await sessionsOf(database.db, 'at-once')).toEqual(oneByOne);
+  });
+
+  it('a re-export of one window while another window of the same session loads keeps the events of both', async () => {
+    for (const stream of ['reexport-one-by-one', 'reexport-at-once']) await loadDay(database.db, stream, DAY_2);
+    await loadDay(database.db, 'reexport-one-by-one', DAY_1);
+    await reexportDayTwo(database.db, 'reexport-one-by-one');
+    const oneByOne = await sessionsOf(database.db, 'reexport-one-by-one');
+    expect(oneByOne.map((row) => JSON.parse(row) as Record<string, unknown>).filter((row) => row['session_id'] === 's1').map((row) => [row['event_count'], row['page_count'], row['exit_url']])).toEqual([[5, 4, 'https://shop.example/thanks']]);
+
+    // Day 1's first load holds its transaction open with s1 derived again from both days; the
+    // re-export of day 2, started then, read s1's row as it was before.
+    let reexport: Promise<void> | undefined;
+    await loadDay(database.db, 'reexport-at-once', DAY_1, async () => {
+      reexport = reexportDayTwo(database.db, 'reexport-at-once');
+      await waitUntilBlocked(database.db);
+    });
+    await reexport;
+    expect(await sessionsOf(database.db, 'reexport-at-once')).toEqual(oneByOne);
   });
 });

@@ -65,6 +65,19 @@ function sessionFigures(target: StreamTarget, keys: RawBuilder<unknown>): RawBui
 const columnList = () => sql.join(SESSION_COLUMNS.map((c) => sql.ref(c)));
 
 /**
+ * Orders the session derivations of one stream's loads: each derives its
+ * sessions from the events and rows it can see, so two loads of windows
+ * that share a session (a backfill beside a scheduled run) must not derive
+ * it at once, or the later write keeps only its own window's events.
+ * Held until the load commits; the derivation's statements then see the
+ * other load's events and rows (test/fullstory-sessions-race.test.ts).
+ * Only the end of a load waits: its download and COPY run side by side.
+ */
+async function lockStreamSessions(trx: Transaction<Database>, target: StreamTarget): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext('session-sync fullstory sessions'), hashtext(${`${target.orgId}\u001f${target.stream}`}))`.execute(trx);
+}
+
+/**
  * Brings fullstory_sessions in line with fullstory_events for the sessions
  * whose events the current load inserted or deleted (`fullstory_touched`),
  * in the load's transaction: each such session is derived again from all
@@ -78,6 +91,7 @@ const columnList = () => sql.join(SESSION_COLUMNS.map((c) => sql.ref(c)));
  * has kept (test/partitions.test.ts shows it with EXPLAIN ANALYZE).
  */
 export async function refreshTouchedSessions(trx: Transaction<Database>, target: StreamTarget, window: SyncWindow): Promise<void> {
+  await lockStreamSessions(trx, target);
   const keys = sql`
     select e.* from ${touchedWithBounds(target, window)}
     cross join lateral (
@@ -129,13 +143,11 @@ function touchedWithBounds(target: StreamTarget, window: SyncWindow): RawBuilder
  * read of the window's events: a session seen nowhere else is inserted
  * with the window's figures; one that already had events in other windows
  * (it has a row) is derived again from all of them by refreshTouchedSessions.
- * Which sessions have a row is what the insert finds, not a look before
- * it: a session that another window's load, running at the same time,
- * wrote after this transaction began is seen by the insert alone (it waits
- * on that load's commit), and is derived again with that load's events
- * (test/fullstory-sessions-race.test.ts).
+ * Which sessions have a row is what the insert finds (its conflicts), so
+ * the table is probed once, not looked at first and written after.
  */
 export async function deriveSessionsOfNewWindow(trx: Transaction<Database>, target: StreamTarget, window: SyncWindow): Promise<void> {
+  await lockStreamSessions(trx, target);
   const keys = sql`
     select ${EVENT_KEYS} from fullstory_events e
     where e.org_id = ${target.orgId} and e.stream = ${target.stream} and e.event_start >= ${new Date(window.start)} and e.event_start < ${new Date(window.end)}`;
