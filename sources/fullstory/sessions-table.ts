@@ -71,7 +71,8 @@ const columnList = () => sql.join(SESSION_COLUMNS.map((c) => sql.ref(c)));
  * it at once, or the later write keeps only its own window's events.
  * Held until the load commits; the derivation's statements then see the
  * other load's events and rows (test/fullstory-sessions-race.test.ts).
- * Only the end of a load waits: its download and COPY run side by side.
+ * Only the end of a load waits: its download, COPY and the grouping of
+ * its own window's events run side by side.
  */
 async function lockStreamSessions(trx: Transaction<Database>, target: StreamTarget): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtext('session-sync fullstory sessions'), hashtext(${`${target.orgId}\u001f${target.stream}`}))`.execute(trx);
@@ -147,7 +148,6 @@ function touchedWithBounds(target: StreamTarget, window: SyncWindow): RawBuilder
  * the table is probed once, not looked at first and written after.
  */
 export async function deriveSessionsOfNewWindow(trx: Transaction<Database>, target: StreamTarget, window: SyncWindow): Promise<void> {
-  await lockStreamSessions(trx, target);
   const keys = sql`
     select ${EVENT_KEYS} from fullstory_events e
     where e.org_id = ${target.orgId} and e.stream = ${target.stream} and e.event_start >= ${new Date(window.start)} and e.event_start < ${new Date(window.end)}`;
@@ -157,6 +157,8 @@ export async function deriveSessionsOfNewWindow(trx: Transaction<Database>, targ
   await sql`set local enable_indexscan = off`.execute(trx);
   await sql`create temp table fullstory_window_sessions on commit drop as ${sessionFigures(target, keys)}`.execute(trx);
   await sql`set local enable_indexscan = on`.execute(trx);
+  // The figures above are of this load's own events alone: only what reads or writes the table waits.
+  await lockStreamSessions(trx, target);
   await sql`create temp table fullstory_touched on commit drop as select user_id, session_id from fullstory_window_sessions with no data`.execute(trx);
   // The sessions that already have a row conflict here, and are derived in full next.
   await sql`
