@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../config/load-config.js';
 import { formatDurationText } from '../config/duration.js';
 import type { Database } from '../db/database.js';
+import type { ExpiringPartition } from '../db/partition-retention.js';
 import { applySiteRetention, type SiteRetentionReport } from '../operations/site-retention.js';
 import { findSite } from './find-site.js';
 import { formatTime } from './format.js';
@@ -30,19 +31,29 @@ function renderReport(report: SiteRetentionReport, dryRun: boolean): string {
   if (report.retentionMs === null) return `${name}: keeps everything (no sync.retention)`;
   const lines = [`${name}: retention ${formatDurationText(report.retentionMs)}, horizon ${formatTime(report.horizon)}`];
   if (report.busy) return [...lines, '  another worker is applying retention to this table now: nothing done here'].join('\n');
-  for (const partition of report.partitions) {
+  const taken = [...report.partitions, ...(report.derived?.partitions ?? [])];
+  for (const partition of taken) {
     lines.push(`  ${partition.name}  ${formatTime(partition.range.start)} .. ${formatTime(partition.range.end)}  ${partition.rows.toLocaleString('en')} rows`);
   }
-  const rows = report.partitions.reduce((sum, partition) => sum + partition.rows, 0);
   const verb = dryRun ? `would be ${report.action}` : report.action;
-  lines.push(report.partitions.length === 0 ? '  nothing past the horizon' : `  ${report.partitions.length} partitions, ${rows.toLocaleString('en')} rows: ${verb}`);
+  if (taken.length === 0) lines.push('  nothing past the horizon');
+  else lines.push(`  ${takenSummary(report)}: ${verb}`);
   if (report.keptBeforePartitioning !== null) {
     lines.push(`  note: its rows before ${formatTime(report.keptBeforePartitioning)} are in the partition kept from before partitioning (every site's), which retention cannot take in part; see docs/scale.md`);
   }
   return lines.join('\n');
 }
 
+/** `7 partitions, 10,771 rows`, and the derived table's as `, and 7 partitions, 263 rows of fullstory_sessions derived from them`. */
+function takenSummary(report: SiteRetentionReport): string {
+  const summary = (partitions: readonly ExpiringPartition[]) => `${partitions.length} partitions, ${partitions.reduce((sum, partition) => sum + partition.rows, 0).toLocaleString('en')} rows`;
+  const derived = report.derived?.partitions.length ? `, and ${summary(report.derived.partitions)} of ${report.derived.table} derived from them` : '';
+  return summary(report.partitions) + derived;
+}
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+const partitionJson = (partition: ExpiringPartition) => ({ name: partition.name, from: iso(partition.range.start), to: iso(partition.range.end), rows: partition.rows });
 
 function reportJson(report: SiteRetentionReport) {
   return {
@@ -53,7 +64,8 @@ function reportJson(report: SiteRetentionReport) {
     horizon: iso(report.horizon),
     action: report.action,
     busy: report.busy,
-    partitions: report.partitions.map((partition) => ({ name: partition.name, from: iso(partition.range.start), to: iso(partition.range.end), rows: partition.rows })),
+    partitions: report.partitions.map(partitionJson),
+    derived: report.derived && { table: report.derived.table, partitions: report.derived.partitions.map(partitionJson) },
     keptBeforePartitioning: iso(report.keptBeforePartitioning),
   };
 }

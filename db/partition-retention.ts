@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, RetentionAction } from './database.js';
-import type { TimeRange } from './partition-spans.js';
+import { uncovered, type TimeRange } from './partition-spans.js';
 import type { PartitionedTable, PartitionSite } from './site-partitions.js';
 
 /** A site's retention: how long its rows are kept, and what happens to a partition past that. */
@@ -22,7 +22,7 @@ export interface ExpiringPartition {
 export interface RetentionPlan {
   /** Rows that started before this instant are past retention. */
   horizon: number;
-  /** Partitions to go, oldest first. */
+  /** Partitions of the table to go, oldest first. */
   partitions: ExpiringPartition[];
   /**
    * Where an upgrade kept the table from before partitioning (every site's
@@ -31,6 +31,11 @@ export interface RetentionPlan {
    * part of a partition. Null where there is no such partition.
    */
   keptBeforePartitioning: number | null;
+  /**
+   * Partitions of the table's derived table to go with them, oldest first
+   * (see PartitionedTable.derived); empty where it has none.
+   */
+  derived: ExpiringPartition[];
 }
 
 /**
@@ -56,7 +61,35 @@ export async function planRetention(db: Kysely<Database>, retention: SiteRetenti
   const partitions: ExpiringPartition[] = [];
   for (const row of rows) partitions.push({ name: row.partition_name, range: { start: row.range_start!.getTime(), end: row.range_end.getTime() }, rows: await countRows(db, row.partition_name) });
   const legacy = await db.selectFrom('sync_partitions').select('range_end').where('parent_table', '=', retention.table.name).where('customer_id', 'is', null).executeTakeFirst();
-  return { horizon, partitions, keptBeforePartitioning: legacy ? Math.min(legacy.range_end.getTime(), horizon) : null };
+  const derived = await planDerived(db, retention, partitions);
+  return { horizon, partitions, keptBeforePartitioning: legacy ? Math.min(legacy.range_end.getTime(), horizon) : null, derived };
+}
+
+/**
+ * The partitions of the site's derived table whose rows could only have
+ * been derived from rows retention took, or takes now (`taking`): each
+ * range, reaching its derived table's reach forward, lies in expired
+ * partitions of the table, or before its first. A range between them that
+ * no partition was made for keeps it: a backfill may yet load rows there.
+ */
+async function planDerived(db: Kysely<Database>, retention: SiteRetention, taking: readonly ExpiringPartition[]): Promise<ExpiringPartition[]> {
+  const derived = retention.table.derived;
+  if (!derived) return [];
+  const site = retention.site;
+  const ofSite = (table: PartitionedTable) => db.selectFrom('sync_partitions').select(['partition_name', 'range_start', 'range_end', 'expired_at']).where('parent_table', '=', table.name).where('customer_id', '=', site.customerId).where('site_id', '=', site.siteId);
+  const own = await ofSite(retention.table).execute();
+  if (own.length === 0) return [];
+  const first = Math.min(...own.map((row) => row.range_start!.getTime()));
+  const expired = own.filter((row) => row.expired_at !== null).map((row) => ({ start: row.range_start!.getTime(), end: row.range_end.getTime() }));
+  const gone = [{ start: Number.NEGATIVE_INFINITY, end: first }, ...expired, ...taking.map((partition) => partition.range)];
+  const candidates = await ofSite(derived.table).where('expired_at', 'is', null).orderBy('range_start').execute();
+  const partitions: ExpiringPartition[] = [];
+  for (const row of candidates) {
+    const range = { start: row.range_start!.getTime(), end: row.range_end.getTime() };
+    if (uncovered({ start: range.start, end: range.end + derived.reachMs }, gone).length > 0) continue;
+    partitions.push({ name: row.partition_name, range, rows: await countRows(db, row.partition_name) });
+  }
+  return partitions;
 }
 
 async function countRows(db: Kysely<Database>, partition: string): Promise<number> {
@@ -66,25 +99,27 @@ async function countRows(db: Kysely<Database>, partition: string): Promise<numbe
 }
 
 /**
- * Takes the planned partitions away, oldest first, never with a DELETE of
- * their rows. Each is first recorded as expired (with the derived rows of
- * its time, in one transaction): from then on coverage shows its range as
- * expired and no load writes into it. Then it is detached CONCURRENTLY,
+ * Takes the planned partitions away, oldest first, then those of the
+ * derived table, never with a DELETE of their rows. Each is first
+ * recorded as expired: from then on coverage shows its range as expired
+ * and no load writes into it. Then it is detached CONCURRENTLY,
  * which locks the table only against other schema changes (and is why the
  * tables have no DEFAULT partition), and dropped unless the site keeps
  * detached partitions. One worker at a time (an advisory lock); a run cut
  * short is finished by the next, which also completes any partition left
  * recorded but still attached, or detached but not dropped.
- * Returns the partitions taken, or null when another worker holds the lock.
+ * Returns the partitions taken (the derived table's last), or null when another worker holds the lock.
  */
 export async function applyRetention(db: Kysely<Database>, retention: SiteRetention, plan: RetentionPlan): Promise<ExpiringPartition[] | null> {
   return db.connection().execute(async (connection) => {
     const locked = await sql<{ locked: boolean }>`select pg_try_advisory_lock(hashtext('session-sync retention'), hashtext(${retention.table.name})) as locked`.execute(connection);
     if (!locked.rows[0]!.locked) return null;
     try {
-      for (const partition of plan.partitions) await recordExpired(connection, retention, partition);
-      for (const name of await unfinished(connection, retention)) await takeAway(connection, name);
-      return plan.partitions;
+      for (const partition of [...plan.partitions, ...plan.derived]) await recordExpired(connection, retention, partition);
+      for (const table of [retention.table, ...(retention.table.derived ? [retention.table.derived.table] : [])]) {
+        for (const name of await unfinished(connection, table, retention.site)) await takeAway(connection, name);
+      }
+      return [...plan.partitions, ...plan.derived];
     } finally {
       await sql`select pg_advisory_unlock(hashtext('session-sync retention'), hashtext(${retention.table.name}))`.execute(connection);
     }
@@ -92,21 +127,14 @@ export async function applyRetention(db: Kysely<Database>, retention: SiteRetent
 }
 
 async function recordExpired(db: Kysely<Database>, retention: SiteRetention, partition: ExpiringPartition): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx.updateTable('sync_partitions').set({ expired_at: sql<Date>`now()`, retention_action: retention.action }).where('partition_name', '=', partition.name).where('expired_at', 'is', null).execute();
-    const derived = retention.table.derived;
-    if (derived) {
-      const [account, stream] = derived.siteColumns;
-      await sql`delete from ${sql.table(derived.name)} where ${sql.ref(account)} = ${retention.site.customerId} and ${sql.ref(stream)} = ${retention.site.siteId} and ${sql.ref(derived.endColumn)} < ${new Date(partition.range.end)}`.execute(trx);
-    }
-  });
+  await db.updateTable('sync_partitions').set({ expired_at: sql<Date>`now()`, retention_action: retention.action }).where('partition_name', '=', partition.name).where('expired_at', 'is', null).execute();
 }
 
 /** The site's expired partitions whose table is still attached, or still there though it was to be dropped. */
-async function unfinished(db: Kysely<Database>, retention: SiteRetention): Promise<string[]> {
+async function unfinished(db: Kysely<Database>, table: PartitionedTable, site: PartitionSite): Promise<string[]> {
   const rows = await sql<{ name: string }>`
     select p.partition_name as name from sync_partitions p
-    where p.parent_table = ${retention.table.name} and p.customer_id = ${retention.site.customerId} and p.site_id = ${retention.site.siteId}
+    where p.parent_table = ${table.name} and p.customer_id = ${site.customerId} and p.site_id = ${site.siteId}
       and p.expired_at is not null and to_regclass(quote_ident(p.partition_name)) is not null
       and (p.retention_action = 'dropped' or exists (select from pg_inherits i where i.inhrelid = to_regclass(quote_ident(p.partition_name))))
     order by p.range_start`.execute(db);

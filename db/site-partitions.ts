@@ -1,17 +1,21 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './database.js';
+import { SESSION_KEY_REACH_MS } from '../sources/fullstory/session-key.js';
 import { spansCovering, uncovered, type PartitionSpan, type TimeRange } from './partition-spans.js';
 
 /** A table partitioned by site and time: its key is (account, site or stream, time), as its migration made it. */
 export interface PartitionedTable {
-  name: 'fullstory_events' | 'fullsession_sessions';
+  name: 'fullstory_events' | 'fullsession_sessions' | 'fullstory_sessions';
   /**
-   * A smaller table derived from it, whose rows of a site go with the
-   * partitions they were derived from: retention deletes those that ended
-   * before its horizon.
+   * A table derived from this one and partitioned like it, by site and a
+   * key that lies at most `reachMs` before each row it is derived from
+   * (FullStory's sessions, keyed by their start, from their events): its
+   * partitions are made with this table's, reaching back as far, and
+   * retention takes one of them once it has taken every partition of this
+   * table whose rows it could be derived from.
    */
-  derived?: { name: 'fullstory_sessions'; siteColumns: readonly [string, string]; endColumn: string };
+  derived?: { table: PartitionedTable; reachMs: number };
   /**
    * Set where rows are partitioned by when they started, while windows,
    * coverage and readers go by when they ended (FullSession's sessions):
@@ -21,7 +25,8 @@ export interface PartitionedTable {
   longestRowMs?: (db: Kysely<Database>, site: PartitionSite) => Promise<number>;
 }
 
-export const FULLSTORY_EVENTS_TABLE: PartitionedTable = { name: 'fullstory_events', derived: { name: 'fullstory_sessions', siteColumns: ['org_id', 'stream'], endColumn: 'session_end' } };
+export const FULLSTORY_SESSIONS_TABLE: PartitionedTable = { name: 'fullstory_sessions' };
+export const FULLSTORY_EVENTS_TABLE: PartitionedTable = { name: 'fullstory_events', derived: { table: FULLSTORY_SESSIONS_TABLE, reachMs: SESSION_KEY_REACH_MS } };
 export const FULLSESSION_SESSIONS_TABLE: PartitionedTable = { name: 'fullsession_sessions', longestRowMs: longestSessionMs };
 
 async function longestSessionMs(db: Kysely<Database>, site: PartitionSite): Promise<number> {
@@ -65,11 +70,19 @@ export class SitePartitions {
 
   /**
    * Makes sure partitions of `span` (aligned) cover [range.start, range.end)
-   * of the site; returns the names of those it created.
+   * of the site, and those of its derived table the same range reaching
+   * back; returns the names of those it created.
    *
    * @example await partitions.ensure(FULLSTORY_EVENTS_TABLE, { customerId: 'o-1', siteId: 'events' }, '1d', window)
    */
   async ensure(table: PartitionedTable, site: PartitionSite, span: PartitionSpan, range: TimeRange): Promise<string[]> {
+    const created = await this.ensureOf(table, site, span, range);
+    if (!table.derived) return created;
+    const { table: derived, reachMs } = table.derived;
+    return [...created, ...(await this.ensureOf(derived, site, span, { start: range.start - reachMs, end: range.end }))];
+  }
+
+  private async ensureOf(table: PartitionedTable, site: PartitionSite, span: PartitionSpan, range: TimeRange): Promise<string[]> {
     const wanted = spansCovering(range, span).filter((part) => !this.ensured.has(ensuredKey(table, site, part)));
     if (wanted.length === 0) return [];
     const parent = await this.siteParent(table);
@@ -99,7 +112,7 @@ export class SitePartitions {
   /**
    * The partitioned table that holds the per-site partitions: the table
    * itself, or, in a database partitioned by an upgrade that kept the old
-   * table as a partition, its partition fullstory_events_by_site.
+   * table as a partition, its partition `<table>_by_site`.
    */
   private async siteParent(table: PartitionedTable): Promise<string> {
     const known = this.siteParents.get(table.name);

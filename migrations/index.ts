@@ -20,6 +20,7 @@ import * as partitionedFullstoryEvents from './20261207000000_partitioned_fullst
 import * as partitionedFullsessionSessions from './20261208000000_partitioned_fullsession_sessions.js';
 import * as erasure from './20261209000000_erasure.js';
 import * as rateBudgetPace from './20261210000000_rate_budget_pace.js';
+import * as partitionedFullstorySessions from './20261211000000_partitioned_fullstory_sessions.js';
 
 /**
  * A migration that must first do work no transaction should hold (such as
@@ -57,4 +58,5 @@ export const migrations: Record<string, PreparedMigration> = {
   '20261208000000_partitioned_fullsession_sessions': partitionedFullsessionSessions,
   '20261209000000_erasure': erasure,
   '20261210000000_rate_budget_pace': rateBudgetPace,
+  '20261211000000_partitioned_fullstory_sessions': partitionedFullstorySessions,
 };

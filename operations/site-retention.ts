@@ -12,6 +12,8 @@ export interface SiteRetentionReport {
   horizon: number | null;
   action: 'dropped' | 'detached' | null;
   partitions: ExpiringPartition[];
+  /** Partitions of the table derived from it that go with them (RetentionPlan.derived), and its name. */
+  derived: { table: string; partitions: ExpiringPartition[] } | null;
   /** See RetentionPlan.keptBeforePartitioning. */
   keptBeforePartitioning: number | null;
   /** Another worker was applying retention to the table: nothing was done here. */
@@ -36,12 +38,14 @@ export async function applySiteRetention(db: Kysely<Database>, sites: readonly S
   for (const site of sites) {
     const retention = retentionOf(site);
     if (!retention) {
-      reports.push({ site, retentionMs: null, horizon: null, action: null, partitions: [], keptBeforePartitioning: null, busy: false });
+      reports.push({ site, retentionMs: null, horizon: null, action: null, partitions: [], derived: null, keptBeforePartitioning: null, busy: false });
       continue;
     }
     const plan = await planRetention(db, retention, options.now);
-    const taken = options.dryRun ? plan.partitions : await applyRetention(db, retention, plan);
-    reports.push({ site, retentionMs: retention.retentionMs, horizon: plan.horizon, action: retention.action, partitions: taken ?? [], keptBeforePartitioning: plan.keptBeforePartitioning, busy: taken === null });
+    const busy = !options.dryRun && (await applyRetention(db, retention, plan)) === null;
+    const derivedTable = retention.table.derived?.table.name;
+    const derived = derivedTable ? { table: derivedTable, partitions: busy ? [] : plan.derived } : null;
+    reports.push({ site, retentionMs: retention.retentionMs, horizon: plan.horizon, action: retention.action, partitions: busy ? [] : plan.partitions, derived, keptBeforePartitioning: plan.keptBeforePartitioning, busy });
   }
   return reports;
 }

@@ -2,6 +2,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { SiteConfig } from '../config/site-config.js';
 import type { Database } from '../db/database.js';
 import { sessionsEndedIn } from '../sources/fullsession/longest-sessions.js';
+import { fullStorySessionsEndedIn } from '../sources/fullstory/sessions-ended-in.js';
 
 /** One session as every face shows it, FullSession's and FullStory's alike. */
 export interface SessionSummary {
@@ -79,13 +80,7 @@ async function fullSessionPage(db: Kysely<Database>, site: SiteConfig, range: { 
 }
 
 async function fullStoryPage(db: Kysely<Database>, site: SiteConfig, range: { from: number; to: number }, filters: SessionFilters, limit: number, cursor: SessionCursor | null): Promise<SessionSummary[]> {
-  let query = db
-    .selectFrom('fullstory_sessions')
-    .select(['user_id', 'session_id', 'session_start', 'session_end', 'uid', 'email', 'entry_url', 'device', 'browser'])
-    .where('org_id', '=', site.customerId)
-    .where('stream', '=', site.siteId)
-    .where('session_end', '>=', new Date(range.from))
-    .where('session_end', '<', new Date(range.to));
+  let query = fullStorySessionsEndedIn(db, { orgId: site.customerId, stream: site.siteId }, range).select(['user_id', 'session_id', 'session_start', 'session_end', 'uid', 'email', 'entry_url', 'device', 'browser']);
   if (cursor) query = query.where(sql<boolean>`(session_end, ${FULLSTORY_ID}) > (${new Date(cursor.endMs)}, ${cursor.id})`);
   if (filters.userContains !== undefined) query = query.where(contains(sql`coalesce(uid, user_id)`, filters.userContains));
   if (filters.emailContains !== undefined) query = query.where(contains(sql.ref('email'), filters.emailContains));
@@ -125,7 +120,9 @@ export async function getSession(db: Kysely<Database>, site: SiteConfig, session
   }
   const [userId, id] = splitFullStoryId(sessionId);
   if (userId === null) return null;
-  const session = await db.selectFrom('fullstory_sessions').selectAll().where('org_id', '=', site.customerId).where('stream', '=', site.siteId).where('user_id', '=', userId).where('session_id', '=', id).executeTakeFirst();
+  // One probe of each partition's key. Events that disagreed on their session's start make a row
+  // for each start (sources/fullstory/session-key.ts): the first is shown.
+  const session = await db.selectFrom('fullstory_sessions').selectAll().where('org_id', '=', site.customerId).where('stream', '=', site.siteId).where('user_id', '=', userId).where('session_id', '=', id).orderBy('started_at').executeTakeFirst();
   if (!session) return null;
   // Its events lie between its first and last (the session row is derived from them in the same
   // transaction): saying so lets Postgres read only the partitions of that time.
@@ -184,7 +181,7 @@ export async function countSessions(db: Kysely<Database>, site: SiteConfig, rang
     country: fullStory ? sql<string>`'unknown'` : sql<string>`coalesce(country, 'unknown')`,
   }[groupBy];
   const rows = fullStory
-    ? await db.selectFrom('fullstory_sessions').select([key.as('key'), sql<string>`count(*)`.as('n')]).where('org_id', '=', site.customerId).where('stream', '=', site.siteId).where('session_end', '>=', new Date(range.from)).where('session_end', '<', new Date(range.to)).groupBy('key').orderBy('key').execute()
+    ? await fullStorySessionsEndedIn(db, { orgId: site.customerId, stream: site.siteId }, range).select([key.as('key'), sql<string>`count(*)`.as('n')]).groupBy('key').orderBy('key').execute()
     : await countFullSessionSessions(db, site, range, key);
   return rows.map((row) => ({ key: row.key, count: Number(row.n) }));
 }

@@ -177,8 +177,9 @@ describe('session-sync forget: a person erased from the copy, and kept out of it
       const list = await suppressionsFor(trx, ORG, new ErasureKey(ERASURE_KEY));
       expect(list.suppresses([['email', person]])).toBe(false);
       await held;
-      await sql`insert into fullstory_sessions (org_id, stream, user_id, session_id, session_start, session_end, page_count, event_count, email)
-                values (${ORG}, 'events', '1', 'late', now(), now(), 1, 1, ${person})`.execute(trx);
+      // Keyed as a session the copy holds already, so its partition is there.
+      await sql`insert into fullstory_sessions (org_id, stream, user_id, session_id, started_at, session_start, session_end, page_count, event_count, email)
+                select ${ORG}, 'events', '1', 'late', started_at, started_at, started_at, 1, 1, ${person} from fullstory_sessions where org_id = ${ORG} limit 1`.execute(trx);
     });
     const forgetting = forget('--email', person, '--json');
     const waiting = async () => Number((await sql<{ n: string }>`select count(*) as n from pg_locks where locktype = 'advisory' and not granted`.execute(db)).rows[0]!.n) > 0;

@@ -20,13 +20,17 @@ const EVENTS: Array<{ at: number; session: string; page: string; url: string }> 
   { at: DAY_2 + 7_200_000, session: 's2', page: 'p8', url: 'https://shop.example/b' },
 ];
 
+/** Each session's start as its events export it: its first event. */
+const sessionStart = (session: string) => new Date(Math.min(...EVENTS.filter((event) => event.session === session).map((event) => event.at)));
+
 async function insertEvents(db: Kysely<Database>, stream: string, day: number): Promise<void> {
   for (const [n, event] of EVENTS.entries()) {
     if (event.at < day || event.at >= day + DAY) continue;
-    const raw = JSON.stringify({ UserId: 'u1', SessionId: event.session, PageId: event.page, PageUrl: event.url, PageDevice: `device-${n}` });
+    const started = sessionStart(event.session);
+    const raw = JSON.stringify({ UserId: 'u1', SessionId: event.session, SessionStart: started.toISOString(), PageId: event.page, PageUrl: event.url, PageDevice: `device-${n}` });
     await sql`
-      insert into fullstory_events (org_id, stream, event_start, row_sha256, occurrence, user_id, session_id, page_id, page_url, raw)
-      values (${ORG}, ${stream}, ${new Date(event.at)}, md5(${raw}) || md5(${raw}), 1, 'u1', ${event.session}, ${event.page}, ${event.url}, ${raw})`.execute(db);
+      insert into fullstory_events (org_id, stream, event_start, row_sha256, occurrence, user_id, session_id, page_id, page_url, session_started_at, raw)
+      values (${ORG}, ${stream}, ${new Date(event.at)}, md5(${raw}) || md5(${raw}), 1, 'u1', ${event.session}, ${event.page}, ${event.url}, ${started}, ${raw})`.execute(db);
   }
 }
 
@@ -42,11 +46,12 @@ async function loadDay(db: Kysely<Database>, stream: string, day: number, before
 /** A re-export of day 2 that holds one more event of s1, merged as the loader merges it: the event, then its session. */
 async function reexportDayTwo(db: Kysely<Database>, stream: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const raw = JSON.stringify({ UserId: 'u1', SessionId: 's1', PageId: 'p4', PageUrl: 'https://shop.example/thanks', PageDevice: 'device-late' });
+    const started = sessionStart('s1');
+    const raw = JSON.stringify({ UserId: 'u1', SessionId: 's1', SessionStart: started.toISOString(), PageId: 'p4', PageUrl: 'https://shop.example/thanks', PageDevice: 'device-late' });
     await sql`
-      insert into fullstory_events (org_id, stream, event_start, row_sha256, occurrence, user_id, session_id, page_id, page_url, raw)
-      values (${ORG}, ${stream}, ${new Date(DAY_2 + 40 * 60_000)}, md5(${raw}) || md5(${raw}), 1, 'u1', 's1', 'p4', 'https://shop.example/thanks', ${raw})`.execute(trx);
-    await sql`create temp table fullstory_touched on commit drop as select 'u1'::text as user_id, 's1'::text as session_id`.execute(trx);
+      insert into fullstory_events (org_id, stream, event_start, row_sha256, occurrence, user_id, session_id, page_id, page_url, session_started_at, raw)
+      values (${ORG}, ${stream}, ${new Date(DAY_2 + 40 * 60_000)}, md5(${raw}) || md5(${raw}), 1, 'u1', 's1', 'p4', 'https://shop.example/thanks', ${started}, ${raw})`.execute(trx);
+    await sql`create temp table fullstory_touched on commit drop as select 'u1'::text as user_id, 's1'::text as session_id, ${started}::timestamptz as started_at`.execute(trx);
     await refreshTouchedSessions(trx, { orgId: ORG, stream }, { start: DAY_2, end: DAY_2 + DAY });
   });
 }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyRetention, expiredRanges, planRetention, type SiteRetention } from '../db/partition-retention.js';
-import { FULLSESSION_SESSIONS_TABLE, FULLSTORY_EVENTS_TABLE, partitionName, SitePartitions } from '../db/site-partitions.js';
+import { FULLSESSION_SESSIONS_TABLE, FULLSTORY_EVENTS_TABLE, FULLSTORY_SESSIONS_TABLE, partitionName, SitePartitions } from '../db/site-partitions.js';
 import { parseSessionRecord, type FullSessionRecord } from '../sources/fullsession/session-record.js';
 import { sessionsByDay } from '../sources/fullsession/sessions-table.js';
 import { upsertPage } from './support/upsert-sessions.js';
@@ -38,7 +38,10 @@ describe('retention of partitions', () => {
     const retention: SiteRetention = { table: FULLSTORY_EVENTS_TABLE, site, retentionMs: 7 * DAY, action: 'detached' };
     const plan = await planRetention(database.db, retention, NOW);
     expect(plan.partitions.map((p) => p.rows)).toEqual([1, 2, 3]);
-    expect(await applyRetention(database.db, retention, plan)).toEqual(plan.partitions);
+    // Sessions are keyed up to two days before their events: those of days 0-2's events are keyed
+    // from day -2 to day 2, and a partition of them goes once every day its events could lie in has.
+    expect(plan.derived.map((p) => p.name)).toEqual([-2, -1, 0].map((n) => partitionName(FULLSTORY_SESSIONS_TABLE, site, FIRST + n * DAY)));
+    expect(await applyRetention(database.db, retention, plan)).toEqual([...plan.partitions, ...plan.derived]);
     expect(await attachedOf('o-detach')).toBe(7);
     const kept = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(partitionName(FULLSTORY_EVENTS_TABLE, site, FIRST + 2 * DAY))}`.execute(database.db);
     expect(kept.rows[0]!.n).toBe(3);

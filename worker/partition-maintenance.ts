@@ -40,9 +40,10 @@ export async function maintainPartitions(deps: { db: Kysely<Database>; sites: re
       if (created.length > 0) log.info({ site: `${site.customerId}/${site.siteId}`, table: table.name, partitions: created }, `created ${created.length} partitions ahead of the data`);
     }
     for (const report of await applySiteRetention(db, sites, { now: now(), dryRun: false })) {
-      if (report.partitions.length === 0) continue;
-      const rows = report.partitions.reduce((sum, partition) => sum + partition.rows, 0);
-      log.info({ site: `${report.site.customerId}/${report.site.siteId}`, horizon: new Date(report.horizon!).toISOString(), partitions: report.partitions.map((partition) => partition.name), rows }, `retention ${report.action} ${report.partitions.length} partitions (${rows} rows) past the horizon`);
+      const taken = [...report.partitions, ...(report.derived?.partitions ?? [])];
+      if (taken.length === 0) continue;
+      const rows = taken.reduce((sum, partition) => sum + partition.rows, 0);
+      log.info({ site: `${report.site.customerId}/${report.site.siteId}`, horizon: new Date(report.horizon!).toISOString(), partitions: taken.map((partition) => partition.name), rows }, `retention ${report.action} ${taken.length} partitions (${rows} rows) past the horizon`);
     }
   };
   const logFailure = (error: unknown) => log.warn({ err: error }, `partition maintenance failed (creating partitions ahead, or retention); trying again in ${Math.round(intervalMs / 60_000)} min (loads create their own partitions)`);

@@ -303,14 +303,16 @@ async function fullStoryEvents(stack: BenchStack, layout: 'partitioned' | 'previ
     fillTo: (target, firstDay) =>
       copyDays(database.db, 'fullstory_events', 'event_start', target, firstDay, async (shift, copy, take) => {
         if (layout === 'partitioned') await partitions.ensure(FULLSTORY_EVENTS_TABLE, site, '1d', { start: firstDay - copy * DAY, end: firstDay - (copy - 1) * DAY });
+        // This release keys each event's session (and partitions sessions by it); the release before keeps no key.
+        const keyed = layout === 'partitioned';
         await sql`
-          insert into fullstory_events (org_id, stream, event_start, row_sha256, occurrence, user_id, session_id, page_id, indv_id, event_type, page_url, user_email, raw, raw_original, synced_at)
-          select org_id, stream, event_start - ${shift}::interval, row_sha256, occurrence, user_id, session_id, page_id, indv_id, event_type, page_url, user_email, raw, raw_original, synced_at
+          insert into fullstory_events (org_id, stream, event_start, row_sha256, occurrence, user_id, session_id, page_id, indv_id, event_type, page_url, user_email, raw, raw_original, synced_at${sql.raw(keyed ? ', session_started_at' : '')})
+          select org_id, stream, event_start - ${shift}::interval, row_sha256, occurrence, user_id, session_id, page_id, indv_id, event_type, page_url, user_email, raw, raw_original, synced_at${keyed ? sql`, session_started_at - ${shift}::interval` : sql``}
           from fullstory_events where event_start >= ${new Date(firstDay)} and event_start < ${new Date(firstDay + DAY)}
           limit ${take}`.execute(database.db);
         await sql`
-          insert into fullstory_sessions (org_id, stream, user_id, session_id, session_start, session_end, page_count, event_count, entry_url, exit_url, device, browser, platform, operating_system, uid, email, display_name, updated_at)
-          select org_id, stream, user_id, session_id || ':' || ${copy}::text, session_start - ${shift}::interval, session_end - ${shift}::interval, page_count, event_count, entry_url, exit_url, device, browser, platform, operating_system, uid, email, display_name, updated_at
+          insert into fullstory_sessions (org_id, stream, user_id, session_id, session_start, session_end, page_count, event_count, entry_url, exit_url, device, browser, platform, operating_system, uid, email, display_name, updated_at${sql.raw(keyed ? ', started_at' : '')})
+          select org_id, stream, user_id, session_id || ':' || ${copy}::text, session_start - ${shift}::interval, session_end - ${shift}::interval, page_count, event_count, entry_url, exit_url, device, browser, platform, operating_system, uid, email, display_name, updated_at${keyed ? sql`, started_at - ${shift}::interval` : sql``}
           from fullstory_sessions where session_end >= ${new Date(firstDay)} and session_end < ${new Date(firstDay + DAY)}`.execute(database.db);
       }),
     ...(layout === 'partitioned' ? { atLargest: (day: number) => partitionedFigures(database, site, day, loadsSeen.slice(-LOADS_PER_SIZE)) } : {}),
@@ -337,9 +339,14 @@ function lastDownloadStart(sandbox: FullStorySandbox): number {
  */
 async function partitionedFigures(database: ScratchDatabase, site: { customerId: string; siteId: string }, day: number, loads: Array<{ seconds: number; rows: number }>): Promise<PartitionedFigures> {
   const db = database.db;
-  const oldest = await db.selectFrom('sync_partitions').select(['partition_name', 'range_start', 'range_end']).where('customer_id', '=', site.customerId).orderBy('range_start').executeTakeFirstOrThrow();
+  // The oldest day's events and the oldest day's sessions: what a day's retention drops.
+  const oldest = async (table: string) => {
+    const row = await db.selectFrom('sync_partitions').select(['partition_name', 'range_start', 'range_end']).where('parent_table', '=', table).where('customer_id', '=', site.customerId).orderBy('range_start').executeTakeFirstOrThrow();
+    return { name: row.partition_name, range: { start: row.range_start!.getTime(), end: row.range_end.getTime() }, rows: 0 };
+  };
   const retention = { table: FULLSTORY_EVENTS_TABLE, site, retentionMs: 1, action: 'dropped' as const };
-  const plan = { horizon: oldest.range_end.getTime(), partitions: [{ name: oldest.partition_name, range: { start: oldest.range_start!.getTime(), end: oldest.range_end.getTime() }, rows: 0 }], keptBeforePartitioning: null };
+  const events = await oldest('fullstory_events');
+  const plan = { horizon: events.range.end, partitions: [events], keptBeforePartitioning: null, derived: [await oldest('fullstory_sessions')] };
   const dropStarted = performance.now();
   await applyRetention(db, retention, plan);
   const dropDaySeconds = (performance.now() - dropStarted) / 1000;

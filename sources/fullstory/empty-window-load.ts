@@ -2,7 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { CopyIn } from '../../db/copy-transaction.js';
 import type { Database } from '../../db/database.js';
 import { copyExportLines } from './copy-export-lines.js';
-import { TYPED_EVENT_COLUMNS, typedColumnList, typedColumnsOf, typedEventValues } from './typed-event-columns.js';
+import { TYPED_COLUMN_NAMES, typedColumnList, typedColumnsOf, typedEventValues } from './typed-event-columns.js';
 import type { PhaseClock } from './phase-clock.js';
 import { judgeLine, type LineShape } from './staged-line.js';
 import { copyLine } from '../../db/copy-text.js';
@@ -53,11 +53,11 @@ class StagingNeeded extends Error {}
 
 /** The COPY into fullstory_events or one of its partitions (a name db/site-partitions.ts made: no quoting needed). */
 function copyEvents(table: string): string {
-  return `copy ${table} (org_id, stream, event_start, row_sha256, occurrence, raw, raw_original, ${TYPED_EVENT_COLUMNS.map(([column]) => column).join(', ')}) from stdin`;
+  return `copy ${table} (org_id, stream, event_start, row_sha256, occurrence, raw, raw_original, ${TYPED_COLUMN_NAMES.join(', ')}) from stdin`;
 }
 
 /** The typed columns of a row whose line could not say them: Postgres reads them from `raw` after the COPY. */
-const UNSURE_TYPED = TYPED_EVENT_COLUMNS.map(() => null);
+const UNSURE_TYPED = TYPED_COLUMN_NAMES.map(() => null);
 
 /**
  * The first load of a window that holds no events yet (every backfill's):
@@ -112,7 +112,7 @@ function eventRow(line: string, shape: LineShape, target: StreamTarget, occurren
   }
   const [eventStart, sha256] = judged.values as [string, string];
   load.copied += 1;
-  const typed = judged.rawOriginal === null ? typedEventValues(line) : undefined;
+  const typed = judged.rawOriginal === null ? typedEventValues(line, Date.parse(eventStart)) : undefined;
   // Counted even when the row is left for its typed columns: every copy of
   // such a line is (the typed columns depend on the line's text alone).
   const streamed = occurrences.next(sha256);
@@ -132,7 +132,7 @@ function eventRow(line: string, shape: LineShape, target: StreamTarget, occurren
 async function numberLeftRows(trx: Transaction<Database>, target: StreamTarget, window: SyncWindow): Promise<void> {
   await sql`
     update fullstory_events e
-    set occurrence = n.occurrence, (${typedColumnList()}) = (select ${typedColumnsOf(sql`e.raw`)})
+    set occurrence = n.occurrence, (${typedColumnList()}) = (select ${typedColumnsOf(sql`e.raw`, sql`e.event_start`)})
     from (
       select l.tableoid as partition_id, l.ctid as row_id,
         row_number() over (partition by l.event_start, l.row_sha256 order by l.occurrence desc)::integer

@@ -9,7 +9,7 @@ import { loadEmptyWindow, type EmptyWindowOptions } from './empty-window-load.js
 import { phaseClock, type PhaseClock } from './phase-clock.js';
 import { deriveSessionsOfNewWindow, refreshTouchedSessions } from './sessions-table.js';
 import type { LineShape } from './staged-line.js';
-import { typedColumnList, typedColumnsOf } from './typed-event-columns.js';
+import { sessionKeyOf, typedColumnList, typedColumnsOf } from './typed-event-columns.js';
 import { stageExportFile, type StreamTarget } from './staging-table.js';
 
 /**
@@ -99,22 +99,22 @@ async function mergeStaged(trx: Transaction<Database>, target: StreamTarget, win
   await sql`analyze fullstory_staging, fullstory_numbered`.execute(trx);
   clock.lap('analyze');
   await sql`set local enable_nestloop = off`.execute(trx);
-  await sql`create temp table fullstory_touched (user_id text, session_id text) on commit drop`.execute(trx);
+  await sql`create temp table fullstory_touched (user_id text, session_id text, started_at timestamptz) on commit drop`.execute(trx);
   const gone = await sql<{ n: string }>`
     with gone as (
       delete from fullstory_events e
       where e.org_id = ${target.orgId} and e.stream = ${target.stream} and e.event_start >= ${new Date(window.start)} and e.event_start < ${new Date(window.end)}
         and not exists (select 1 from fullstory_numbered n where n.event_start = e.event_start and n.row_sha256 = e.row_sha256 and n.occurrence = e.occurrence)
-      returning e.user_id, e.session_id
+      returning e.user_id, e.session_id, ${sql`coalesce(e.session_started_at, ${sessionKeyOf(sql`e.raw`, sql`e.event_start`)})`} as started_at
     ),
-    noted as (insert into fullstory_touched select distinct user_id, session_id from gone)
+    noted as (insert into fullstory_touched select distinct user_id, session_id, started_at from gone)
     select count(*) as n from gone
   `.execute(trx);
   clock.lap('delete');
   const added = await sql<{ n: string }>`
     with added as (
       insert into fullstory_events (org_id, stream, event_start, row_sha256, occurrence, ${typedColumnList()}, raw, raw_original)
-      select ${target.orgId}, ${target.stream}, n.event_start, n.row_sha256, n.occurrence, ${typedColumnsOf(sql`s.raw`)}, s.raw, s.raw_original
+      select ${target.orgId}, ${target.stream}, n.event_start, n.row_sha256, n.occurrence, ${typedColumnsOf(sql`s.raw`, sql`n.event_start`)}, s.raw, s.raw_original
       from fullstory_numbered n join fullstory_staging s on s.ctid = n.staged_row
       where not exists (
         select 1 from fullstory_events e
@@ -124,9 +124,9 @@ async function mergeStaged(trx: Transaction<Database>, target: StreamTarget, win
       -- No ON CONFLICT: the anti-join leaves nothing to conflict with, except a concurrent
       -- load of the same window, whose checkpoint compare-and-set rolls one of them back
       -- anyway; failing on the key instead just retries it sooner.
-      returning user_id, session_id
+      returning user_id, session_id, session_started_at
     ),
-    noted as (insert into fullstory_touched select distinct user_id, session_id from added)
+    noted as (insert into fullstory_touched select distinct user_id, session_id, session_started_at from added)
     select count(*) as n from added
   `.execute(trx);
   clock.lap('insert');

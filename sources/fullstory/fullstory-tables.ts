@@ -26,6 +26,12 @@ export interface FullStoryEventsTable {
   event_type: string | null;
   page_url: string | null;
   user_email: string | null;
+  /**
+   * The key of the event's session row (sources/fullstory/session-key.ts).
+   * Null in rows loaded before it was kept: read from `raw` by
+   * fullstory_session_started_at, the same rule.
+   */
+  session_started_at: Timestamp | null;
   /** The row as exported, ids as decimal text; unstorable characters as U+FFFD. */
   raw: ColumnType<Record<string, unknown>, string, string>;
   /** The row exactly as exported, as JSON text, when `raw` had to change. */
@@ -50,6 +56,12 @@ export interface FullStorySessionsTable {
   stream: string;
   user_id: string;
   session_id: string;
+  /**
+   * Its key and partition: the session's start as its events export it
+   * (sources/fullstory/session-key.ts); -infinity in a row kept from before
+   * keys were, until a load touches its session.
+   */
+  started_at: Timestamp;
   session_start: Timestamp;
   session_end: Timestamp;
   page_count: number;

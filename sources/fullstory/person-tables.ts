@@ -33,6 +33,7 @@ export const FULLSTORY_PERSON_ERASURE: PersonErasure = {
       table: 'fullstory_sessions',
       accountColumn: 'org_id',
       identities: [['fullstory_user_id', 'user_id'], ['uid', 'uid'], ['email', 'lower(email)']],
+      partitioned: { siteColumn: 'stream', timeColumn: 'started_at' },
     },
     {
       table: 'fullstory_individuals',

@@ -1,4 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
+import { sessionStartedAt } from './session-key.js';
 
 /** fullstory_events' typed columns and the export field each holds (as `nullif(raw->>field, '')`). */
 export const TYPED_EVENT_COLUMNS = [
@@ -11,23 +12,30 @@ export const TYPED_EVENT_COLUMNS = [
   ['user_email', 'UserEmail'],
 ] as const;
 
-const FIELD_KEYS = fieldKeys(TYPED_EVENT_COLUMNS.map(([, field]) => field));
+/** The typed columns, and last the key of the event's session (session-key.ts), computed from its `SessionStart` and its start. */
+export const TYPED_COLUMN_NAMES = [...TYPED_EVENT_COLUMNS.map(([column]) => column), 'session_started_at'] as const;
+
+const FIELD_KEYS = fieldKeys([...TYPED_EVENT_COLUMNS.map(([, field]) => field), 'SessionStart']);
 const PLAIN_INTEGER = /^-?(?:0|[1-9]\d*)$/;
 const LITERAL = /[^,}\s]*/y;
 
 /**
- * The typed column values of an export line, exactly as Postgres's
- * `nullif(raw->>field, '')` gives them, read from the text; undefined when
+ * The typed column values of an export line (TYPED_COLUMN_NAMES), exactly
+ * as Postgres gives them (`nullif(raw->>field, '')`, and the session key
+ * as an ISO instant), read from the text; undefined when
  * the text alone cannot say for sure (escapes, nesting, a key twice, a
  * number Postgres would write differently), for Postgres to read from
  * `raw` instead. Sure only on a plain flat line: with no backslash every
  * quote opens or closes a string, so a `"Field":` found is that key and
  * the string after it is its exact value.
  *
- * @example typedEventValues('{"UserId":8658262255227649805,"EventType":"click"}') // ['8658262255227649805', null, null, null, 'click', null, null]
+ * @example typedEventValues('{"UserId":8658262255227649805,"EventType":"click"}', Date.parse('2026-12-01T10:00:00Z')) // ['8658262255227649805', null, null, null, 'click', null, null, '2026-12-01T00:00:00.000Z']
  */
-export function typedEventValues(line: string): Array<string | null> | undefined {
-  return plainFieldValues(line, FIELD_KEYS);
+export function typedEventValues(line: string, eventStartMs: number): Array<string | null> | undefined {
+  const values = plainFieldValues(line, FIELD_KEYS);
+  if (values === undefined) return undefined;
+  values.push(new Date(sessionStartedAt(values.pop() ?? null, eventStartMs)).toISOString());
+  return values;
 }
 
 /** What finds each field's key in a line, for plainFieldValues. */
@@ -72,10 +80,15 @@ function fieldValue(line: string, key: RegExp): string | null | undefined {
 
 /** The typed columns, as a SQL column list. */
 export function typedColumnList(): RawBuilder<unknown> {
-  return sql.join(TYPED_EVENT_COLUMNS.map(([column]) => sql.ref(column)));
+  return sql.join(TYPED_COLUMN_NAMES.map((column) => sql.ref(column)));
 }
 
-/** The typed columns' values read by Postgres from a raw row, in the order of typedColumnList. */
-export function typedColumnsOf(raw: RawBuilder<unknown>): RawBuilder<unknown> {
-  return sql.join(TYPED_EVENT_COLUMNS.map(([, field]) => sql`nullif(${raw}->>${field}, '')`));
+/** The typed columns' values read by Postgres from a raw row and its start, in the order of typedColumnList. */
+export function typedColumnsOf(raw: RawBuilder<unknown>, eventStart: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql.join([...TYPED_EVENT_COLUMNS.map(([, field]) => sql`nullif(${raw}->>${field}, '')`), sessionKeyOf(raw, eventStart)]);
+}
+
+/** The key of a stored event's session, by the same rule as sessionStartedAt (the migration's SQL function). */
+export function sessionKeyOf(raw: RawBuilder<unknown>, eventStart: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`fullstory_session_started_at(${raw}->>'SessionStart', ${eventStart})`;
 }
