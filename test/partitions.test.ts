@@ -2,7 +2,7 @@ import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/database.js';
 import { FULLSTORY_EVENTS_TABLE, FULLSTORY_SESSIONS_TABLE, partitionName, SitePartitions } from '../db/site-partitions.js';
-import { getSession } from '../read-model/session-queries.js';
+import { countSessions, getSession, searchSessions } from '../read-model/session-queries.js';
 import { countEvents, eventsByDay } from '../sources/fullstory/events-table.js';
 import { refreshTouchedSessions } from '../sources/fullstory/sessions-table.js';
 import type { SiteConfig } from '../config/site-config.js';
@@ -95,22 +95,59 @@ describe('fullstory_events, partitioned by site and time', () => {
     const site = { source: 'fullstory', customerId: SITE_A.customerId, siteId: SITE_A.siteId } as SiteConfig;
     const session = await partitionsRead(() => getSession(logged, site, 'u1:s-day4', 10, 0));
     expect(session).toEqual([[dayOf(SITE_A, 4)], [dayOf(SITE_A, 4)]]);
+    // MCP search_sessions and count_sessions, by end time: the sessions keyed from two days before
+    // the range to its end, of the site alone.
+    const sessionsDay = (n: number) => partitionName(FULLSTORY_SESSIONS_TABLE, SITE_A, first + n * DAY);
+    const sessionsRead = (read: () => Promise<unknown>) => recorder.partitionsRead('fullstory_sessions', read);
+    const dayFour = { from: first + 4 * DAY, to: first + 5 * DAY };
+    expect(await sessionsRead(() => searchSessions(logged, site, dayFour, {}, 10, null))).toEqual([[sessionsDay(2), sessionsDay(3), sessionsDay(4)]]);
+    expect(await sessionsRead(() => countSessions(logged, site, dayFour, 'day'))).toEqual([[sessionsDay(2), sessionsDay(3), sessionsDay(4)]]);
+    expect((await searchSessions(logged, site, dayFour, {}, 10, null)).sessions.map((found) => found.sessionId)).toEqual(['u1:s-day4']);
 
     // A re-export of day 4 that touched that session derives it again from its events between its
     // row's first and last and in the window: no other day's partition is read (EXPLAIN ANALYZE).
-    // First, rows kept from before sessions were keyed: none here, and no events are read for them.
+    // It also had s-gone, whose events the re-export no longer holds: its row is deleted.
     const window = { start: first + 4 * DAY, end: first + 5 * DAY };
+    await sql`
+      insert into fullstory_sessions (org_id, stream, user_id, session_id, started_at, session_start, session_end, page_count, event_count)
+      values (${SITE_A.customerId}, ${SITE_A.siteId}, 'u1', 's-gone', ${new Date(first + 4 * DAY)}, ${new Date(first + 4 * DAY + 60_000)}, ${new Date(first + 4 * DAY + 60_000)}, 1, 1)`.execute(database.db);
+    const touch = (trx: Kysely<Database>) =>
+      sql`create temp table fullstory_touched on commit drop as select 'u1'::text as user_id, unnest(array['s-day4', 's-gone']) as session_id, ${new Date(first + 4 * DAY)}::timestamptz as started_at`.execute(trx);
+    // The refresh's statements, recorded in a transaction rolled back; then each run again, in
+    // order from the same state, under EXPLAIN ANALYZE.
+    await logged
+      .transaction()
+      .execute(async (trx) => {
+        await touch(trx);
+        recorder.queries.length = 0;
+        await refreshTouchedSessions(trx, A, window);
+        throw new Error('rolled back');
+      })
+      .catch((error: unknown) => expect(String(error)).toContain('rolled back'));
+    const statements = recorder.queries.filter((q) => q.sql.includes('fullstory_events') || q.sql.includes('delete from fullstory_sessions'));
     const read = await logged.transaction().execute(async (trx) => {
-      await sql`create temp table fullstory_touched on commit drop as select 'u1'::text as user_id, 's-day4'::text as session_id, ${new Date(first + 4 * DAY)}::timestamptz as started_at`.execute(trx);
-      recorder.queries.length = 0;
-      await refreshTouchedSessions(trx, A, window);
-      const plans: string[][] = [];
-      for (const query of recorder.queries.filter((q) => q.sql.includes('fullstory_events'))) {
+      await touch(trx);
+      const plans: Array<[string[], string[]]> = [];
+      for (const query of statements) {
         const plan = await trx.executeQuery(CompiledQuery.raw(`explain (analyze, format json) ${query.sql}`, [...query.parameters]) as CompiledQuery<{ 'QUERY PLAN': unknown }>);
-        plans.push([...new Set(relationsOf(plan.rows[0]!['QUERY PLAN']).filter((name) => name.startsWith('fullstory_events')))].sort());
+        const relations = relationsOf(plan.rows[0]!['QUERY PLAN']);
+        const of = (table: string) => [...new Set(relations.filter((name) => name.startsWith(table)))].sort();
+        plans.push([of('fullstory_events'), of('fullstory_sessions_')]);
       }
       return plans;
     });
-    expect(read).toEqual([[], [dayOf(SITE_A, 4)], [dayOf(SITE_A, 4)]]);
+    // And of the sessions' partitions, the one of the sessions' key alone. In turn: rows kept from
+    // before sessions were keyed (none here, and no events are read for them), the sessions derived
+    // again, those left with no events found, and deleted.
+    const keyDay = partitionName(FULLSTORY_SESSIONS_TABLE, SITE_A, first + 4 * DAY);
+    expect(read).toEqual([
+      [[], []],
+      [[dayOf(SITE_A, 4)], [keyDay]],
+      [[dayOf(SITE_A, 4)], [keyDay]],
+      [[], [keyDay]],
+    ]);
+    expect(statements[3]!.sql).toContain('delete from fullstory_sessions');
+    const left = await sql<{ session_id: string }>`select session_id from fullstory_sessions where org_id = ${SITE_A.customerId} order by 1`.execute(database.db);
+    expect(left.rows.map((row) => row.session_id)).toEqual(['s-day4']);
   });
 });

@@ -124,15 +124,32 @@ export async function refreshTouchedSessions(trx: Transaction<Database>, target:
       ${sql.join(SESSION_COLUMNS.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`))}, updated_at = now()
     where (${sql.join(SESSION_COLUMNS.map((c) => sql.ref(`fullstory_sessions.${c}`)))}) is distinct from (${sql.join(SESSION_COLUMNS.map((c) => sql.ref(`excluded.${c}`)))})
   `.execute(trx);
+  await deleteSessionsLeftEmpty(trx, target, window);
+}
+
+/**
+ * Deletes the touched sessions that have no events left (a re-export that
+ * no longer holds them). Found first, then deleted by their keys as
+ * constants, so the delete reads the partitions of those keys alone (a
+ * join with the touched sessions would read every partition of the site).
+ */
+async function deleteSessionsLeftEmpty(trx: Transaction<Database>, target: StreamTarget, window: SyncWindow): Promise<void> {
+  const { rows: empty } = await sql<{ user_id: string; session_id: string; started_at: Date }>`
+    select t.user_id, t.session_id, t.started_at from ${touchedWithBounds(target, window)}
+    where not exists (
+      select 1 from fullstory_events e
+      where e.org_id = ${target.orgId} and e.stream = ${target.stream} and e.user_id = t.user_id and e.session_id = t.session_id
+        and e.event_start >= t.first_at and e.event_start <= t.last_at and ${EVENT_SESSION_KEY} = t.started_at
+      offset 0
+    )`.execute(trx);
+  if (empty.length === 0) return;
+  const column = <K extends keyof (typeof empty)[number]>(key: K) => empty.map((row) => row[key]);
+  const keys = column('started_at').map((key) => key.getTime());
+  // A range of the key, not `= any(…)`, is what Postgres prunes a key's last column by.
   await sql`
-    delete from fullstory_sessions s using ${touchedWithBounds(target, window)}
-    where s.org_id = ${target.orgId} and s.stream = ${target.stream} and s.user_id = t.user_id and s.session_id = t.session_id and s.started_at = t.started_at
-      and not exists (
-        select 1 from fullstory_events e
-        where e.org_id = s.org_id and e.stream = s.stream and e.user_id = s.user_id and e.session_id = s.session_id
-          and e.event_start >= t.first_at and e.event_start <= t.last_at and ${EVENT_SESSION_KEY} = t.started_at
-        offset 0
-      )
+    delete from fullstory_sessions
+    where org_id = ${target.orgId} and stream = ${target.stream} and started_at >= ${new Date(Math.min(...keys))} and started_at <= ${new Date(Math.max(...keys))}
+      and (user_id, session_id, started_at) in (select * from unnest(${column('user_id')}::text[], ${column('session_id')}::text[], ${column('started_at')}::timestamptz[]))
   `.execute(trx);
 }
 
