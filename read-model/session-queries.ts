@@ -36,9 +36,15 @@ export type GroupBy = 'day' | 'hour' | 'device' | 'browser' | 'country';
 /**
  * A FullStory session is named by its user and session ids together (its
  * session id alone is unique only per user), as FullStory's own session
- * links do.
+ * links do. Ordered by its bytes (collation "C"), as byBytes orders it:
+ * a page is merged from two queries (fullStoryPage).
  */
-const FULLSTORY_ID = sql<string>`user_id || ':' || session_id`;
+const FULLSTORY_ID = sql<string>`(user_id || ':' || session_id) collate "C"`;
+
+/** Strings in the order of collation "C" in a UTF-8 database: by their UTF-8 bytes. */
+function byBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
 
 /**
  * The sessions of a site that ENDED in [from, to), in end-time order then by
@@ -80,14 +86,20 @@ async function fullSessionPage(db: Kysely<Database>, site: SiteConfig, range: { 
 }
 
 async function fullStoryPage(db: Kysely<Database>, site: SiteConfig, range: { from: number; to: number }, filters: SessionFilters, limit: number, cursor: SessionCursor | null): Promise<SessionSummary[]> {
-  let query = fullStorySessionsEndedIn(db, { orgId: site.customerId, stream: site.siteId }, range).select(['user_id', 'session_id', 'session_start', 'session_end', 'uid', 'email', 'entry_url', 'device', 'browser']);
-  if (cursor) query = query.where(sql<boolean>`(session_end, ${FULLSTORY_ID}) > (${new Date(cursor.endMs)}, ${cursor.id})`);
-  if (filters.userContains !== undefined) query = query.where(contains(sql`coalesce(uid, user_id)`, filters.userContains));
-  if (filters.emailContains !== undefined) query = query.where(contains(sql.ref('email'), filters.emailContains));
-  if (filters.urlContains !== undefined) query = query.where(contains(sql.ref('entry_url'), filters.urlContains));
-  const rows = await query.orderBy('session_end').orderBy(FULLSTORY_ID).limit(limit).execute();
+  // The keyed sessions' page and the kept ones' (sessions-ended-in.ts), merged.
+  const pages = await Promise.all(
+    fullStorySessionsEndedIn(db, { orgId: site.customerId, stream: site.siteId }, range).map((ended) => {
+      let query = ended.select(['user_id', 'session_id', 'session_start', 'session_end', 'uid', 'email', 'entry_url', 'device', 'browser', FULLSTORY_ID.as('id')]);
+      if (cursor) query = query.where(sql<boolean>`(session_end, ${FULLSTORY_ID}) > (${new Date(cursor.endMs)}, ${cursor.id})`);
+      if (filters.userContains !== undefined) query = query.where(contains(sql`coalesce(uid, user_id)`, filters.userContains));
+      if (filters.emailContains !== undefined) query = query.where(contains(sql.ref('email'), filters.emailContains));
+      if (filters.urlContains !== undefined) query = query.where(contains(sql.ref('entry_url'), filters.urlContains));
+      return query.orderBy('session_end').orderBy(FULLSTORY_ID).limit(limit).execute();
+    }),
+  );
+  const rows = pages.flat().sort((a, b) => a.session_end.getTime() - b.session_end.getTime() || byBytes(a.id, b.id)).slice(0, limit);
   return rows.map((row) => ({
-    sessionId: `${row.user_id}:${row.session_id}`,
+    sessionId: row.id,
     source: 'fullstory',
     siteId: site.siteId,
     startedAt: row.session_start.toISOString(),
@@ -165,6 +177,13 @@ function splitFullStoryId(sessionId: string): [string, string] | [null, null] {
   return at > 0 && at < sessionId.length - 1 ? [sessionId.slice(0, at), sessionId.slice(at + 1)] : [null, null];
 }
 
+/** The keyed sessions and the kept ones (sessions-ended-in.ts), counted together: a count reads every row of the range anyway. */
+async function countFullStorySessions(db: Kysely<Database>, site: SiteConfig, range: { from: number; to: number }, key: RawBuilder<string>): Promise<Array<{ key: string; n: string }>> {
+  const [keyed, kept] = fullStorySessionsEndedIn(db, { orgId: site.customerId, stream: site.siteId }, range);
+  const keys = keyed.select(key.as('key')).unionAll(kept.select(key.as('key')));
+  return db.selectFrom(keys.as('ended')).select(['key', sql<string>`count(*)`.as('n')]).groupBy('key').orderBy('key').execute();
+}
+
 async function countFullSessionSessions(db: Kysely<Database>, site: SiteConfig, range: { from: number; to: number }, key: RawBuilder<string>): Promise<Array<{ key: string; n: string }>> {
   return (await sessionsEndedIn(db, site, range)).select([key.as('key'), sql<string>`count(*)`.as('n')]).groupBy('key').orderBy('key').execute();
 }
@@ -181,7 +200,7 @@ export async function countSessions(db: Kysely<Database>, site: SiteConfig, rang
     country: fullStory ? sql<string>`'unknown'` : sql<string>`coalesce(country, 'unknown')`,
   }[groupBy];
   const rows = fullStory
-    ? await fullStorySessionsEndedIn(db, { orgId: site.customerId, stream: site.siteId }, range).select([key.as('key'), sql<string>`count(*)`.as('n')]).groupBy('key').orderBy('key').execute()
+    ? await countFullStorySessions(db, site, range, key)
     : await countFullSessionSessions(db, site, range, key);
   return rows.map((row) => ({ key: row.key, count: Number(row.n) }));
 }

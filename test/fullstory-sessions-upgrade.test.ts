@@ -4,7 +4,7 @@ import type { SiteConfig } from '../config/site-config.js';
 import type { Database } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { migrations } from '../migrations/index.js';
-import { searchSessions } from '../read-model/session-queries.js';
+import { searchSessions, type SessionCursor } from '../read-model/session-queries.js';
 import { deriveSessionsOfNewWindow, refreshTouchedSessions } from '../sources/fullstory/sessions-table.js';
 import { silentLogger } from './support/silent-logger.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
@@ -112,6 +112,25 @@ describe('fullstory_sessions of a database the release before filled', () => {
       ['s2', '2026-11-10 00:00:00', 1, '2026-11-10 23:50:00', '2026-11-10 23:50:00'],
       ['s2', '2026-11-11 00:00:00', 2, '2026-11-11 00:10:00', '2026-11-11 00:20:00'],
       ['s3', '-infinity', 2, '2026-11-11 20:00:00', '2026-11-11 21:00:00'],
+    ]);
+  });
+
+  it('search_sessions pages through keyed and kept sessions together, in end order', async () => {
+    const site = { source: 'fullstory', customerId: ORG, siteId: 'events' } as SiteConfig;
+    const seen: string[][] = [];
+    let cursor: SessionCursor | null = null;
+    for (let page = 0; page < 10; page += 1) {
+      const found = await searchSessions(database.db, site, { from: DAY_1, to: DAY_3 + DAY }, {}, 1, cursor);
+      seen.push(...found.sessions.map((session) => [session.sessionId, session.endedAt]));
+      if (!found.more) break;
+      const last = found.sessions.at(-1)!;
+      cursor = { endMs: Date.parse(last.endedAt), id: last.sessionId };
+    }
+    expect(seen).toEqual([
+      ['u1:s1', '2026-11-10T11:00:00.000Z'],
+      ['u1:s2', '2026-11-10T23:50:00.000Z'],
+      ['u1:s2', '2026-11-11T00:20:00.000Z'],
+      ['u1:s3', '2026-11-11T21:00:00.000Z'],
     ]);
   });
 

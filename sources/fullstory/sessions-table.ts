@@ -186,12 +186,16 @@ function touchedWithBounds(target: StreamTarget, window: SyncWindow): RawBuilder
  * the table was partitioned empty).
  */
 async function replaceKeptRows(trx: Transaction<Database>, target: StreamTarget): Promise<void> {
+  // Each touched session probes the kept partition's key (a join could read all of it).
+  const { rows: kept } = await sql<{ user_id: string; session_id: string }>`
+    select t.user_id, t.session_id from (select distinct user_id, session_id from fullstory_touched) t
+    where exists (${keptRowOf(target, sql`t`)})`.execute(trx);
+  if (kept.length === 0) return;
   await sql`
     with kept as (
       delete from fullstory_sessions l
-      using (select distinct user_id, session_id from fullstory_touched) t
       where l.org_id = ${target.orgId} and l.stream = ${target.stream} and l.started_at = '-infinity'::timestamptz
-        and l.user_id = t.user_id and l.session_id = t.session_id
+        and (l.user_id, l.session_id) in (select * from unnest(${kept.map((row) => row.user_id)}::text[], ${kept.map((row) => row.session_id)}::text[]))
       returning l.user_id, l.session_id, l.session_start, l.session_end
     )
     insert into fullstory_touched
@@ -203,6 +207,19 @@ async function replaceKeptRows(trx: Transaction<Database>, target: StreamTarget)
       offset 0
     ) e
   `.execute(trx);
+}
+
+/**
+ * The row kept from before keys of the session of `alias` (its user_id and
+ * session_id), for an EXISTS: a probe of the kept partition's key for each
+ * session (offset 0 keeps it one), none where the table was partitioned empty.
+ */
+function keptRowOf(target: StreamTarget, alias: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`
+    select 1 from fullstory_sessions l
+    where l.org_id = ${target.orgId} and l.stream = ${target.stream} and l.started_at = '-infinity'::timestamptz
+      and l.user_id = ${alias}.user_id and l.session_id = ${alias}.session_id
+    offset 0`;
 }
 
 /**
@@ -231,11 +248,7 @@ export async function deriveSessionsOfNewWindow(trx: Transaction<Database>, targ
   // from all of them, with no row of this window's alone in the way (replaceKeptRows).
   await sql`
     insert into fullstory_touched
-    select ${KEY} from fullstory_window_sessions w
-    where exists (
-      select 1 from fullstory_sessions l
-      where l.org_id = ${target.orgId} and l.stream = ${target.stream} and l.started_at = '-infinity'::timestamptz and l.user_id = w.user_id and l.session_id = w.session_id
-    )
+    select ${KEY} from fullstory_window_sessions w where exists (${keptRowOf(target, sql`w`)})
   `.execute(trx);
   await replaceKeptRows(trx, target);
   // The sessions that already have a row conflict here, and are derived in full next.
