@@ -1,11 +1,11 @@
-import { Migrator, sql, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SiteConfig } from '../config/site-config.js';
 import type { Database } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
-import { migrations } from '../migrations/index.js';
 import { searchSessions, type SessionCursor } from '../read-model/session-queries.js';
 import { deriveSessionsOfNewWindow, refreshTouchedSessions } from '../sources/fullstory/sessions-table.js';
+import { migrateToBeforePartitions } from './support/schema-before-partitions.js';
 import { silentLogger } from './support/silent-logger.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
@@ -63,9 +63,7 @@ describe('fullstory_sessions of a database the release before filled', () => {
   let database: TestDatabase;
   beforeAll(async () => {
     database = await createTestDatabase(false);
-    const names = Object.keys(migrations);
-    const before = await new Migrator({ db: database.db, provider: { getMigrations: async () => migrations } }).migrateTo(names[names.indexOf('20261207000000_partitioned_fullstory_events') - 1]!);
-    expect(before.error).toBeUndefined();
+    await migrateToBeforePartitions(database.db);
     for (const event of EVENTS) await insertOldEvent(database.db, event.session, event.at, event.page);
     for (const session of ['s1', 's2', 's3']) await insertOldSession(database.db, session);
     await migrateToLatest(database.db, silentLogger);

@@ -1,8 +1,8 @@
-import { Migrator, sql } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { poolOf } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
-import { migrations } from '../migrations/index.js';
+import { migrateToBeforePartitions } from './support/schema-before-partitions.js';
 import { silentLogger } from './support/silent-logger.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
@@ -11,9 +11,7 @@ describe('the migration that partitions fullstory_events', () => {
   let database: TestDatabase;
   beforeAll(async () => {
     database = await createTestDatabase(false);
-    const names = Object.keys(migrations);
-    const before = await new Migrator({ db: database.db, provider: { getMigrations: async () => migrations } }).migrateTo(names[names.indexOf('20261207000000_partitioned_fullstory_events') - 1]!);
-    expect(before.error).toBeUndefined();
+    await migrateToBeforePartitions(database.db);
     await sql`insert into fullstory_events (org_id, stream, event_start, row_sha256, occurrence, raw) values ('o-1', 'events', '2026-11-01T10:00:00Z', 'a', 1, '{}')`.execute(database.db);
   });
   afterAll(() => database?.drop());
@@ -44,8 +42,7 @@ describe('the migration that partitions fullstory_events', () => {
   it('moves a bound a failed migration left days ago to a week ahead again, so running workers keep writing', async () => {
     const stale = await createTestDatabase(false);
     try {
-      const names = Object.keys(migrations);
-      await new Migrator({ db: stale.db, provider: { getMigrations: async () => migrations } }).migrateTo(names[names.indexOf('20261207000000_partitioned_fullstory_events') - 1]!);
+      await migrateToBeforePartitions(stale.db);
       await sql`insert into fullstory_events (org_id, stream, event_start, row_sha256, occurrence, raw) values ('o-1', 'events', now() - interval '1 hour', 'a', 1, '{}')`.execute(stale.db);
       // Left by a try ten days ago: its cutover is three days past.
       const past = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
